@@ -67,14 +67,16 @@ def test_demo_shape(demo_dsn: str) -> None:
 
 
 def test_settings_at_all_four_scopes(demo_dsn: str) -> None:
-    for tool in ("travel-between-images", "image-generation"):
-        (found,) = rows(
-            demo_dsn,
-            f"""SELECT (SELECT count(*) FROM users WHERE settings ? '{tool}'),
-                       (SELECT count(*) FROM projects WHERE settings ? '{tool}'),
-                       (SELECT count(*) FROM shots WHERE settings ? '{tool}')""",
-        )
-        assert all(n > 0 for n in found), (tool, found)
+    with psycopg.connect(demo_dsn) as conn:
+        for tool in ("travel-between-images", "image-generation"):
+            found = conn.execute(
+                """SELECT (SELECT count(*) FROM users WHERE settings ? %(tool)s),
+                          (SELECT count(*) FROM projects WHERE settings ? %(tool)s),
+                          (SELECT count(*) FROM shots WHERE settings ? %(tool)s)""",
+                {"tool": tool},
+            ).fetchone()
+            assert found is not None
+            assert all(n > 0 for n in found), (tool, found)
 
 
 def test_media_files_exist_with_small_thumbnails(demo_dsn: str) -> None:

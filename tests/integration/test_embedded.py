@@ -38,15 +38,13 @@ def test_starts_reuses_and_stops(server: EmbeddedPostgres) -> None:
     pid = postmaster_pid(server)
     assert server.ensure_running() == dsn  # a second call reuses the running server
     assert postmaster_pid(server) == pid
-    assert EmbeddedPostgres(server.root).dsn("other") == dsn.replace(
-        "dbname=postgres", "dbname=other"
-    )
+    assert EmbeddedPostgres(server.root).running_dsn() == dsn  # another process sees it too
     with psycopg.connect(dsn) as conn:
         row = conn.execute("SHOW listen_addresses").fetchone()
     assert row == ("",)  # unix socket only, never TCP
     assert server.stop() is True
     assert server.stop() is False
-    assert server.dsn() is None
+    assert server.running_dsn() is None
     assert select_one(server.ensure_running()) == 1  # starts again on demand
 
 

