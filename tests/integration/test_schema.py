@@ -28,6 +28,17 @@ def make_reigh_database(dsn: str) -> None:
         conn.execute("ALTER TABLE shots DROP COLUMN aspect_ratio")
 
 
+def add_shot(conn: psycopg.Connection[Any]) -> tuple[uuid.UUID, uuid.UUID]:
+    """A user with project 'p' holding shot 's'; returns (project id, shot id)."""
+    row = conn.execute(
+        "WITH u AS (INSERT INTO users DEFAULT VALUES RETURNING id), "
+        "p AS (INSERT INTO projects (name, user_id) SELECT 'p', id FROM u RETURNING id) "
+        "INSERT INTO shots (name, project_id) SELECT 's', id FROM p RETURNING project_id, id"
+    ).fetchone()
+    assert row is not None
+    return row[0], row[1]
+
+
 def schema_snapshot(dsn: str) -> list[Any]:
     with psycopg.connect(dsn) as conn:
         return conn.execute(
@@ -124,13 +135,7 @@ def test_reigh_database_is_used_as_is_and_never_altered(empty_dsn: str, tmp_path
 def test_missing_optional_column_reads_as_none(empty_dsn: str, tmp_path: Any) -> None:
     make_reigh_database(empty_dsn)
     with psycopg.connect(empty_dsn, autocommit=True) as conn:
-        user = conn.execute("INSERT INTO users DEFAULT VALUES RETURNING id").fetchone()
-        assert user is not None
-        project = conn.execute(
-            "INSERT INTO projects (name, user_id) VALUES ('p', %s) RETURNING id", (user[0],)
-        ).fetchone()
-        assert project is not None
-        conn.execute("INSERT INTO shots (name, project_id) VALUES ('s', %s)", (project[0],))
+        add_shot(conn)
     with connect(empty_dsn, storage=LocalStorage(tmp_path)) as wb:
         (shot,) = wb.shots(wb.projects()[0])
     assert shot.name == "s"
@@ -189,28 +194,19 @@ def test_behind_external_schema_asks_for_migrate(db_dsn: str, tmp_path: Any) -> 
 
 
 def test_reigh_triggers_behave_like_reigh(conn: psycopg.Connection[Any]) -> None:
-    user = conn.execute("INSERT INTO users DEFAULT VALUES RETURNING id").fetchone()
-    assert user is not None
-    project = conn.execute(
-        "INSERT INTO projects (name, user_id) VALUES ('p', %s) RETURNING id", (user[0],)
-    ).fetchone()
-    assert project is not None
-    shot = conn.execute(
-        "INSERT INTO shots (name, project_id) VALUES ('s', %s) RETURNING id", (project[0],)
-    ).fetchone()
-    assert shot is not None
+    project_id, shot_id = add_shot(conn)
     # A hidden placeholder parent video, linked unpositioned.
     placeholder = conn.execute(
         "SELECT g.type, g.location, g.params->>'created_from', sg.timeline_frame "
         "FROM shot_generations sg JOIN generations g ON g.id = sg.generation_id "
         "WHERE sg.shot_id = %s",
-        (shot[0],),
+        (shot_id,),
     ).fetchall()
     assert placeholder == [("video", None, "shot_parent_generation", None)]
     # The primary variant is the source of truth; only one is primary.
     gen = uuid.uuid4()
     conn.execute(
-        "INSERT INTO generations (id, project_id, type) VALUES (%s, %s, 'image')", (gen, project[0])
+        "INSERT INTO generations (id, project_id, type) VALUES (%s, %s, 'image')", (gen, project_id)
     )
     first = conn.execute(
         "INSERT INTO generation_variants (generation_id, location, is_primary, variant_type) "
