@@ -7,27 +7,34 @@ two workbenches attached to two databases can coexist in one process.
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
 from types import TracebackType
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import psycopg
 from psycopg import sql
 from psycopg.rows import class_row
+from psycopg.types.json import Jsonb
 from psycopg_pool import ConnectionPool
 
 from workbench.config import Config
 from workbench.db import connection, migrate
 from workbench.db.embedded import EmbeddedPostgres
 from workbench.db.schema import SchemaInfo, inspect
-from workbench.errors import ConfigError, NotFoundError, SchemaError
+from workbench.errors import ConfigError, NotFoundError, SchemaError, ValidationError
 from workbench.ids import as_uuid
 from workbench.models import Project, Shot, User
+from workbench.settings.local_state import LocalState
+from workbench.settings.resolve import ResolvedSettings
+from workbench.settings.service import SettingsService, target_for
 from workbench.storage import Storage, from_config
 
 if TYPE_CHECKING:
     from workbench.demo import DemoSummary
+    from workbench.settings.handle import SettingsHandle
 
 EMBEDDED_DATABASE = "workbench"
+R = TypeVar("R")
 
 _PROJECT_COLUMNS = {
     "id": "uuid",
@@ -67,9 +74,14 @@ class Workbench:
         self._user_id = user_id
         self.server = server
         self.seeded_demo: DemoSummary | None = None  # set when connect() created the demo
+        self._settings: SettingsService | None = None
+        self._local_state: LocalState | None = None
 
     # -- lifecycle -------------------------------------------------------------------------
     def close(self) -> None:
+        """Flush queued settings writes, then close the connection pool."""
+        if self._settings is not None:
+            self._settings.close()
         self.pool.close()
 
     def __enter__(self) -> Workbench:
@@ -102,28 +114,31 @@ class Workbench:
         return self._user_id
 
     # -- reads -----------------------------------------------------------------------------
+    def _fetch(self, row_type: type[R], query: sql.Composed, params: Sequence[Any]) -> list[R]:
+        """Rows as records; a read, so a connection found dead is retried on a fresh one."""
+
+        def work(conn: psycopg.Connection[Any]) -> list[R]:
+            with conn.cursor(row_factory=class_row(row_type)) as cur:
+                return cur.execute(query, params).fetchall()
+
+        return connection.run_idempotent(self.pool, work)
+
     def user(self) -> User:
-        with self.pool.connection() as conn, conn.cursor(row_factory=class_row(User)) as cur:
-            cur.execute(
-                sql.SQL("SELECT {} FROM users u WHERE u.id = %s").format(
-                    self.schema.select_list(
-                        "users", "u", {"id": "uuid", "name": "text", "email": "text"}
-                    )
-                ),
-                (self.user_id,),
-            )
-            row = cur.fetchone()
-        if row is None:
+        columns = {"id": "uuid", "name": "text", "email": "text"}
+        query = sql.SQL("SELECT {} FROM users u WHERE u.id = %s").format(
+            self.schema.select_list("users", "u", columns)
+        )
+        rows = self._fetch(User, query, (self.user_id,))
+        if not rows:
             raise NotFoundError(f"user {self.user_id} does not exist")
-        return row
+        return rows[0]
 
     def projects(self) -> list[Project]:
         """The current user's projects, oldest first (as Reigh lists them)."""
         query = sql.SQL(
             "SELECT {} FROM projects p WHERE p.user_id = %s ORDER BY p.created_at, p.name"
         ).format(self.schema.select_list("projects", "p", _PROJECT_COLUMNS))
-        with self.pool.connection() as conn, conn.cursor(row_factory=class_row(Project)) as cur:
-            return cur.execute(query, (self.user_id,)).fetchall()
+        return self._fetch(Project, query, (self.user_id,))
 
     def project(self, ref: Any) -> Project:
         """One of the current user's projects, by record, id or exact name."""
@@ -152,20 +167,72 @@ class Workbench:
             self.schema.select_list("shots", "s", _SHOT_COLUMNS),
             sql.SQL("s.position") if self.schema.has("shots", "position") else sql.SQL("s.name"),
         )
-        with self.pool.connection() as conn:
-            with conn.cursor(row_factory=class_row(Shot)) as cur:
-                shots = cur.execute(query, (project_id, self.user_id)).fetchall()
-            if (
-                not shots
-                and not conn.execute(
-                    "SELECT 1 FROM projects WHERE id = %s AND user_id = %s",
-                    (project_id, self.user_id),
-                ).fetchone()
-            ):
-                raise NotFoundError(
-                    f"project {project_id} not found among the current user's projects"
-                )
+        shots = self._fetch(Shot, query, (project_id, self.user_id))
+        if not shots and project_id not in {p.id for p in self.projects()}:
+            raise NotFoundError(f"project {project_id} not found among the current user's projects")
         return shots
+
+    def create_shot(self, project: Any, name: str) -> Shot:
+        """A new shot at the end of the project, starting from inherited settings."""
+        if not isinstance(name, str) or not name.strip():
+            raise ValidationError("a shot needs a non-empty name")
+        project_id = self.project(project).id
+        with self.pool.connection() as conn, conn.transaction():
+            inherited = self.settings_service.inherited(conn, project_id)
+            position = conn.execute(
+                "SELECT coalesce(max(position), 0) + 1 FROM shots WHERE project_id = %s",
+                (project_id,),
+            ).fetchone()
+            with conn.cursor(row_factory=class_row(Shot)) as cur:
+                shot = cur.execute(
+                    sql.SQL(
+                        "INSERT INTO shots AS s (name, project_id, settings, position) "
+                        "VALUES (%s, %s, %s, %s) RETURNING {}"
+                    ).format(self.schema.select_list("shots", "s", _SHOT_COLUMNS)),
+                    (name.strip(), project_id, Jsonb(inherited), position[0] if position else 1),
+                ).fetchone()
+        assert shot is not None  # INSERT ... RETURNING always returns the row
+        return shot
+
+    # -- settings --------------------------------------------------------------------------
+    @property
+    def settings_service(self) -> SettingsService:
+        if self._settings is None:
+            self._settings = SettingsService(self.pool, self.schema, lambda: self.user_id)
+        return self._settings
+
+    def settings(
+        self, tool_id: str, *, project_id: Any = None, shot_id: Any = None
+    ) -> ResolvedSettings:
+        """A tool's effective settings for a shot, a project or the user, with provenance."""
+        target = target_for(self.user_id, project_id, shot_id)
+        return self.settings_service.resolve(tool_id, target)
+
+    def settings_handle(
+        self, tool_id: str, *, project_id: Any = None, shot_id: Any = None
+    ) -> SettingsHandle:
+        """A live, optimistically edited view of one tool's settings (for front ends)."""
+        return self.settings_service.handle(tool_id, target_for(self.user_id, project_id, shot_id))
+
+    def update_settings(
+        self, scope: str, target_id: Any, tool_id: str, patch: dict[str, Any]
+    ) -> dict[str, Any]:
+        """Merge ``patch`` into the tool's object at one scope, atomically; returns that object."""
+        return self.settings_service.write(scope, target_id, tool_id, patch)
+
+    def reset_setting(
+        self, scope: str, target_id: Any, tool_id: str, path: str | Sequence[str] | None = None
+    ) -> dict[str, Any]:
+        """Remove an override so the value inherits again (``path=None``: the whole tool)."""
+        removals = self.settings_service.reset_paths(None if path is None else [path])
+        return self.settings_service.write(scope, target_id, tool_id, None, removals)
+
+    @property
+    def local_state(self) -> LocalState:
+        """Device-local UI state: never stored in the database."""
+        if self._local_state is None:
+            self._local_state = LocalState(self.config.paths.state_dir / "state.json")
+        return self._local_state
 
 
 def resolve_user(conn: psycopg.Connection[Any], configured: uuid.UUID | None) -> uuid.UUID | None:

@@ -7,7 +7,10 @@ one line that names the server (password masked) and the likely fix.
 from __future__ import annotations
 
 import contextlib
-from typing import Any
+import time
+import weakref
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 import psycopg
 from psycopg import conninfo
@@ -17,6 +20,7 @@ from workbench.config import mask_dsn
 from workbench.errors import ConfigError, WorkbenchConnectionError
 
 CONNECT_TIMEOUT_S = 5
+T = TypeVar("T")
 
 
 def parse_dsn(dsn: str) -> dict[str, Any]:
@@ -66,9 +70,33 @@ def connect(dsn: str, **kwargs: Any) -> psycopg.Connection[Any]:
         raise connection_error(dsn, exc) from None
 
 
+class _IdleCheck:
+    """Ping a pooled connection before reuse only when it sat idle for a while.
+
+    A ping is a full round trip: paying it on every checkout would double the latency of
+    every call against a remote database. A connection used a moment ago is alive; one idle
+    for seconds may have been cut (server restart, network), so only that one is checked.
+    """
+
+    def __init__(self, idle_seconds: float = 2.0) -> None:
+        self.idle_seconds = idle_seconds
+        self._returned: weakref.WeakKeyDictionary[psycopg.Connection[Any], float] = (
+            weakref.WeakKeyDictionary()
+        )
+
+    def returned(self, conn: psycopg.Connection[Any]) -> None:
+        self._returned[conn] = time.monotonic()
+
+    def check(self, conn: psycopg.Connection[Any]) -> None:
+        last = self._returned.get(conn)
+        if last is None or time.monotonic() - last > self.idle_seconds:
+            ConnectionPool.check_connection(conn)
+
+
 def open_pool(dsn: str, *, max_size: int = 8) -> ConnectionPool:
     """A pool that has proved it can connect; the first connection is made eagerly."""
     connect(dsn).close()  # fail fast with our message rather than a pool timeout
+    idle = _IdleCheck()
     pool = ConnectionPool(
         dsn,
         min_size=1,
@@ -76,7 +104,8 @@ def open_pool(dsn: str, *, max_size: int = 8) -> ConnectionPool:
         kwargs={"connect_timeout": CONNECT_TIMEOUT_S, "autocommit": True},
         open=False,
         name="workbench",
-        check=ConnectionPool.check_connection,
+        check=idle.check,
+        reset=idle.returned,
     )
     pool.open(wait=True, timeout=CONNECT_TIMEOUT_S * 2)
     return pool
@@ -95,3 +124,19 @@ def ensure_database(server_dsn: str, name: str, *, template: str | None = None) 
             with contextlib.suppress(errors.DuplicateDatabase):  # another process won the race
                 conn.execute(statement)
     return conninfo.make_conninfo(server_dsn, dbname=name)
+
+
+def run_idempotent(pool: ConnectionPool, work: Callable[[psycopg.Connection[Any]], T]) -> T:
+    """Run ``work`` on a pooled connection, once more on a fresh one if that one was dead.
+
+    After a server restart a pooled connection fails on first use; the pool discards it. Only
+    for work that is safe to repeat (reads, merges of the same fields).
+    """
+    for attempt in (1, 2, 3):
+        with pool.connection() as conn:
+            try:
+                return work(conn)
+            except psycopg.OperationalError:
+                if attempt == 3 or not conn.broken:
+                    raise
+    raise AssertionError("unreachable")

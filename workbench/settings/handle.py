@@ -1,0 +1,182 @@
+"""A settings handle: what a view binds to, edited optimistically.
+
+The handle shows an edit at once (``values`` and ``provenance`` are recomputed locally from the
+last confirmed scopes plus the edits still in flight), is ``dirty`` until the write lands, and
+when a write fails it drops that write's edits (so the view rolls back to the confirmed value)
+and keeps them for ``retry()``. Confirmed values come back from the database with each write,
+so an edit another client made to other fields of the same tool shows up too.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import threading
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, Literal
+
+from workbench.settings.queue import WriteKey, WriteResult
+from workbench.settings.resolve import Path, ResolvedSettings, Scope, merge, parse_path, resolve
+from workbench.settings.store import Target, TargetScope, check_patch
+
+if TYPE_CHECKING:
+    from workbench.settings.service import SettingsService
+
+Status = Literal["saved", "saving", "failed"]
+
+
+@dataclass
+class _Edit:
+    scope: TargetScope
+    patch: dict[str, Any] = field(default_factory=dict)
+    removals: list[Path] = field(default_factory=list)
+    ticket: int = 0
+
+    def apply(self, layer: Any) -> dict[str, Any]:
+        value: dict[str, Any] = dict(layer) if isinstance(layer, dict) else {}
+        for path in self.removals:
+            value = _without(value, path)
+        return merge(value, self.patch) if self.patch else value
+
+
+def _without(value: dict[str, Any], path: Path) -> dict[str, Any]:
+    if not path:
+        return {}
+    if path[0] not in value:
+        return value
+    copy = dict(value)
+    if len(path) == 1:
+        del copy[path[0]]
+    elif isinstance(copy[path[0]], dict):
+        copy[path[0]] = _without(copy[path[0]], path[1:])
+    return copy
+
+
+class SettingsHandle:
+    """One tool's settings for one target (user, project or shot), live and editable."""
+
+    def __init__(self, service: SettingsService, tool_id: str, target: Target) -> None:
+        self._service = service
+        self.tool_id = tool_id
+        self.target = target
+        self._lock = threading.RLock()
+        self._confirmed: dict[Scope, Any] = {}
+        self._rows: dict[TargetScope, Target] = {}
+        self._edits: list[_Edit] = []
+        self._failed: list[_Edit] = []
+        self.error: BaseException | None = None
+        self._subscribers: list[Callable[[SettingsHandle], None]] = []
+        self.refresh()
+
+    def __repr__(self) -> str:
+        return f"<SettingsHandle {self.tool_id} {self.target} {self.status}>"
+
+    # -- state -----------------------------------------------------------------------------
+    @property
+    def resolved(self) -> ResolvedSettings:
+        with self._lock:
+            layers = dict(self._confirmed)
+            for edit in self._edits:
+                layers[edit.scope] = edit.apply(layers.get(edit.scope))
+        return resolve(self.tool_id, layers)
+
+    @property
+    def values(self) -> dict[str, Any]:
+        return self.resolved.values
+
+    @property
+    def provenance(self) -> dict[str, Scope]:
+        return self.resolved.provenance
+
+    @property
+    def dirty(self) -> bool:
+        with self._lock:
+            return bool(self._edits)
+
+    @property
+    def status(self) -> Status:
+        with self._lock:
+            if self._edits:
+                return "saving"
+            return "failed" if self.error is not None else "saved"
+
+    def subscribe(self, callback: Callable[[SettingsHandle], None]) -> Callable[[], None]:
+        """Call ``callback(handle)`` after every change; returns an unsubscribe function."""
+        with self._lock:
+            self._subscribers.append(callback)
+
+        def unsubscribe() -> None:
+            with self._lock, contextlib.suppress(ValueError):
+                self._subscribers.remove(callback)
+
+        return unsubscribe
+
+    # -- commands --------------------------------------------------------------------------
+    def set(self, path: str | Sequence[str], value: Any, *, scope: str | None = None) -> None:
+        """Set one field at ``scope`` (default: this handle's own scope)."""
+        from workbench.settings.service import path_patch
+
+        self.update(path_patch(parse_path(path), value), scope=scope)
+
+    def update(self, patch: dict[str, Any], *, scope: str | None = None) -> None:
+        self._edit(_Edit(self._scope(scope), patch=check_patch(patch)))
+
+    def reset(self, path: str | Sequence[str] | None = None, *, scope: str | None = None) -> None:
+        """Remove the override at ``scope`` so the value inherits again (None: the whole tool)."""
+        removal = () if path is None else parse_path(path)
+        self._edit(_Edit(self._scope(scope), removals=[removal]))
+
+    def retry(self) -> None:
+        """Send the edits of failed writes again."""
+        with self._lock:
+            failed, self._failed = self._failed, []
+        for edit in failed:
+            self._edit(_Edit(edit.scope, edit.patch, edit.removals))
+
+    def refresh(self) -> None:
+        """Re-read every scope (one round trip); edits still in flight stay on top."""
+        layers = self._service.layers(self.tool_id, self.target)
+        with self._lock:
+            self._confirmed = dict(layers.values)
+            self._rows = {self.target.scope: self.target}
+            if layers.owner is not None:
+                self._rows["user"] = Target("user", layers.owner)
+            if layers.project_id is not None:
+                self._rows["project"] = Target("project", layers.project_id)
+        self._notify()
+
+    def flush(self, timeout: float | None = None) -> bool:
+        return self._service.queue.flush(timeout)
+
+    # -- internals -------------------------------------------------------------------------
+    def _scope(self, scope: str | None) -> TargetScope:
+        return self._service.check_scope_for(self.target, scope or self.target.scope)
+
+    def _edit(self, edit: _Edit) -> None:
+        key = WriteKey(self._rows[edit.scope], self.tool_id)
+        with self._lock:
+            self._edits.append(edit)
+            edit.ticket = self._service.queue.enqueue(
+                key, edit.patch, edit.removals, on_done=self._on_result
+            )
+        self._notify()
+
+    def _on_result(self, result: WriteResult) -> None:
+        tickets = set(result.tickets)
+        with self._lock:
+            done = [e for e in self._edits if e.ticket in tickets]
+            self._edits = [e for e in self._edits if e.ticket not in tickets]
+            if result.ok:
+                self._confirmed[result.key.target.scope] = result.value
+                if not self._failed:
+                    self.error = None
+            else:
+                self._failed.extend(done)
+                self.error = result.error
+        self._notify()
+
+    def _notify(self) -> None:
+        with self._lock:
+            subscribers = list(self._subscribers)
+        for callback in subscribers:
+            callback(self)

@@ -1,0 +1,105 @@
+"""Device-local UI state (collapsed panels, last tab, last project): a small JSON file.
+
+It belongs to this device, never to the database. Two processes may write at once (a TUI and
+a notebook): every change is a read-modify-write under an exclusive file lock, and the file is
+replaced atomically (write a temporary file, fsync, rename), so a crash mid-write leaves the
+previous version intact.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import json
+import logging
+import os
+import tempfile
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+from workbench.errors import ValidationError
+
+log = logging.getLogger(__name__)
+MAX_VALUE_BYTES = 4 * 1024 * 1024  # Reigh refuses larger values in local storage too
+
+
+class LocalState:
+    def __init__(self, path: Path) -> None:
+        self.path = Path(path)
+
+    def __repr__(self) -> str:
+        return f"LocalState({str(self.path)!r})"
+
+    def get(self, key: str, default: Any = None) -> Any:
+        return self._read().get(key, default)
+
+    def items(self) -> dict[str, Any]:
+        return self._read()
+
+    def set(self, key: str, value: Any) -> None:
+        _check_key(key)
+        try:
+            size = len(json.dumps(value, allow_nan=False))
+        except (TypeError, ValueError) as exc:
+            raise ValidationError(f"local state {key!r}: not a JSON value ({exc})") from None
+        if size > MAX_VALUE_BYTES:
+            raise ValidationError(
+                f"local state {key!r}: {size:,} bytes; the limit is {MAX_VALUE_BYTES:,}"
+            )
+        self._change(lambda data: data.__setitem__(key, value))
+
+    def delete(self, key: str) -> None:
+        self._change(lambda data: data.pop(key, None))
+
+    def clear(self) -> None:
+        self._change(lambda data: data.clear())
+
+    # -- internals -------------------------------------------------------------------------
+    @contextlib.contextmanager
+    def _locked(self) -> Iterator[None]:
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        with open(self.path.with_name(self.path.name + ".lock"), "a") as handle:
+            fcntl.flock(handle, fcntl.LOCK_EX)
+            try:
+                yield
+            finally:
+                fcntl.flock(handle, fcntl.LOCK_UN)
+
+    def _read(self) -> dict[str, Any]:
+        try:
+            text = self.path.read_text(encoding="utf-8")
+        except FileNotFoundError:
+            return {}
+        try:
+            data = json.loads(text)
+        except json.JSONDecodeError:
+            data = None
+        if not isinstance(data, dict):
+            # Only a hand edit can do this (writes are atomic): keep the file for the user.
+            aside = self.path.with_name(self.path.name + ".corrupt")
+            with contextlib.suppress(OSError):
+                os.replace(self.path, aside)
+            log.warning("workbench: %s was not a JSON object; moved it to %s", self.path, aside)
+            return {}
+        return data
+
+    def _change(self, change: Callable[[dict[str, Any]], object]) -> None:
+        with self._locked():
+            data = self._read()
+            change(data)
+            fd, tmp = tempfile.mkstemp(dir=self.path.parent, prefix=".state-")
+            try:
+                with os.fdopen(fd, "w", encoding="utf-8") as handle:
+                    json.dump(data, handle, indent=1, sort_keys=True)
+                    handle.flush()
+                    os.fsync(handle.fileno())
+                os.replace(tmp, self.path)
+            except BaseException:
+                Path(tmp).unlink(missing_ok=True)
+                raise
+
+
+def _check_key(key: object) -> None:
+    if not isinstance(key, str) or not key or len(key) > 200:
+        raise ValidationError(f"local state keys are non-empty strings up to 200 chars: {key!r}")

@@ -1,0 +1,168 @@
+"""Resolution: defaults → user → project → shot, merged per field, with provenance.
+
+Pure functions over plain JSON values, so the same code resolves what the database returned
+and what a view shows optimistically before a write lands.
+
+Rules (Reigh's): objects merge recursively; arrays and scalars replace whole; an explicit
+``null`` overrides (the value becomes ``None``); a missing key inherits.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+from workbench.errors import ValidationError
+from workbench.settings.registry import get_tool
+
+Scope = Literal["defaults", "user", "project", "shot"]
+SCOPES: tuple[Scope, ...] = ("defaults", "user", "project", "shot")
+WRITABLE_SCOPES: tuple[Scope, ...] = ("user", "project", "shot")
+Path = tuple[str, ...]
+
+
+def parse_path(path: str | Sequence[str]) -> Path:
+    """``"a.b"`` or ``["a", "b"]`` → ``("a", "b")``; an empty or blank segment is refused."""
+    parts = tuple(path.split(".")) if isinstance(path, str) else tuple(path)
+    if not parts or any(not isinstance(p, str) or not p.strip() for p in parts):
+        raise ValidationError(f"invalid settings path {path!r}: use 'field' or 'group.field'")
+    return parts
+
+
+def dotted(path: Path) -> str:
+    return ".".join(path)
+
+
+def merge(base: Any, patch: Any) -> Any:
+    """``patch`` over ``base`` by the resolution rules; neither input is modified."""
+    if isinstance(base, dict) and isinstance(patch, dict):
+        merged = dict(base)
+        for key, value in patch.items():
+            merged[key] = merge(base.get(key), value) if key in base else copy.deepcopy(value)
+        return merged
+    return copy.deepcopy(patch)
+
+
+def leaves(value: Any, prefix: Path = ()) -> Iterator[tuple[Path, Any]]:
+    """Leaf paths of a settings object: non-objects, and empty objects."""
+    if isinstance(value, dict) and value:
+        for key, child in value.items():
+            yield from leaves(child, (*prefix, key))
+    elif prefix:
+        yield prefix, value
+
+
+def get_path(value: Any, path: Path) -> tuple[bool, Any]:
+    """(found, value) at ``path``."""
+    for key in path:
+        if not isinstance(value, dict) or key not in value:
+            return False, None
+        value = value[key]
+    return True, value
+
+
+def _mark(provenance: dict[Path, Scope], value: Any, scope: Scope, prefix: Path) -> None:
+    """Record ``scope`` for every leaf ``value`` brings, replacing what it overrides."""
+    for path in [p for p in provenance if p[: len(prefix)] == prefix or prefix[: len(p)] == p]:
+        del provenance[path]  # a replaced subtree, or a scalar now replaced by an object
+    for path, _ in leaves(value, prefix):
+        provenance[path] = scope
+
+
+def _overlay(
+    values: Any, provenance: dict[Path, Scope], layer: Any, scope: Scope, prefix: Path
+) -> Any:
+    if isinstance(values, dict) and isinstance(layer, dict):
+        merged = dict(values)
+        if not layer and not values:
+            provenance[prefix] = scope
+        for key, child in layer.items():
+            merged[key] = _overlay(values.get(key), provenance, child, scope, (*prefix, key))
+            if key not in values:
+                _mark(provenance, child, scope, (*prefix, key))
+        return merged
+    if prefix:
+        _mark(provenance, layer, scope, prefix)
+    return copy.deepcopy(layer)
+
+
+@dataclass(frozen=True)
+class ResolvedSettings:
+    """A tool's effective settings for one target, and where each value came from."""
+
+    tool_id: str
+    values: dict[str, Any]
+    provenance: dict[str, Scope]  # dotted leaf path -> scope that set it
+    layers: dict[Scope, dict[str, Any]] = field(repr=False)  # each scope's own object
+
+    def scope_of(self, path: str | Sequence[str]) -> Scope | None:
+        """The scope a leaf came from (for an object: the highest scope among its leaves)."""
+        key = dotted(parse_path(path))
+        if key in self.provenance:
+            return self.provenance[key]
+        below = [s for p, s in self.provenance.items() if p.startswith(key + ".")]
+        return max(below, key=SCOPES.index) if below else None
+
+    def value(self, path: str | Sequence[str]) -> Any:
+        return get_path(self.values, parse_path(path))[1]
+
+    def candidates(self, path: str | Sequence[str]) -> list[tuple[Scope, Any]]:
+        """Each scope that sets ``path``, lowest first, with the value it sets there."""
+        parts = parse_path(path)
+        found = []
+        for scope in SCOPES:
+            present, value = get_path(self.layers.get(scope, {}), parts)
+            if present:
+                found.append((scope, value))
+        return found
+
+    def explain(self, path: str | Sequence[str]) -> str:
+        """One line: the value, its scope, and what it overrides."""
+        key = dotted(parse_path(path))
+        scope = self.scope_of(key)
+        if scope is None:
+            return f"{key} is not set at any scope"
+        text = f"{key} = {json.dumps(self.value(key))} from {scope}"
+        stored = dict(self.candidates(key)).get(scope)
+        if stored is not None and stored != self.value(key):
+            text += f" (stored {json.dumps(stored)}, read as {json.dumps(self.value(key))})"
+        lower = [(s, v) for s, v in self.candidates(key) if SCOPES.index(s) < SCOPES.index(scope)]
+        if lower:
+            text += " (overrides " + ", ".join(f"{s} {json.dumps(v)}" for s, v in lower[::-1])
+            text += ")"
+        return text
+
+    def __iter__(self) -> Iterator[tuple[str, Any, Scope]]:
+        """(dotted path, value, scope) for every leaf, in a stable order."""
+        for path in sorted(self.provenance):
+            yield path, self.value(path), self.provenance[path]
+
+
+def resolve(tool_id: str, layers: Mapping[Scope, Any]) -> ResolvedSettings:
+    """Merge the scopes in order; a scope whose object is missing or not an object is skipped."""
+    tool = get_tool(tool_id)
+    ordered: dict[Scope, dict[str, Any]] = {"defaults": tool.fresh_defaults()}
+    for scope in WRITABLE_SCOPES:
+        layer = layers.get(scope)
+        if isinstance(layer, dict):
+            ordered[scope] = layer
+    values: dict[str, Any] = {}
+    provenance: dict[Path, Scope] = {}
+    for scope, layer in ordered.items():
+        values = _overlay(values, provenance, layer, scope, ())
+    before = copy.deepcopy(values)
+    if tool.normalise is not None:
+        values = tool.normalise(values)
+        for path, value in leaves(values):
+            found, old = get_path(before, path)
+            if not found or old != value:
+                provenance[path] = provenance.get(path, "defaults")
+    return ResolvedSettings(
+        tool_id,
+        values,
+        {dotted(p): s for p, s in sorted(provenance.items())},
+        {s: copy.deepcopy(v) for s, v in ordered.items()},
+    )
