@@ -25,7 +25,7 @@ from workbench.errors import ConfigError, NotFoundError, SchemaError, Validation
 from workbench.ids import as_uuid
 from workbench.models import Project, Shot, User
 from workbench.settings.local_state import LocalState
-from workbench.settings.resolve import ResolvedSettings
+from workbench.settings.resolve import ResolvedSettings, parse_path
 from workbench.settings.service import SettingsService, target_for
 from workbench.storage import Storage, from_config
 
@@ -224,8 +224,8 @@ class Workbench:
         self, scope: str, target_id: Any, tool_id: str, path: str | Sequence[str] | None = None
     ) -> dict[str, Any]:
         """Remove an override so the value inherits again (``path=None``: the whole tool)."""
-        removals = self.settings_service.reset_paths(None if path is None else [path])
-        return self.settings_service.write(scope, target_id, tool_id, None, removals)
+        removal = () if path is None else parse_path(path)
+        return self.settings_service.write(scope, target_id, tool_id, None, [removal])
 
     @property
     def local_state(self) -> LocalState:

@@ -19,7 +19,7 @@ from workbench.client import Workbench, connect
 from workbench.db import connection, migrate
 from workbench.db.embedded import EmbeddedPostgres
 from workbench.errors import NotFoundError, PermissionDenied, ValidationError
-from workbench.settings.resolve import merge
+from workbench.settings.resolve import merge, remove_path
 from workbench.storage import LocalStorage
 
 TRAVEL = "travel-between-images"
@@ -77,20 +77,9 @@ def test_database_writes_follow_the_merge_rules(demo_wb: Workbench, demo_dsn: st
             model = merge(model, arg)
         else:
             result = demo_wb.reset_setting("project", project_id, TRAVEL, list(arg) or None)
-            model = _drop(model, arg)
+            model = remove_path(model, arg)
         assert result == model, (op, arg)
         assert (stored(demo_dsn, "projects", project_id) or {}) == model  # absent reads as {}
-
-
-def _drop(value: dict[str, Any], path: tuple[str, ...]) -> dict[str, Any]:
-    if not path:
-        return {}
-    copy = dict(value)
-    if len(path) == 1:
-        copy.pop(path[0], None)
-    elif isinstance(copy.get(path[0]), dict):
-        copy[path[0]] = _drop(copy[path[0]], path[1:])
-    return copy
 
 
 def test_other_tools_and_keys_are_untouched(demo_wb: Workbench, demo_dsn: str) -> None:

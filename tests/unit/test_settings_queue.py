@@ -8,7 +8,7 @@ import uuid
 from typing import Any
 
 from workbench.settings.queue import WriteKey, WriteQueue, WriteResult
-from workbench.settings.resolve import Path, merge
+from workbench.settings.resolve import Path, merge, remove_path
 from workbench.settings.store import Target
 
 
@@ -36,7 +36,7 @@ class Recorder:
                 raise RuntimeError("database is down")
             value = self.stored.get(key, {})
             for path in removals:
-                value = _drop(value, path)
+                value = remove_path(value, path)
             value = merge(value, patch)
             self.stored[key] = value
             self.calls.append((patch, removals))
@@ -44,17 +44,6 @@ class Recorder:
         finally:
             with self._lock:
                 self.concurrent -= 1
-
-
-def _drop(value: dict[str, Any], path: Path) -> dict[str, Any]:
-    if not path:
-        return {}
-    copy = dict(value)
-    if len(path) == 1:
-        copy.pop(path[0], None)
-    elif isinstance(copy.get(path[0]), dict):
-        copy[path[0]] = _drop(copy[path[0]], path[1:])
-    return copy
 
 
 KEY = WriteKey(Target("project", uuid.uuid4()), "tool")

@@ -16,7 +16,15 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal
 
 from workbench.settings.queue import WriteKey, WriteResult
-from workbench.settings.resolve import Path, ResolvedSettings, Scope, merge, parse_path, resolve
+from workbench.settings.resolve import (
+    Path,
+    ResolvedSettings,
+    Scope,
+    merge,
+    parse_path,
+    remove_path,
+    resolve,
+)
 from workbench.settings.store import Target, TargetScope, check_patch
 
 if TYPE_CHECKING:
@@ -35,21 +43,8 @@ class _Edit:
     def apply(self, layer: Any) -> dict[str, Any]:
         value: dict[str, Any] = dict(layer) if isinstance(layer, dict) else {}
         for path in self.removals:
-            value = _without(value, path)
+            value = remove_path(value, path)
         return merge(value, self.patch) if self.patch else value
-
-
-def _without(value: dict[str, Any], path: Path) -> dict[str, Any]:
-    if not path:
-        return {}
-    if path[0] not in value:
-        return value
-    copy = dict(value)
-    if len(path) == 1:
-        del copy[path[0]]
-    elif isinstance(copy[path[0]], dict):
-        copy[path[0]] = _without(copy[path[0]], path[1:])
-    return copy
 
 
 class SettingsHandle:

@@ -46,6 +46,21 @@ def merge(base: Any, patch: Any) -> Any:
     return copy.deepcopy(patch)
 
 
+def remove_path(value: dict[str, Any], path: Path) -> dict[str, Any]:
+    """``value`` without the key at ``path`` (the whole object for ``()``); a copy, and a
+    missing path changes nothing: resetting what is not set creates no empty parents."""
+    if not path:
+        return {}
+    if path[0] not in value:
+        return value
+    copy = dict(value)
+    if len(path) == 1:
+        del copy[path[0]]
+    elif isinstance(copy[path[0]], dict):
+        copy[path[0]] = remove_path(copy[path[0]], path[1:])
+    return copy
+
+
 def leaves(value: Any, prefix: Path = ()) -> Iterator[tuple[Path, Any]]:
     """Leaf paths of a settings object: non-objects, and empty objects."""
     if isinstance(value, dict) and value:

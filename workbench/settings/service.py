@@ -20,7 +20,7 @@ from workbench.errors import NotFoundError, ValidationError
 from workbench.ids import as_uuid
 from workbench.settings import store
 from workbench.settings.queue import WriteKey, WriteQueue
-from workbench.settings.resolve import Path, ResolvedSettings, parse_path, resolve
+from workbench.settings.resolve import Path, ResolvedSettings, resolve
 from workbench.settings.store import Layers, Target, TargetScope
 
 if TYPE_CHECKING:
@@ -99,14 +99,10 @@ class SettingsService:
         removals: Sequence[Path] = (),
     ) -> dict[str, Any]:
         """Write now (removals first, then the patch); returns the scope's new tool object."""
-        target, tool_id, clean = self.check(scope, target_id, tool_id, patch)
+        target, tool_id, clean = self.validate(scope, target_id, tool_id, patch)
         return self._write(target, tool_id, clean, list(removals))
 
-    def reset_paths(self, paths: Sequence[str | Sequence[str]] | None) -> list[Path]:
-        """Paths to reset; ``None`` resets the whole tool at that scope."""
-        return [()] if paths is None else [parse_path(p) for p in paths]
-
-    def check(
+    def validate(
         self, scope: object, target_id: object, tool_id: object, patch: object
     ) -> tuple[Target, str, dict[str, Any]]:
         """Validate everything before a write touches the database."""
