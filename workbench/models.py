@@ -9,6 +9,7 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 
 def short_id(value: uuid.UUID) -> str:
@@ -50,3 +51,96 @@ class Shot:
 
     def __repr__(self) -> str:
         return f"<Shot {self.name!r} #{self.position} id={short_id(self.id)}>"
+
+
+@dataclass(frozen=True, repr=False)
+class Task:
+    """The job that produced a generation (``generations.tasks->>0``)."""
+
+    id: uuid.UUID
+    task_type: str
+    status: str
+    error_message: str | None
+    params: dict[str, Any] | None
+    created_at: datetime | None
+    updated_at: datetime | None
+
+    def __repr__(self) -> str:
+        return f"<Task {self.task_type} {self.status} id={short_id(self.id)}>"
+
+
+@dataclass(frozen=True, repr=False)
+class Generation:
+    """One gallery item: its media, what made it, and where it sits.
+
+    ``thumbnail_url`` is the primary variant's thumbnail, else the generation's, else the
+    media itself, as Reigh shows it. ``shot_generation_id`` and ``timeline_frame`` are set in
+    shot mode (the link the item came through); ``task`` only when tasks were asked for.
+    """
+
+    id: uuid.UUID
+    project_id: uuid.UUID
+    type: str | None
+    location: str | None
+    thumbnail_url: str | None
+    params: dict[str, Any]
+    name: str | None
+    starred: bool
+    created_at: datetime
+    updated_at: datetime | None
+    based_on: uuid.UUID | None
+    parent_generation_id: uuid.UUID | None
+    primary_variant_id: uuid.UUID | None
+    task_id: str | None
+    prompt: str | None
+    tool_type: str | None
+    variant_count: int
+    unviewed_variant_count: int
+    shot_ids: tuple[uuid.UUID, ...]
+    shot_generation_id: uuid.UUID | None = None
+    timeline_frame: int | None = None
+    task: Task | None = None
+
+    @property
+    def is_video(self) -> bool:
+        return "video" in (self.type or "")
+
+    def __repr__(self) -> str:
+        star = " ★" if self.starred else ""
+        prompt = (self.prompt or "")[:40]
+        return f"<Generation {self.type}{star} {prompt!r} id={short_id(self.id)}>"
+
+
+@dataclass(frozen=True, repr=False)
+class ShotGeneration:
+    """A shot's link to a generation, with the generation (for streaming whole timelines)."""
+
+    id: uuid.UUID
+    shot_id: uuid.UUID
+    generation_id: uuid.UUID
+    timeline_frame: int | None
+    metadata: dict[str, Any] | None
+    generation: Generation
+
+    def __repr__(self) -> str:
+        return f"<ShotGeneration frame={self.timeline_frame} {self.generation!r}>"
+
+
+@dataclass(frozen=True)
+class ShotCounts:
+    """Reigh's per-shot counts: unfinished rows and placeholders never count."""
+
+    shot_id: uuid.UUID
+    total: int
+    positioned: int
+    unpositioned: int  # images without a timeline frame (videos are not "unpositioned")
+    videos: int
+
+
+@dataclass(frozen=True)
+class ProjectCounts:
+    total: int
+    images: int
+    videos: int
+    starred: int
+    in_no_shot: int

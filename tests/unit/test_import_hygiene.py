@@ -10,7 +10,11 @@ UI = ("textual", "ipywidgets", "rich", "IPython")
 HEAVY = ("boto3", "botocore", "PIL", "av", "psycopg")
 CORE = (
     "workbench",
+    "workbench.cache",
     "workbench.client",
+    "workbench.generations.service",
+    "workbench.realtime",
+    "workbench.settings.service",
     "workbench.config",
     "workbench.db.embedded",
     "workbench.db.migrate",

@@ -61,7 +61,13 @@ class SettingsHandle:
         self._failed: list[_Edit] = []
         self.error: BaseException | None = None
         self._subscribers: list[Callable[[SettingsHandle], None]] = []
+        self._unwatch: list[Callable[[], None]] = []
         self.refresh()
+        if service.watch is not None:  # another client changed one of our rows: re-read
+            self._unwatch = [
+                service.watch(("settings", row.scope, row.id), self._changed_elsewhere)
+                for row in self._rows.values()
+            ]
 
     def __repr__(self) -> str:
         return f"<SettingsHandle {self.tool_id} {self.target} {self.status}>"
@@ -142,6 +148,22 @@ class SettingsHandle:
 
     def flush(self, timeout: float | None = None) -> bool:
         return self._service.queue.flush(timeout)
+
+    def close(self) -> None:
+        """Stop following changes made elsewhere."""
+        for unwatch in self._unwatch:
+            unwatch()
+        self._unwatch = []
+
+    def _changed_elsewhere(self, event: Any) -> None:
+        if getattr(event, "kind", None) != "invalidated":
+            return
+        try:
+            self.refresh()
+        except Exception as exc:  # e.g. the database is away: show it, keep the last values
+            with self._lock:
+                self.error = exc
+            self._notify()
 
     # -- internals -------------------------------------------------------------------------
     def _scope(self, scope: str | None) -> TargetScope:

@@ -26,6 +26,8 @@ from workbench.settings.store import Layers, Target, TargetScope
 if TYPE_CHECKING:
     from workbench.settings.handle import SettingsHandle
 
+Watch = Callable[[tuple[Any, ...], Callable[[Any], None]], Callable[[], None]]
+
 # Reigh clears these when a new shot inherits settings: a new shot starts without prompts.
 _CLEARED_ON_INHERIT: Mapping[str, Any] = {"prompt": "", "batchVideoPrompt": "", "pairConfigs": []}
 
@@ -55,11 +57,13 @@ class SettingsService:
         user_id: Callable[[], uuid.UUID],
         *,
         delay: float = 0.3,
+        watch: Watch | None = None,
     ) -> None:
         self._pool = pool
         self._schema = schema
         self._user_id = user_id
         self._delay = delay
+        self.watch = watch  # how handles hear that a row changed elsewhere (live updates)
         self._queue: WriteQueue | None = None
 
     @property

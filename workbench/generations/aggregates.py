@@ -1,0 +1,61 @@
+"""Counts computed in the database, one grouped query each, never by fetching rows.
+
+They follow the web app's numbers: unfinished generations (``location IS NULL``, such as the
+placeholder every shot gets) and child segments never count, and videos are never
+"unpositioned". Reigh's own SQL function ``count_unpositioned_generations`` counts unfinished
+rows too, so it is deliberately not used.
+"""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+import psycopg
+from psycopg.rows import class_row
+
+from workbench.models import ProjectCounts, ShotCounts
+
+
+def shot_counts(conn: psycopg.Connection[Any], project_id: uuid.UUID) -> list[ShotCounts]:
+    """Per shot of the project: total, positioned, unpositioned images, videos."""
+    with conn.cursor(row_factory=class_row(ShotCounts)) as cur:
+        return cur.execute(
+            """
+            SELECT s.id AS shot_id,
+                   count(g.id)::int AS total,
+                   count(g.id) FILTER (WHERE sg.timeline_frame IS NOT NULL)::int AS positioned,
+                   count(g.id) FILTER (
+                       WHERE sg.timeline_frame IS NULL AND NOT g.type LIKE '%%video%%'
+                   )::int AS unpositioned,
+                   count(g.id) FILTER (WHERE g.type LIKE '%%video%%')::int AS videos
+            FROM shots s
+            LEFT JOIN shot_generations sg ON sg.shot_id = s.id
+            LEFT JOIN generations g
+                   ON g.id = sg.generation_id AND g.location IS NOT NULL AND NOT g.is_child
+            WHERE s.project_id = %s
+            GROUP BY s.id
+            ORDER BY s.position, s.name
+            """,
+            (project_id,),
+        ).fetchall()
+
+
+def project_counts(conn: psycopg.Connection[Any], project_id: uuid.UUID) -> ProjectCounts:
+    with conn.cursor(row_factory=class_row(ProjectCounts)) as cur:
+        row = cur.execute(
+            """
+            SELECT count(*)::int AS total,
+                   count(*) FILTER (WHERE NOT g.type LIKE '%%video%%')::int AS images,
+                   count(*) FILTER (WHERE g.type LIKE '%%video%%')::int AS videos,
+                   count(*) FILTER (WHERE g.starred)::int AS starred,
+                   count(*) FILTER (WHERE NOT EXISTS (
+                       SELECT 1 FROM shot_generations x WHERE x.generation_id = g.id))::int
+                       AS in_no_shot
+            FROM generations g
+            WHERE g.project_id = %s AND g.location IS NOT NULL AND NOT g.is_child
+            """,
+            (project_id,),
+        ).fetchone()
+    assert row is not None  # an aggregate always returns one row
+    return row

@@ -1,0 +1,103 @@
+"""Gallery filters: a frozen, hashable value, so it can be part of a cache key.
+
+Validation happens when a filter is made, so a bad value is refused with a clear message
+before any SQL is built, and two equal filters always map to the same cached page.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass, fields, replace
+from datetime import datetime
+from typing import Any, Literal, Self
+
+from workbench.errors import ValidationError
+from workbench.ids import as_uuid
+
+MediaType = Literal["image", "video"]
+Sort = Literal["newest", "oldest"]
+_MAX_SEARCH = 200
+
+
+@dataclass(frozen=True)
+class GenerationFilters:
+    """What to show. ``None`` (or False) means "no restriction" for every field."""
+
+    media_type: MediaType | None = None
+    tool_type: str | None = None  # "X" also matches "X-reconstructed-client", as in Reigh
+    starred: bool | None = None  # True: only starred; False: only not starred
+    search: str | None = None  # text in the prompt (case-insensitive)
+    in_shot: uuid.UUID | None = None  # project mode: only generations in this shot
+    in_no_shot: bool = False  # project mode: only generations in no shot
+    unpositioned: bool = False  # shot mode: only links without a timeline frame
+    edits_only: bool = False  # only generations edited from another (based_on set)
+    created_after: datetime | None = None
+    created_before: datetime | None = None
+    sort: Sort = "newest"
+
+    def __post_init__(self) -> None:
+        if self.media_type not in (None, "image", "video"):
+            raise ValidationError(f"media_type must be 'image' or 'video', not {self.media_type!r}")
+        if self.sort not in ("newest", "oldest"):
+            raise ValidationError(f"sort must be 'newest' or 'oldest', not {self.sort!r}")
+        if self.starred not in (None, True, False):
+            raise ValidationError(f"starred must be True, False or None, not {self.starred!r}")
+        for name in ("in_no_shot", "unpositioned", "edits_only"):
+            if not isinstance(getattr(self, name), bool):
+                raise ValidationError(f"{name} must be True or False")
+        if self.tool_type is not None and (
+            not isinstance(self.tool_type, str) or not self.tool_type.strip()
+        ):
+            raise ValidationError(f"tool_type must be a non-empty string, not {self.tool_type!r}")
+        if self.search is not None:
+            if not isinstance(self.search, str):
+                raise ValidationError(f"search must be text, not {self.search!r}")
+            if len(self.search) > _MAX_SEARCH:
+                raise ValidationError(f"search text is limited to {_MAX_SEARCH} characters")
+            object.__setattr__(self, "search", self.search.strip() or None)
+        if self.in_shot is not None:
+            object.__setattr__(self, "in_shot", as_uuid(self.in_shot, "shot id"))
+            if self.in_no_shot:
+                raise ValidationError("in_shot and in_no_shot cannot both be set")
+        for name in ("created_after", "created_before"):
+            value = getattr(self, name)
+            if value is not None and not isinstance(value, datetime):
+                raise ValidationError(f"{name} must be a datetime, not {value!r}")
+            if value is not None and value.tzinfo is None:
+                raise ValidationError(f"{name} must be timezone-aware (e.g. datetime.now(UTC))")
+
+    @classmethod
+    def of(cls, value: GenerationFilters | dict[str, Any] | None = None, **kwargs: Any) -> Self:
+        """Filters from an instance, a dict and/or keywords; unknown names are refused."""
+        given = (
+            dict(kwargs) if isinstance(value, GenerationFilters) else {**(value or {}), **kwargs}
+        )
+        known = {f.name for f in fields(cls)}
+        unknown = set(given) - known
+        if unknown:
+            names, valid = ", ".join(sorted(unknown)), ", ".join(sorted(known))
+            raise ValidationError(f"unknown filter(s) {names}; known: {valid}")
+        if isinstance(value, GenerationFilters):
+            return replace(value, **given) if given else value  # type: ignore[return-value]
+        return cls(**given)
+
+    def describe(self) -> str:
+        """A short human summary, e.g. for a status line: "videos · starred · 'dusk'"."""
+        parts = []
+        if self.media_type:
+            parts.append(f"{self.media_type}s")
+        if self.tool_type:
+            parts.append(self.tool_type)
+        if self.starred is not None:
+            parts.append("starred" if self.starred else "not starred")
+        if self.search:
+            parts.append(repr(self.search))
+        if self.in_no_shot:
+            parts.append("in no shot")
+        if self.unpositioned:
+            parts.append("unpositioned")
+        if self.edits_only:
+            parts.append("edits")
+        if self.sort == "oldest":
+            parts.append("oldest first")
+        return " · ".join(parts) or "all"

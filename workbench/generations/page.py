@@ -1,0 +1,109 @@
+"""A page of the gallery, and the opaque cursors that lead to its neighbours.
+
+A cursor names the sort key of a page boundary and the page number it leads to; it also
+records which gallery it belongs to (mode, target, limit, order), so a cursor used with
+another gallery is refused instead of silently showing the wrong rows.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass, field, replace
+from datetime import datetime
+from typing import Any
+
+from workbench.errors import ValidationError
+from workbench.generations.filters import GenerationFilters
+from workbench.generations.query import Seek, Target
+from workbench.models import Generation
+
+
+@dataclass(frozen=True)
+class Cursor:
+    target: Target
+    limit: int
+    sort: str
+    page: int  # the page this cursor leads to
+    seek: Seek
+
+    def encode(self) -> str:
+        key = [v.isoformat() if isinstance(v, datetime) else v for v in self.seek.key]
+        key = [str(v) if isinstance(v, uuid.UUID) else v for v in key]
+        body = {
+            "m": self.target.mode, "t": str(self.target.id), "l": self.limit, "s": self.sort,
+            "p": self.page, "d": self.seek.direction, "k": key,
+        }  # fmt: skip
+        raw = json.dumps(body, separators=(",", ":")).encode()
+        return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+    @classmethod
+    def decode(cls, text: str, target: Target, limit: int, sort: str) -> Cursor:
+        try:
+            body = json.loads(base64.urlsafe_b64decode(text + "=" * (-len(text) % 4)))
+            mode, raw_key, direction = body["m"], body["k"], body["d"]
+            if direction not in ("after", "before"):
+                raise ValueError(direction)
+            if mode == "project":
+                key: tuple[Any, ...] = (datetime.fromisoformat(raw_key[0]), uuid.UUID(raw_key[1]))
+            else:
+                key = (bool(raw_key[0]), int(raw_key[1]), uuid.UUID(raw_key[2]))
+            cursor = cls(
+                Target(mode, uuid.UUID(body["t"])), int(body["l"]), str(body["s"]),
+                int(body["p"]), Seek(key, direction),
+            )  # fmt: skip
+        except (ValueError, KeyError, IndexError, TypeError) as exc:
+            raise ValidationError(f"malformed cursor {text[:24]!r}…: {exc}") from None
+        if (cursor.target, cursor.limit, cursor.sort) != (target, limit, sort):
+            raise ValidationError(
+                "this cursor belongs to another gallery (different project/shot, limit or "
+                "order); start again from page 1"
+            )
+        return cursor
+
+
+@dataclass(frozen=True)
+class GenerationPage:
+    """One page of generations, with how to reach its neighbours and the total."""
+
+    items: tuple[Generation, ...]
+    page: int
+    limit: int
+    total: int
+    total_exact: bool
+    mode: str
+    target_id: uuid.UUID
+    filters: GenerationFilters
+    next_cursor: str | None = None
+    prev_cursor: str | None = None
+    fetched_at: datetime | None = field(default=None, compare=False)
+
+    def __len__(self) -> int:
+        return len(self.items)
+
+    def __iter__(self) -> Iterator[Generation]:
+        return iter(self.items)
+
+    def __getitem__(self, index: int) -> Generation:
+        return self.items[index]
+
+    @property
+    def pages(self) -> int:
+        """How many pages there are (approximate when the total is an estimate)."""
+        return max(1, -(-self.total // self.limit))
+
+    @property
+    def total_label(self) -> str:
+        return f"{self.total:,}" if self.total_exact else f"~{self.total:,}"
+
+    def __repr__(self) -> str:
+        return (
+            f"<GenerationPage {self.mode} page {self.page}/{self.pages}: {len(self.items)} of "
+            f"{self.total_label} ({self.filters.describe()})>"
+        )
+
+    def replace_item(self, item: Generation) -> GenerationPage:
+        """The same page with one item swapped (optimistic updates)."""
+        return replace(self, items=tuple(item if i.id == item.id else i for i in self.items))

@@ -1,0 +1,238 @@
+"""SQL for the unified generations query: both modes, every filter, keyset pages.
+
+Project mode lists a project's finished top-level generations, newest first, ordered by
+``(created_at, id)``. Shot mode lists a shot's links in timeline order, unpositioned last,
+ordered by ``(frame IS NULL, frame, link id)``. Either way a page is "the next ``limit`` rows
+after this sort key", so page 1000 costs what page 1 costs; no OFFSET anywhere.
+
+Every value travels as a named parameter; the only text spliced in is fixed SQL from this
+module.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from typing import Any, Literal
+
+from psycopg import sql
+
+from workbench.generations.filters import GenerationFilters
+
+Mode = Literal["project", "shot"]
+Direction = Literal["after", "before"]
+COUNT_CAP = 10_000  # exact counts up to here; beyond, the planner's estimate (then exact later)
+
+_PROMPT = (
+    "COALESCE(g.params #>> '{originalParams,orchestrator_details,prompt}', "
+    "g.params ->> 'prompt', g.params #>> '{metadata,prompt}')"
+)
+
+# The Generation record's columns, in order (see workbench.models.Generation).
+ITEM_COLUMNS = """
+    g.id, g.project_id, g.type, g.location,
+    COALESCE(pv.thumbnail_url, g.thumbnail_url, g.location) AS thumbnail_url,
+    COALESCE(g.params, '{}'::jsonb) AS params, g.name, g.starred, g.created_at, g.updated_at,
+    g.based_on, g.parent_generation_id, g.primary_variant_id,
+    g.tasks ->> 0 AS task_id,
+    PROMPT AS prompt,
+    g.params ->> 'tool_type' AS tool_type,
+    (SELECT count(*) FROM generation_variants v WHERE v.generation_id = g.id)::int
+        AS variant_count,
+    (SELECT count(*) FROM generation_variants v
+      WHERE v.generation_id = g.id AND v.viewed_at IS NULL)::int AS unviewed_variant_count,
+    ARRAY(SELECT DISTINCT x.shot_id FROM shot_generations x WHERE x.generation_id = g.id)
+        AS shot_ids
+""".replace("PROMPT", _PROMPT)
+
+
+@dataclass(frozen=True)
+class Target:
+    mode: Mode
+    id: uuid.UUID
+
+
+@dataclass(frozen=True)
+class Seek:
+    """Where a page starts: strictly after (or before) this sort key."""
+
+    key: tuple[Any, ...]
+    direction: Direction = "after"
+
+
+_IN_SHOT = (
+    "EXISTS (SELECT 1 FROM shot_generations x WHERE x.generation_id = g.id "
+    "AND x.shot_id = %(in_shot)s)"
+)
+_IN_SHOT_UNPOSITIONED = (
+    "EXISTS (SELECT 1 FROM shot_generations x WHERE x.generation_id = g.id "
+    "AND x.shot_id = %(in_shot)s AND x.timeline_frame IS NULL)"
+)
+
+
+def _escape_like(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+def where_clause(target: Target, filters: GenerationFilters) -> tuple[sql.Composed, dict[str, Any]]:
+    """Conditions (and their parameters) shared by pages, counts, indexes and streams."""
+    params: dict[str, Any] = {"target": target.id}
+    parts: list[str] = ["g.location IS NOT NULL", "NOT g.is_child"]
+    if target.mode == "project":
+        parts.append("g.project_id = %(target)s")
+    else:
+        parts.append("sg.shot_id = %(target)s")
+    if filters.media_type == "video":
+        parts.append("g.type LIKE '%%video%%'")
+    elif filters.media_type == "image":
+        parts.append("COALESCE(g.type, '') NOT LIKE '%%video%%'")
+    if filters.tool_type:
+        params["tools"] = [filters.tool_type, f"{filters.tool_type}-reconstructed-client"]
+        parts.append("(g.params -> 'tool_type') ?| %(tools)s::text[]")  # Reigh's GIN index
+    if filters.starred is not None:
+        params["starred"] = filters.starred
+        parts.append("g.starred = %(starred)s")
+    if filters.search:
+        params["search"] = f"%{_escape_like(filters.search)}%"
+        parts.append(
+            "(g.params #>> '{originalParams,orchestrator_details,prompt}' ILIKE %(search)s "
+            "OR g.params ->> 'prompt' ILIKE %(search)s)"
+        )
+    if filters.edits_only:
+        parts.append("g.based_on IS NOT NULL")
+    if filters.created_after is not None:
+        params["after"] = filters.created_after
+        parts.append("g.created_at >= %(after)s")
+    if filters.created_before is not None:
+        params["before"] = filters.created_before
+        parts.append("g.created_at < %(before)s")
+    if target.mode == "shot":
+        if filters.unpositioned:
+            parts.append("sg.timeline_frame IS NULL")
+    else:
+        if filters.in_shot is not None:
+            params["in_shot"] = filters.in_shot
+            parts.append(_IN_SHOT_UNPOSITIONED if filters.unpositioned else _IN_SHOT)
+        elif filters.unpositioned:
+            parts.append(
+                "EXISTS (SELECT 1 FROM shot_generations x WHERE x.generation_id = g.id "
+                "AND x.timeline_frame IS NULL)"
+            )
+        if filters.in_no_shot:
+            parts.append(
+                "NOT EXISTS (SELECT 1 FROM shot_generations x WHERE x.generation_id = g.id)"
+            )
+    return sql.Composed([sql.SQL(" AND ".join(parts))]), params
+
+
+def _source(target: Target) -> sql.SQL:
+    if target.mode == "project":
+        return sql.SQL("generations g")
+    return sql.SQL("shot_generations sg JOIN generations g ON g.id = sg.generation_id")
+
+
+def _sort_key(target: Target) -> list[str]:
+    if target.mode == "project":
+        return ["g.created_at", "g.id"]
+    return ["(sg.timeline_frame IS NULL)", "COALESCE(sg.timeline_frame, 0)", "sg.id"]
+
+
+def _ascending(target: Target, filters: GenerationFilters, direction: Direction) -> bool:
+    forward = target.mode == "shot" or filters.sort == "oldest"
+    return forward if direction == "after" else not forward
+
+
+def page_query(
+    target: Target, filters: GenerationFilters, limit: int | None, seek: Seek | None
+) -> tuple[sql.Composed, dict[str, Any]]:
+    """One page (``limit + 1`` rows, to know whether another page follows); every row when
+    ``limit`` is None."""
+    where, params = where_clause(target, filters)
+    key = _sort_key(target)
+    ascending = _ascending(target, filters, seek.direction if seek else "after")
+    if seek is not None:
+        names = [f"k{i}" for i in range(len(key))]
+        params.update(zip(names, seek.key, strict=True))
+        operator = ">" if ascending else "<"
+        where += sql.SQL(
+            f" AND ({', '.join(key)}) {operator} ({', '.join(f'%({n})s' for n in names)})"
+        )
+    order = ", ".join(f"{k} {'ASC' if ascending else 'DESC'}" for k in key)
+    link = (
+        "sg.id AS shot_generation_id, sg.timeline_frame"
+        if target.mode == "shot"
+        else "NULL::uuid AS shot_generation_id, NULL::integer AS timeline_frame"
+    )
+    sort_columns = ", ".join(f"{k} AS sort_{i}" for i, k in enumerate(key))
+    bounded = sql.SQL("")
+    if limit is not None:
+        params["limit"] = limit + 1
+        bounded = sql.SQL(" LIMIT %(limit)s")
+    query = sql.SQL(
+        "SELECT {columns}, {link}, {sort} FROM {source} "
+        "LEFT JOIN generation_variants pv ON pv.id = g.primary_variant_id "
+        "WHERE {where} ORDER BY {order}{bounded}"
+    ).format(
+        bounded=bounded,
+        columns=sql.SQL(ITEM_COLUMNS),
+        link=sql.SQL(link),
+        sort=sql.SQL(sort_columns),
+        source=_source(target),
+        where=where,
+        order=sql.SQL(order),
+    )
+    return query, params
+
+
+def count_query(target: Target, filters: GenerationFilters) -> tuple[sql.Composed, dict[str, Any]]:
+    """An exact count, stopping at ``COUNT_CAP + 1`` rows so it stays cheap."""
+    where, params = where_clause(target, filters)
+    params["cap"] = COUNT_CAP + 1
+    return sql.SQL("SELECT count(*) FROM (SELECT 1 FROM {} WHERE {} LIMIT %(cap)s) capped").format(
+        _source(target), where
+    ), params
+
+
+def full_count_query(
+    target: Target, filters: GenerationFilters
+) -> tuple[sql.Composed, dict[str, Any]]:
+    where, params = where_clause(target, filters)
+    return sql.SQL("SELECT count(*) FROM {} WHERE {}").format(_source(target), where), params
+
+
+def estimate_query(
+    target: Target, filters: GenerationFilters
+) -> tuple[sql.Composed, dict[str, Any]]:
+    """The planner's row estimate: instant, approximate; shown as such."""
+    where, params = where_clause(target, filters)
+    return sql.SQL("EXPLAIN (FORMAT JSON) SELECT 1 FROM {} WHERE {}").format(
+        _source(target), where
+    ), params
+
+
+def page_index_query(
+    target: Target, filters: GenerationFilters, limit: int
+) -> tuple[sql.Composed, dict[str, Any]]:
+    """The sort key of the last row of every page: jumping to page N is then one seek.
+
+    One pass over the matching keys (an index-only scan for the common filters), cached
+    until the gallery changes; it also yields the exact total.
+    """
+    where, params = where_clause(target, filters)
+    key = _sort_key(target)
+    ascending = _ascending(target, filters, "after")
+    order = ", ".join(f"{k} {'ASC' if ascending else 'DESC'}" for k in key)
+    params["limit"] = limit
+    columns = ", ".join(f"{k} AS k{i}" for i, k in enumerate(key))
+    names = ", ".join(f"k{i}" for i in range(len(key)))
+    return sql.SQL(
+        "SELECT {names}, total FROM (SELECT {columns}, "
+        "row_number() OVER (ORDER BY {order}) AS rn, count(*) OVER () AS total "
+        "FROM {source} WHERE {where}) keys WHERE rn %% %(limit)s = 0 ORDER BY rn"
+    ).format(
+        names=sql.SQL(names),
+        columns=sql.SQL(columns),
+        order=sql.SQL(order),
+        source=_source(target),
+        where=where,
+    ), params

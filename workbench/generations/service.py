@@ -1,0 +1,379 @@
+"""The unified generations query for a connected workbench, behind the query cache.
+
+Cache keys follow Reigh's: ``('unified-generations', mode, target_id, page, limit, filters)``.
+Everything derived from one gallery (its pages, counts, remembered cursors, page index, task
+data) lives under the prefix ``('unified-generations', mode, target_id)``, so one prefix
+invalidation refreshes all of it.
+"""
+
+from __future__ import annotations
+
+import threading
+import uuid
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import replace
+from datetime import UTC, datetime
+from typing import Any
+
+from psycopg.rows import class_row
+from psycopg_pool import ConnectionPool
+
+from workbench.cache import QueryCache
+from workbench.db.connection import run_idempotent
+from workbench.errors import NotFoundError, ValidationError
+from workbench.generations import aggregates, mutations, query, stream
+from workbench.generations.filters import GenerationFilters
+from workbench.generations.page import Cursor, GenerationPage
+from workbench.generations.query import COUNT_CAP, Seek, Target
+from workbench.ids import as_uuid
+from workbench.models import Generation, ProjectCounts, ShotCounts, ShotGeneration, Task
+
+FAMILY = "unified-generations"
+MAX_LIMIT = 500
+
+
+def check_limit(limit: object) -> int:
+    if isinstance(limit, bool) or not isinstance(limit, int):
+        raise ValidationError(f"limit must be a whole number, not {limit!r}")
+    if limit < 1:
+        raise ValidationError(f"limit must be at least 1, not {limit}")
+    return min(limit, MAX_LIMIT)
+
+
+class GenerationsService:
+    def __init__(
+        self, pool: ConnectionPool, cache: QueryCache, user_id: Callable[[], uuid.UUID]
+    ) -> None:
+        self._pool = pool
+        self._cache = cache
+        self._user_id = user_id
+
+    # -- targets ---------------------------------------------------------------------------
+    def target(self, project_id: object = None, shot_id: object = None) -> Target:
+        """The gallery named (a shot wins over a project), after checking the user owns it."""
+        if shot_id is not None:
+            target = Target("shot", as_uuid(shot_id, "shot id"))
+        elif project_id is not None:
+            target = Target("project", as_uuid(project_id, "project id"))
+        else:
+            raise ValidationError("name a project_id or a shot_id")
+        self._cache.get_or_fetch(("ownership", target.mode, target.id), lambda: self._own(target))
+        return target
+
+    def _own(self, target: Target) -> bool:
+        sql_text = (
+            "SELECT p.user_id FROM projects p WHERE p.id = %s"
+            if target.mode == "project"
+            else "SELECT p.user_id FROM shots s JOIN projects p ON p.id = s.project_id "
+            "WHERE s.id = %s"
+        )
+        row = run_idempotent(self._pool, lambda c: c.execute(sql_text, (target.id,)).fetchone())
+        if row is None or row[0] != self._user_id():
+            raise NotFoundError(f"{target.mode} {target.id} not found among the current user's")
+        return True
+
+    # -- pages -----------------------------------------------------------------------------
+    def page(
+        self,
+        target: Target,
+        filters: GenerationFilters,
+        *,
+        limit: int = 50,
+        cursor: str | None = None,
+        page: int | None = None,
+        fresh: bool = False,
+        include_tasks: bool = False,
+    ) -> GenerationPage:
+        limit = check_limit(limit)
+        if cursor is not None and page is not None:
+            raise ValidationError("give a cursor or a page number, not both")
+        seek: Seek | None
+        if cursor is not None:
+            decoded = Cursor.decode(cursor, target, limit, filters.sort)
+            number, seek = decoded.page, decoded.seek
+        elif page is not None:
+            if isinstance(page, bool) or not isinstance(page, int) or page < 1:
+                raise ValidationError(f"page must be a whole number ≥ 1, not {page!r}")
+            number, seek = page, self._seek_for_page(target, filters, limit, page)
+        else:
+            number, seek = 1, None
+        key = (FAMILY, target.mode, target.id, number, limit, filters)
+        result: GenerationPage = self._cache.get_or_fetch(
+            key, lambda: self._fetch_page(target, filters, limit, number, seek), force=fresh
+        )
+        return self._with_tasks(result) if include_tasks else result
+
+    def _prefix(self, target: Target) -> tuple[Any, ...]:
+        return (FAMILY, target.mode, target.id)
+
+    def _seek_for_page(
+        self, target: Target, filters: GenerationFilters, limit: int, number: int
+    ) -> Seek | None:
+        """A remembered cursor when we have one, else one look-up in the page index."""
+        if number == 1:
+            return None
+        known = self._cache.get((*self._prefix(target), "cursor", number, limit, filters))
+        if isinstance(known, Seek):
+            return known
+        index: list[tuple[Any, ...]] = self._cache.get_or_fetch(
+            (*self._prefix(target), "page-index", limit, filters),
+            lambda: self._fetch_index(target, filters, limit),
+        )
+        if number - 2 >= len(index):
+            last = max(1, len(index) + 1)
+            raise ValidationError(f"page {number} is past the last page ({last})")
+        return Seek(index[number - 2], "after")
+
+    def _fetch_index(
+        self, target: Target, filters: GenerationFilters, limit: int
+    ) -> list[tuple[Any, ...]]:
+        statement, params = query.page_index_query(target, filters, limit)
+        rows = run_idempotent(self._pool, lambda c: c.execute(statement, params).fetchall())
+        if rows:  # the index also yields the exact total
+            self._cache.set_query_data((*self._prefix(target), "count-exact", filters), rows[0][-1])
+        return [tuple(row[:-1]) for row in rows]
+
+    def _fetch_page(
+        self,
+        target: Target,
+        filters: GenerationFilters,
+        limit: int,
+        number: int,
+        seek: Seek | None,
+    ) -> GenerationPage:
+        statement, params = query.page_query(target, filters, limit, seek)
+        rows = run_idempotent(self._pool, lambda c: c.execute(statement, params).fetchall())
+        more = len(rows) > limit
+        rows = rows[:limit]
+        backwards = seek is not None and seek.direction == "before"
+        if backwards:
+            rows.reverse()
+        items = tuple(stream.generation(row) for row in rows)
+        keys = [tuple(row[len(stream.GENERATION_TYPES) :]) for row in rows]
+        total, exact = self.total(target, filters)
+
+        def cursor(page: int, key: tuple[Any, ...], direction: str) -> str:
+            seek = Seek(key, "after" if direction == "after" else "before")
+            return Cursor(target, limit, filters.sort, page, seek).encode()
+
+        next_cursor = prev_cursor = None
+        if items and (more or backwards):
+            next_cursor = cursor(number + 1, keys[-1], "after")
+            self._cache.set_query_data(
+                (*self._prefix(target), "cursor", number + 1, limit, filters),
+                Seek(keys[-1], "after"),
+            )
+        if items and number > 1:
+            prev_cursor = cursor(number - 1, keys[0], "before")
+        return GenerationPage(
+            items, number, limit, max(total, len(items)), exact, target.mode, target.id,
+            filters, next_cursor, prev_cursor, datetime.now(UTC),
+        )  # fmt: skip
+
+    def total(self, target: Target, filters: GenerationFilters) -> tuple[int, bool]:
+        """(count, exact): exact up to COUNT_CAP; beyond, the planner's estimate at once and
+        the exact count computed in the background (subscribers hear when it lands)."""
+        prefix = self._prefix(target)
+        exact = self._cache.get((*prefix, "count-exact", filters))
+        if isinstance(exact, int):
+            return exact, True
+        capped: int = self._cache.get_or_fetch(
+            (*prefix, "count", filters), lambda: self._scalar(*query.count_query(target, filters))
+        )
+        if capped <= COUNT_CAP:
+            return capped, True
+        estimate: int = self._cache.get_or_fetch(
+            (*prefix, "count-estimate", filters), lambda: self._estimate(target, filters)
+        )
+        threading.Thread(
+            target=self._cache.get_or_fetch,
+            args=(
+                (*prefix, "count-exact", filters),
+                lambda: self._scalar(*query.full_count_query(target, filters)),
+            ),
+            daemon=True,
+        ).start()
+        return max(estimate, capped), False
+
+    def _scalar(self, statement: Any, params: dict[str, Any]) -> int:
+        row = run_idempotent(self._pool, lambda c: c.execute(statement, params).fetchone())
+        return int(row[0]) if row else 0
+
+    def _estimate(self, target: Target, filters: GenerationFilters) -> int:
+        statement, params = query.estimate_query(target, filters)
+        row = run_idempotent(self._pool, lambda c: c.execute(statement, params).fetchone())
+        return int(row[0][0]["Plan"]["Plan Rows"]) if row else 0
+
+    # -- task data -------------------------------------------------------------------------
+    def _with_tasks(self, page: GenerationPage) -> GenerationPage:
+        ids = sorted({i.task_id for i in page.items if i.task_id and _is_uuid(i.task_id)})
+        key = (FAMILY, page.mode, page.target_id, "tasks", page.page, page.limit, page.filters)
+        tasks: dict[str, Task] = self._cache.get_or_fetch(key, lambda: self._fetch_tasks(ids))
+        items = tuple(replace(i, task=tasks.get(i.task_id or "")) for i in page.items)
+        return replace(page, items=items)
+
+    def _fetch_tasks(self, ids: list[str]) -> dict[str, Task]:
+        if not ids:
+            return {}
+
+        def work(conn: Any) -> list[Task]:
+            with conn.cursor(row_factory=class_row(Task)) as cur:
+                return list(
+                    cur.execute(
+                        "SELECT id, task_type, status, error_message, params, created_at, "
+                        "updated_at FROM tasks WHERE id = ANY(%s::uuid[])",
+                        (ids,),
+                    ).fetchall()
+                )
+
+        return {str(task.id): task for task in run_idempotent(self._pool, work)}
+
+    # -- streams and aggregates ------------------------------------------------------------
+    def iter_generations(self, target: Target, filters: GenerationFilters) -> Iterator[Generation]:
+        with self._pool.connection() as conn:
+            yield from stream.iter_generations(conn, target, filters)
+
+    def iter_shot_generations(self, shot_ids: Sequence[object]) -> Iterator[ShotGeneration]:
+        wanted = [as_uuid(s, "shot id") for s in shot_ids]
+        with self._pool.connection() as conn:
+            owned = {
+                row[0]
+                for row in conn.execute(
+                    "SELECT s.id FROM shots s JOIN projects p ON p.id = s.project_id "
+                    "WHERE s.id = ANY(%s::uuid[]) AND p.user_id = %s",
+                    (wanted, self._user_id()),
+                ).fetchall()
+            }
+            missing = [str(s) for s in wanted if s not in owned]
+            if missing:
+                raise NotFoundError(f"shots not found among the current user's: {missing[:3]}")
+            yield from stream.iter_shot_generations(conn, wanted)
+
+    def shot_counts(self, project_id: object) -> list[ShotCounts]:
+        target = self.target(project_id=project_id)
+        return self._cache.get_or_fetch(
+            (*self._prefix(target), "shot-counts"),
+            lambda: run_idempotent(self._pool, lambda c: aggregates.shot_counts(c, target.id)),
+        )
+
+    def project_counts(self, project_id: object) -> ProjectCounts:
+        target = self.target(project_id=project_id)
+        return self._cache.get_or_fetch(
+            (*self._prefix(target), "project-counts"),
+            lambda: run_idempotent(self._pool, lambda c: aggregates.project_counts(c, target.id)),
+        )
+
+    # -- mutations -------------------------------------------------------------------------
+    def star(self, generation_id: object, starred: bool = True) -> None:
+        gid = as_uuid(generation_id, "generation id")
+        self._mutate(
+            lambda c: mutations.set_starred(c, self._user_id(), gid, bool(starred)),
+            lambda page: _change(page, gid, lambda item: replace(item, starred=bool(starred))),
+        )
+
+    def delete(self, generation_id: object) -> None:
+        gid = as_uuid(generation_id, "generation id")
+        self._mutate(
+            lambda c: mutations.delete_generation(c, self._user_id(), gid),
+            lambda page: _without(page, lambda item: item.id == gid),
+        )
+
+    def add_to_shot(self, generation_id: object, shot_id: object, frame: int | str | None) -> None:
+        gid, sid = as_uuid(generation_id, "generation id"), as_uuid(shot_id, "shot id")
+        self._mutate(
+            lambda c: mutations.add_to_shot(c, self._user_id(), gid, sid, frame)[0],
+            lambda page: _change(
+                page, gid, lambda item: replace(item, shot_ids=tuple({*item.shot_ids, sid}))
+            ),
+        )
+
+    def remove_from_shot(self, shot_id: object, generation_id: object, link_id: object) -> None:
+        gid, sid = as_uuid(generation_id, "generation id"), as_uuid(shot_id, "shot id")
+        link = None if link_id is None else as_uuid(link_id, "link id")
+
+        def optimistic(page: GenerationPage) -> GenerationPage:
+            if page.mode == "shot" and page.target_id == sid:
+                return _without(
+                    page, lambda i: i.id == gid and link in (None, i.shot_generation_id)
+                )
+            return page
+
+        self._mutate(lambda c: mutations.remove_from_shot(c, self._user_id(), sid, gid, link),
+                     optimistic)  # fmt: skip
+
+    def reorder_shot(self, shot_id: object, link_ids: Sequence[object]) -> None:
+        sid = as_uuid(shot_id, "shot id")
+        order = [as_uuid(i, "link id") for i in link_ids]
+        rank = {link: n for n, link in enumerate(order)}
+
+        def optimistic(page: GenerationPage) -> GenerationPage:
+            if page.mode != "shot" or page.target_id != sid:
+                return page
+            last = len(rank)
+            ranked = sorted(
+                page.items,
+                key=lambda i: (
+                    rank.get(i.shot_generation_id, last) if i.shot_generation_id else last
+                ),
+            )
+            return replace(page, items=tuple(ranked))
+
+        self._mutate(lambda c: mutations.reorder_shot(c, self._user_id(), sid, order), optimistic)
+
+    def set_primary_variant(self, generation_id: object, variant_id: object) -> None:
+        gid, vid = as_uuid(generation_id, "generation id"), as_uuid(variant_id, "variant id")
+        self._mutate(lambda c: mutations.set_primary_variant(c, self._user_id(), gid, vid), None)
+
+    def _mutate(
+        self,
+        work: Callable[[Any], mutations.Touched],
+        optimistic: Callable[[GenerationPage], GenerationPage] | None,
+    ) -> None:
+        """Change cached pages at once, run the change, roll back if it fails, then refetch."""
+        previous: list[tuple[Any, Any]] = []
+        if optimistic is not None:
+            for key in self._cache.keys((FAMILY,)):
+                data = self._cache.get(key)
+                if isinstance(data, GenerationPage):
+                    changed = optimistic(data)
+                    if changed is not data:
+                        previous.append((key, self._cache.set_query_data(key, changed)))
+        try:
+            with self._pool.connection() as conn:
+                touched = work(conn)
+        except BaseException:
+            for key, data in previous:
+                self._cache.set_query_data(key, data)
+            raise
+        self.invalidate(touched.project_id, touched.shot_ids)
+
+    def invalidate(self, project_id: uuid.UUID | None, shot_ids: Sequence[uuid.UUID] = ()) -> None:
+        """Refresh everything derived from a project's gallery and these shots' galleries."""
+        if project_id is not None:
+            self._cache.invalidate((FAMILY, "project", project_id))
+        for shot_id in shot_ids:
+            self._cache.invalidate((FAMILY, "shot", shot_id))
+
+
+def _change(
+    page: GenerationPage, gid: uuid.UUID, change: Callable[[Generation], Generation]
+) -> GenerationPage:
+    for item in page.items:
+        if item.id == gid:
+            return page.replace_item(change(item))
+    return page
+
+
+def _without(page: GenerationPage, drop: Callable[[Generation], bool]) -> GenerationPage:
+    kept = tuple(item for item in page.items if not drop(item))
+    if len(kept) == len(page.items):
+        return page
+    return replace(page, items=kept, total=max(0, page.total - (len(page.items) - len(kept))))
+
+
+def _is_uuid(text: str) -> bool:
+    try:
+        uuid.UUID(text)
+    except ValueError:
+        return False
+    return True
