@@ -24,6 +24,8 @@ from workbench.db.embedded import EmbeddedPostgres
 from workbench.demo import seed_demo
 from workbench.storage import LocalStorage
 
+pytest_plugins = ["s3_server"]  # tests/s3_server.py: the real S3 server (SeaweedFS)
+
 TEMPLATE = "wb_template"
 DEMO_TEMPLATE = "wb_demo_template"
 DEMO_GENERATIONS = 60

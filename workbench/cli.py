@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import os
 import sys
 from collections.abc import Callable, Sequence
 from typing import Any
@@ -223,6 +224,93 @@ def cmd_settings(args: argparse.Namespace) -> int:
     return 0
 
 
+def _filters_from(args: argparse.Namespace) -> dict[str, Any]:
+    from datetime import datetime
+
+    def when(text: str | None) -> datetime | None:
+        if text is None:
+            return None
+        value = datetime.fromisoformat(text)
+        return value if value.tzinfo else value.astimezone()
+
+    return {
+        "media_type": args.type, "tool_type": args.tool, "search": args.search,
+        "starred": True if args.starred else None, "in_no_shot": args.no_shot,
+        "unpositioned": args.unpositioned, "edits_only": args.edits,
+        "created_after": when(args.after), "created_before": when(args.before),
+        "sort": "oldest" if args.oldest else "newest",
+    }  # fmt: skip
+
+
+def _generation_row(item: Any) -> dict[str, Any]:
+    return {
+        "id": str(item.id), "type": item.type, "starred": item.starred,
+        "created_at": item.created_at.isoformat(), "tool_type": item.tool_type,
+        "prompt": item.prompt, "location": item.location, "thumbnail_url": item.thumbnail_url,
+        "variants": item.variant_count, "unviewed_variants": item.unviewed_variant_count,
+        "shots": [str(s) for s in item.shot_ids], "timeline_frame": item.timeline_frame,
+        "based_on": str(item.based_on) if item.based_on else None,
+    }  # fmt: skip
+
+
+def cmd_generations(args: argparse.Namespace) -> int:
+    from workbench.client import connect
+    from workbench.errors import ValidationError
+
+    with connect() as wb:
+        if not args.project and not args.shot:
+            raise ValidationError("name a --project (and optionally a --shot)")
+        project = wb.project(args.project) if args.project else None
+        shot = _find_shot(wb, project, args.shot) if args.shot else None
+        filters = _filters_from(args)
+        if args.export:
+            items = wb.iter_generations(project and project.id, shot and shot.id, filters=filters)
+            return _export(items, args.format)
+        page = wb.generations(
+            project and project.id, shot and shot.id, filters=filters, limit=args.limit,
+            page=args.page,
+        )  # fmt: skip
+        if args.json:
+            _print_json({
+                "page": page.page, "pages": page.pages, "total": page.total,
+                "total_exact": page.total_exact, "next_cursor": page.next_cursor,
+                "items": [_generation_row(item) for item in page],
+            })  # fmt: skip
+            return 0
+        print(f"page {page.page} of {page.pages} · {page.total_label} generations "
+              f"({page.filters.describe()})")  # fmt: skip
+        for item in page:
+            star = "★" if item.starred else " "
+            frame = "" if item.timeline_frame is None else f"@{item.timeline_frame:<5}"
+            prompt = (item.prompt or "")[:60]
+            print(f"{star} {item.type or '?':<5} {frame}{item.created_at:%Y-%m-%d %H:%M}  "
+                  f"{(item.tool_type or ''):<22} {prompt}  {item.id}")  # fmt: skip
+    return 0
+
+
+def _export(items: Any, kind: str) -> int:
+    """Stream rows to stdout as they arrive: memory stays flat for any project size."""
+    import csv
+
+    count = 0
+    if kind == "jsonl":
+        for item in items:
+            sys.stdout.write(json.dumps(_generation_row(item)) + "\n")
+            count += 1
+    else:
+        writer: Any = None
+        for item in items:
+            row = _generation_row(item)
+            row["shots"] = " ".join(row["shots"])
+            if writer is None:
+                writer = csv.DictWriter(sys.stdout, fieldnames=list(row))
+                writer.writeheader()
+            writer.writerow(row)
+            count += 1
+    print(f"exported {count} generations", file=sys.stderr)
+    return 0
+
+
 def _find_shot(wb: Any, project: Any, ref: str) -> Any:
     from workbench.errors import NotFoundError, ValidationError
 
@@ -235,13 +323,61 @@ def _find_shot(wb: Any, project: Any, ref: str) -> Any:
     raise NotFoundError(f"no shot {ref!r} in project {project.name!r}")
 
 
+def _add_generations_parser(sub: Any) -> None:
+    p = sub.add_parser("generations", help="list a project's or shot's generations, or export")
+    p.add_argument("export", nargs="?", choices=["export"], help="stream every match instead")
+    p.add_argument("--project", help="project name or id")
+    p.add_argument("--shot", help="shot name or id (within --project): timeline order")
+    p.add_argument("--type", choices=["image", "video"])
+    p.add_argument("--tool", help="tool type, e.g. image-generation")
+    p.add_argument("--search", help="text in the prompt")
+    p.add_argument("--starred", action="store_true")
+    p.add_argument("--no-shot", action="store_true", help="only generations in no shot")
+    p.add_argument("--unpositioned", action="store_true")
+    p.add_argument("--edits", action="store_true", help="only edits of other generations")
+    p.add_argument("--after", help="created at or after (ISO date/time)")
+    p.add_argument("--before", help="created before (ISO date/time)")
+    p.add_argument("--oldest", action="store_true", help="oldest first")
+    p.add_argument("--limit", type=int, default=50)
+    p.add_argument("--page", type=int, default=None)
+    p.add_argument("--json", action="store_true")
+    fmt = p.add_mutually_exclusive_group()
+    fmt.add_argument("--csv", dest="format", action="store_const", const="csv")
+    fmt.add_argument("--jsonl", dest="format", action="store_const", const="jsonl")
+    p.set_defaults(func=cmd_generations, format="csv")
+
+
+def cmd_tui(args: argparse.Namespace) -> int:
+    try:
+        from workbench.tui.app import run
+    except ImportError:
+        print("the TUI needs Textual: pip install 'reigh-workbench[tui]'; projects meanwhile:",
+              file=sys.stderr)  # fmt: skip
+        return cmd_projects(argparse.Namespace(json=False))
+    run(project=args.project, shot=args.shot, page_size=getattr(args, "page_size", 50))
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="workbench",
         description="Browse and steer Reigh-style AI image/video projects.",
     )
     parser.add_argument("-v", "--verbose", action="store_true", help="log what happens")
+    parser.add_argument("--project", help="open the TUI on this project (name or id)")
+    parser.add_argument("--shot", help="open the TUI on this shot of --project")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    p = sub.add_parser(
+        "tui",
+        help="open the terminal interface (the default command)",
+        description="Open the terminal interface on the configured database (the embedded "
+        "demo by default). Keys: ? lists them all; ctrl+p opens the command palette.",
+    )
+    p.add_argument("--project", help="open on this project (name or id)")
+    p.add_argument("--shot", help="open on this shot of --project (name or id)")
+    p.add_argument("--page-size", type=int, default=50, help="tiles per gallery page")
+    p.set_defaults(func=cmd_tui)
 
     p = sub.add_parser("config", help="print the effective configuration and its sources")
     p.add_argument("--json", action="store_true")
@@ -275,6 +411,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_settings)
 
+    _add_generations_parser(sub)
+
+    from workbench.upload_cli import add_arguments as upload_arguments
+
+    p = sub.add_parser("upload", help="upload images, videos or LoRA files to a project")
+    upload_arguments(p)
+
     p = sub.add_parser("projects", help="list your projects and their shots")
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_projects)
@@ -289,9 +432,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         format="%(message)s",
         stream=sys.stderr,
     )
-    func: Callable[[argparse.Namespace], int] = getattr(args, "func", None) or (
-        lambda a: cmd_projects(argparse.Namespace(json=False))
-    )
+    func: Callable[[argparse.Namespace], int] = getattr(args, "func", None) or cmd_tui
     try:
         return func(args)
     except WorkbenchError as exc:
@@ -299,6 +440,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 1
     except KeyboardInterrupt:
         return 130
+    except BrokenPipeError:  # `workbench generations export | head`: the reader left
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
 
 
 if __name__ == "__main__":

@@ -7,7 +7,7 @@ two workbenches attached to two databases can coexist in one process.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Sequence
+from collections.abc import Callable, Iterator, Sequence
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -17,21 +17,43 @@ from psycopg.rows import class_row
 from psycopg.types.json import Jsonb
 from psycopg_pool import ConnectionPool
 
+from workbench.cache import CacheEvent, FamilyOptions, QueryCache
 from workbench.config import Config
 from workbench.db import connection, migrate
 from workbench.db.embedded import EmbeddedPostgres
 from workbench.db.schema import SchemaInfo, inspect
 from workbench.errors import ConfigError, NotFoundError, SchemaError, ValidationError
+from workbench.generations.detail import GenerationDetail, load_detail
+from workbench.generations.filters import GenerationFilters
+from workbench.generations.page import GenerationPage
+from workbench.generations.query import Target
+from workbench.generations.service import FAMILY as GALLERY_FAMILY
+from workbench.generations.service import GenerationsService
 from workbench.ids import as_uuid
-from workbench.models import Project, Shot, User
+from workbench.models import (
+    Generation,
+    Project,
+    ProjectCounts,
+    Shot,
+    ShotCounts,
+    ShotGeneration,
+    User,
+)
+from workbench.realtime import RealtimeListener, triggers_installed
 from workbench.settings.local_state import LocalState
 from workbench.settings.resolve import ResolvedSettings, parse_path
 from workbench.settings.service import SettingsService, target_for
 from workbench.storage import Storage, from_config
 
 if TYPE_CHECKING:
+    import threading
+    from collections.abc import Iterable
+
     from workbench.demo import DemoSummary
     from workbench.settings.handle import SettingsHandle
+    from workbench.storage.base import TransferOptions
+    from workbench.uploads import UploadProgress, UploadResult
+    from workbench.uploads.sources import PathInput
 
 EMBEDDED_DATABASE = "workbench"
 R = TypeVar("R")
@@ -76,10 +98,16 @@ class Workbench:
         self.seeded_demo: DemoSummary | None = None  # set when connect() created the demo
         self._settings: SettingsService | None = None
         self._local_state: LocalState | None = None
+        self.cache = QueryCache()
+        self.cache.configure(GALLERY_FAMILY, FamilyOptions(stale_time=30.0, gc_time=600.0))
+        self._generations: GenerationsService | None = None
+        self._listener: RealtimeListener | None = None
 
     # -- lifecycle -------------------------------------------------------------------------
     def close(self) -> None:
         """Flush queued settings writes, then close the connection pool."""
+        if self._listener is not None:
+            self._listener.stop()
         if self._settings is not None:
             self._settings.close()
         self.pool.close()
@@ -194,11 +222,159 @@ class Workbench:
         assert shot is not None  # INSERT ... RETURNING always returns the row
         return shot
 
+    def upload(
+        self,
+        paths: PathInput | Iterable[PathInput],
+        *,
+        project_id: Any,
+        shot_id: Any = None,
+        kind: str = "auto",
+        progress: Callable[[UploadProgress], None] | None = None,
+        max_bytes: int | dict[str, int] | None = None,
+        workers: int | None = None,
+        transfer: TransferOptions | None = None,
+        cancel: threading.Event | None = None,
+    ) -> list[UploadResult]:
+        """Upload images, videos or LoRA weights (files, folders, ``UploadData``) to a project.
+
+        Each file is checked by its content, stored under Reigh's keys with a thumbnail, and
+        recorded as a generation (linked to ``shot_id`` when given) or, for LoRAs, a resource;
+        identical bytes already in the project come back as "duplicate", so re-running a
+        folder resumes it. ``kind`` is "auto", "image", "video" or "lora"; ``max_bytes`` is one
+        limit or one per kind (default 50 MiB images, 2 GiB videos and LoRAs). ``progress``
+        gets an ``UploadProgress`` snapshot, from worker threads. Returns one ``UploadResult``
+        per file; a single path that fails raises its error instead.
+        """
+        from workbench.uploads import upload
+
+        return upload(
+            self, paths, project_id=project_id, shot_id=shot_id, kind=kind, progress=progress,
+            max_bytes=max_bytes, workers=workers, transfer=transfer, cancel=cancel,
+            on_change=lambda p, s: self.generations_service.invalidate(p, [s] if s else []),
+        )  # fmt: skip
+
+    # -- generations -----------------------------------------------------------------------
+    @property
+    def generations_service(self) -> GenerationsService:
+        if self._generations is None:
+            self._generations = GenerationsService(self.pool, self.cache, lambda: self.user_id)
+        return self._generations
+
+    def _gallery(self, project_id: Any, shot_id: Any) -> Target:
+        if isinstance(project_id, str) and shot_id is None and not _looks_like_uuid(project_id):
+            project_id = self.project(project_id).id
+        return self.generations_service.target(project_id, shot_id)
+
+    def generations(
+        self,
+        project_id: Any = None,
+        shot_id: Any = None,
+        *,
+        filters: GenerationFilters | dict[str, Any] | None = None,
+        limit: int = 50,
+        cursor: str | None = None,
+        page: int | None = None,
+        fresh: bool = False,
+        include_tasks: bool = False,
+        **filter_fields: Any,
+    ) -> GenerationPage:
+        """One page of a project's gallery (newest first) or a shot's (timeline order).
+
+        Filters come as ``filters=GenerationFilters(...)``, a dict, or keywords
+        (``media_type="video"``, ``starred=True``, ``search="dusk"``, ...). Pages are cached;
+        ``fresh=True`` refetches. Walk with ``cursor=page.next_cursor`` or jump with ``page=N``.
+        """
+        wanted = GenerationFilters.of(filters, **filter_fields)
+        return self.generations_service.page(
+            self._gallery(project_id, shot_id), wanted, limit=limit, cursor=cursor, page=page,
+            fresh=fresh, include_tasks=include_tasks,
+        )  # fmt: skip
+
+    def iter_generations(
+        self,
+        project_id: Any = None,
+        shot_id: Any = None,
+        *,
+        filters: GenerationFilters | dict[str, Any] | None = None,
+        **filter_fields: Any,
+    ) -> Iterator[Generation]:
+        """Every matching generation, streamed (one query, flat memory), in gallery order."""
+        wanted = GenerationFilters.of(filters, **filter_fields)
+        return self.generations_service.iter_generations(self._gallery(project_id, shot_id), wanted)
+
+    def shot_generations(self, shot_ids: Any) -> Iterator[ShotGeneration]:
+        """Every finished generation of these shots with its link, streamed in timeline order."""
+        ids = [shot_ids] if isinstance(shot_ids, (str, uuid.UUID)) else list(shot_ids)
+        return self.generations_service.iter_shot_generations(ids)
+
+    def shot_counts(self, project: Any) -> list[ShotCounts]:
+        """Per shot: total, positioned, unpositioned images and videos (Reigh's numbers)."""
+        return self.generations_service.shot_counts(self.project(project).id)
+
+    def project_counts(self, project: Any) -> ProjectCounts:
+        return self.generations_service.project_counts(self.project(project).id)
+
+    def generation_detail(self, generation_id: Any) -> GenerationDetail:
+        """One generation with its variants, lineage and shots (one round trip)."""
+        gid = as_uuid(generation_id, "generation id")
+        return connection.run_idempotent(
+            self.pool, lambda conn: load_detail(conn, self.user_id, gid)
+        )
+
+    def star(self, generation_id: Any, starred: bool = True) -> None:
+        self.generations_service.star(generation_id, starred)
+
+    def add_to_shot(
+        self, generation_id: Any, shot_id: Any, *, frame: int | str | None = "end"
+    ) -> None:
+        """Link into a shot at ``frame``, at the "end" of its timeline, or unpositioned (None)."""
+        self.generations_service.add_to_shot(generation_id, shot_id, frame)
+
+    def remove_from_shot(self, shot_id: Any, generation_id: Any, *, link_id: Any = None) -> None:
+        self.generations_service.remove_from_shot(shot_id, generation_id, link_id)
+
+    def reorder_shot(self, shot_id: Any, link_ids: Sequence[Any]) -> None:
+        """New timeline order: these links (``Generation.shot_generation_id``) first, 50 frames
+        apart; other positioned links follow in their current order."""
+        self.generations_service.reorder_shot(shot_id, link_ids)
+
+    def delete_generation(self, generation_id: Any) -> None:
+        self.generations_service.delete(generation_id)
+
+    def set_primary_variant(self, generation_id: Any, variant_id: Any) -> None:
+        self.generations_service.set_primary_variant(generation_id, variant_id)
+
+    # -- live updates ----------------------------------------------------------------------
+    def subscribe(
+        self, prefix: tuple[Any, ...], callback: Callable[[CacheEvent], None]
+    ) -> Callable[[], None]:
+        """Hear about changes to cached data under ``prefix``, from this process and (when the
+        database has the workbench's triggers) from any other client; starts live updates."""
+        self.start_live()
+        return self.cache.subscribe(prefix, callback)
+
+    def start_live(self) -> bool:
+        """Listen for other clients' changes; False when the database cannot send them."""
+        if self._listener is None:
+            with self.pool.connection() as conn:
+                if not triggers_installed(conn):
+                    return False
+            self._listener = RealtimeListener(self.dsn, self.cache).start()
+        return True
+
+    @property
+    def live(self) -> bool:
+        """True while another client's change would reach this workbench within a second."""
+        return self._listener is not None and self._listener.live
+
     # -- settings --------------------------------------------------------------------------
     @property
     def settings_service(self) -> SettingsService:
         if self._settings is None:
-            self._settings = SettingsService(self.pool, self.schema, lambda: self.user_id)
+            self._settings = SettingsService(
+                self.pool, self.schema, lambda: self.user_id,
+                watch=self.subscribe, remember=self.cache.set_query_data,
+            )  # fmt: skip
         return self._settings
 
     def settings(
@@ -233,6 +409,14 @@ class Workbench:
         if self._local_state is None:
             self._local_state = LocalState(self.config.paths.state_dir / "state.json")
         return self._local_state
+
+
+def _looks_like_uuid(text: str) -> bool:
+    try:
+        uuid.UUID(text)
+    except ValueError:
+        return False
+    return True
 
 
 def resolve_user(conn: psycopg.Connection[Any], configured: uuid.UUID | None) -> uuid.UUID | None:

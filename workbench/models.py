@@ -144,3 +144,23 @@ class ProjectCounts:
     videos: int
     starred: int
     in_no_shot: int
+
+
+@dataclass(frozen=True, repr=False)
+class Variant:
+    """One version of a generation (original, upscaled, edit, ...); the primary is shown."""
+
+    id: uuid.UUID
+    generation_id: uuid.UUID
+    location: str
+    thumbnail_url: str | None
+    variant_type: str | None
+    name: str | None
+    is_primary: bool
+    params: dict[str, Any] | None
+    created_at: datetime
+    viewed_at: datetime | None
+
+    def __repr__(self) -> str:
+        primary = " primary" if self.is_primary else ""
+        return f"<Variant {self.variant_type or '?'}{primary} id={short_id(self.id)}>"

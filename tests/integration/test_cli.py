@@ -75,7 +75,7 @@ def test_demo_then_repl_on_a_fresh_home(home: Path) -> None:
     assert status["kind"] == "ours"
     assert all(m["applied_at"] for m in status["migrations"])
 
-    listing = run(str(BIN / "workbench"), home=home).stdout
+    listing = run(str(BIN / "workbench"), "projects", home=home).stdout
     assert "Neon Coastline  (16:9, 7 shots)" in listing
     assert "Koi Pond" in listing
 

@@ -20,6 +20,8 @@ from workbench.settings.resolve import (
     Path,
     ResolvedSettings,
     Scope,
+    dotted,
+    leaves,
     merge,
     parse_path,
     remove_path,
@@ -39,6 +41,9 @@ class _Edit:
     patch: dict[str, Any] = field(default_factory=dict)
     removals: list[Path] = field(default_factory=list)
     ticket: int = 0
+
+    def paths(self) -> list[str]:
+        return [dotted(p) for p in self.removals] + [dotted(p) for p, _ in leaves(self.patch)]
 
     def apply(self, layer: Any) -> dict[str, Any]:
         value: dict[str, Any] = dict(layer) if isinstance(layer, dict) else {}
@@ -65,7 +70,7 @@ class SettingsHandle:
         self.refresh()
         if service.watch is not None:  # another client changed one of our rows: re-read
             self._unwatch = [
-                service.watch(("settings", row.scope, row.id), self._changed_elsewhere)
+                service.watch(self._cache_key(row), self._changed_elsewhere)
                 for row in self._rows.values()
             ]
 
@@ -93,6 +98,15 @@ class SettingsHandle:
     def dirty(self) -> bool:
         with self._lock:
             return bool(self._edits)
+
+    def pending_paths(self) -> set[str]:
+        """Dotted paths that an edit still in flight touches (a view shows them "saving")."""
+        with self._lock:
+            return {p for edit in self._edits for p in edit.paths()}
+
+    def failed_paths(self) -> set[str]:
+        with self._lock:
+            return {p for edit in self._failed for p in edit.paths()}
 
     @property
     def status(self) -> Status:
@@ -144,7 +158,15 @@ class SettingsHandle:
                 self._rows["user"] = Target("user", layers.owner)
             if layers.project_id is not None:
                 self._rows["project"] = Target("project", layers.project_id)
+            rows = list(self._rows.values())
+        if self._service.remember is not None:
+            for row in rows:
+                # {} not None: an entry must exist for an invalidation to reach us.
+                self._service.remember(self._cache_key(row), layers.values.get(row.scope) or {})
         self._notify()
+
+    def _cache_key(self, row: Target) -> tuple[str, str, Any, str]:
+        return ("settings", row.scope, row.id, self.tool_id)
 
     def flush(self, timeout: float | None = None) -> bool:
         return self._service.queue.flush(timeout)

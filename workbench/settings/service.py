@@ -27,6 +27,7 @@ if TYPE_CHECKING:
     from workbench.settings.handle import SettingsHandle
 
 Watch = Callable[[tuple[Any, ...], Callable[[Any], None]], Callable[[], None]]
+Remember = Callable[[tuple[Any, ...], Any], Any]
 
 # Reigh clears these when a new shot inherits settings: a new shot starts without prompts.
 _CLEARED_ON_INHERIT: Mapping[str, Any] = {"prompt": "", "batchVideoPrompt": "", "pairConfigs": []}
@@ -58,12 +59,16 @@ class SettingsService:
         *,
         delay: float = 0.3,
         watch: Watch | None = None,
+        remember: Remember | None = None,
     ) -> None:
         self._pool = pool
         self._schema = schema
         self._user_id = user_id
         self._delay = delay
-        self.watch = watch  # how handles hear that a row changed elsewhere (live updates)
+        # How handles hear that a row changed elsewhere: they keep what they show in the query
+        # cache (``remember``), whose invalidations (live updates) they ``watch``.
+        self.watch = watch
+        self.remember = remember
         self._queue: WriteQueue | None = None
 
     @property

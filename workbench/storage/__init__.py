@@ -1,22 +1,62 @@
-"""Where media lives: a local folder (the embedded default) or an S3-compatible bucket."""
+"""Where media lives: a local folder (the embedded default) or an S3-compatible bucket.
+
+Both stores take Reigh's object keys (``{user_id}/uploads/{ms}-{rand8}.{ext}``) and return the
+URL the database stores in ``location`` / ``thumbnail_url``. Keys are checked the same way in
+both (no absolute paths, no ``..``), so a key that works locally also works in a bucket.
+"""
 
 from __future__ import annotations
 
-from typing import Protocol
+from collections.abc import Iterator
+from pathlib import Path
+from typing import BinaryIO, Protocol
 
 from workbench.config import Config
+from workbench.storage.base import ObjectInfo, ProgressFn, TransferOptions, Transfers
 from workbench.storage.local import LocalStorage
 from workbench.storage.s3 import S3Storage
 
-__all__ = ["LocalStorage", "S3Storage", "Storage", "from_config"]
+__all__ = [
+    "LocalStorage",
+    "ObjectInfo",
+    "ProgressFn",
+    "S3Storage",
+    "Storage",
+    "TransferOptions",
+    "Transfers",
+    "from_config",
+]
 
 
 class Storage(Protocol):
-    """What the rest of the workbench needs of an asset store."""
+    """What the rest of the workbench needs of an asset store.
 
+    Errors are the workbench's own: ``NotFoundError`` for a missing object,
+    ``ValidationError`` for a bad key, ``ConfigError`` for refused credentials or a missing
+    bucket, ``WorkbenchConnectionError`` when the store cannot be reached.
+    """
+
+    @property
+    def ident(self) -> str: ...
     def url(self, key: str) -> str: ...
+    def presigned_url(self, key: str, expires: int = 3600) -> str: ...
     def put_bytes(self, key: str, data: bytes, content_type: str | None = None) -> str: ...
+    def put_stream(self, key: str, stream: BinaryIO, content_type: str | None = None) -> str: ...
+    def put_file(
+        self,
+        key: str,
+        path: Path,
+        content_type: str | None = None,
+        *,
+        progress: ProgressFn | None = None,
+    ) -> str: ...
+    def transfers(self, options: TransferOptions | None = None) -> Transfers: ...
+    def delete(self, key: str) -> None: ...
+    def abort_incomplete(self, key: str) -> int: ...
     def exists(self, key: str) -> bool: ...
+    def open(self, key: str) -> BinaryIO: ...
+    def get_bytes(self, key: str) -> bytes: ...
+    def list(self, prefix: str = "") -> Iterator[ObjectInfo]: ...
     def check(self) -> str: ...
 
 

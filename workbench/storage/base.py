@@ -1,0 +1,79 @@
+"""What both asset stores share: object listings, transfer tuning and the transfer session.
+
+Kept apart from ``workbench.storage`` so the two implementations can import it without a
+cycle through the package that imports them.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import BinaryIO, Protocol
+
+MiB = 1024 * 1024
+
+ProgressFn = Callable[[int], None]
+"""Receives byte deltas as data moves; negative when a failed part is sent again."""
+
+
+@dataclass(frozen=True)
+class ObjectInfo:
+    """One stored object, as a listing reports it."""
+
+    key: str
+    size: int
+
+
+@dataclass(frozen=True)
+class TransferOptions:
+    """How large uploads move.
+
+    The defaults come from measuring loopback SeaweedFS with ``benchmarks/upload_bench.py``:
+    16 MiB parts keep the number of requests low without holding much memory per thread, and
+    eight parts in flight saturate a single server. ``attempts`` counts the first try: each
+    request (a part, a small object) is retried by botocore with jittered exponential backoff.
+    ``stall_timeout`` is how long neither this file nor any other transfer of the session may
+    make progress before the transfer is cancelled; it also bounds each socket wait, so a hung
+    request ends instead of holding a thread for a minute.
+    """
+
+    multipart_threshold: int = 16 * MiB
+    chunk_size: int = 16 * MiB
+    max_concurrency: int = 8
+    attempts: int = 3
+    stall_timeout: float = 30.0
+
+    def __post_init__(self) -> None:
+        if self.multipart_threshold < 1 or self.chunk_size < 1 or self.max_concurrency < 1:
+            raise ValueError("multipart_threshold, chunk_size and max_concurrency must be >= 1")
+        if self.attempts < 1 or self.stall_timeout <= 0:
+            raise ValueError("attempts must be >= 1 and stall_timeout positive")
+
+
+class Transfers(Protocol):
+    """A session of uploads sharing threads and connections; close it to release them.
+
+    ``pending`` lists keys whose clean-up after a failure could not be confirmed (the store
+    was unreachable): the caller keeps them and calls ``Storage.abort_incomplete`` later.
+    """
+
+    @property
+    def pending(self) -> list[str]: ...
+
+    def put(
+        self,
+        key: str,
+        source: Path | BinaryIO,
+        content_type: str | None = None,
+        *,
+        progress: ProgressFn | None = None,
+        cancel: threading.Event | None = None,
+    ) -> str: ...
+
+    def close(self) -> None: ...
+
+    def __enter__(self) -> Transfers: ...
+
+    def __exit__(self, *exc: object) -> None: ...

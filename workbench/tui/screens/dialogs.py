@@ -1,0 +1,85 @@
+"""Small modal dialogs: edit a settings value at a scope, pick a shot."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from textual import on
+from textual.app import ComposeResult
+from textual.containers import Horizontal, Vertical
+from textual.screen import ModalScreen
+from textual.widgets import Button, Input, Label, OptionList, RadioButton, RadioSet
+from textual.widgets.option_list import Option
+
+from workbench.views import FieldRow
+
+DIALOG_CSS = """
+{name} {{ align: center middle; }}
+{name} > Vertical {{
+    width: 70; height: auto; padding: 1 2; border: thick $accent; background: $surface;
+}}
+{name} Horizontal {{ height: auto; }}
+{name} Button {{ margin: 1 1 0 0; }}
+"""
+
+
+class EditValue(ModalScreen[tuple[Any, str] | None]):
+    """The new value (JSON, else text) and the scope to write it at."""
+
+    DEFAULT_CSS = DIALOG_CSS.format(name="EditValue")
+    BINDINGS = [("escape", "dismiss(None)", "Cancel")]  # noqa: RUF012 - Textual's convention
+
+    def __init__(self, row: FieldRow, scopes: tuple[str, ...]) -> None:
+        super().__init__()
+        self.row = row
+        self.scopes = scopes
+
+    def compose(self) -> ComposeResult:
+        default = self.row.scope if self.row.scope in self.scopes else self.scopes[-1]
+        with Vertical():
+            yield Label(f"[b]{self.row.path}[/]  now {json.dumps(self.row.value)} "
+                        f"from {self.row.scope}")  # fmt: skip
+            yield Input(json.dumps(self.row.value), id="value")
+            with RadioSet(id="scope"):
+                for scope in self.scopes:
+                    yield RadioButton(f"at {scope} scope", value=scope == default, name=scope)
+            with Horizontal():
+                yield Button("Save", variant="primary", id="save")
+                yield Button("Cancel", id="cancel")
+
+    @on(Input.Submitted)
+    @on(Button.Pressed, "#save")
+    def save(self) -> None:
+        text = self.query_one("#value", Input).value
+        try:
+            value = json.loads(text)
+        except json.JSONDecodeError:
+            value = text
+        pressed = self.query_one("#scope", RadioSet).pressed_button
+        scope = pressed.name if pressed is not None and pressed.name else self.scopes[-1]
+        self.dismiss((value, scope))
+
+    @on(Button.Pressed, "#cancel")
+    def cancel(self) -> None:
+        self.dismiss(None)
+
+
+class PickShot(ModalScreen[Any]):
+    """Choose one of the project's shots (returns its id, or None)."""
+
+    DEFAULT_CSS = DIALOG_CSS.format(name="PickShot")
+    BINDINGS = [("escape", "dismiss(None)", "Cancel")]  # noqa: RUF012 - Textual's convention
+
+    def __init__(self, shots: list[tuple[Any, str]]) -> None:
+        super().__init__()
+        self.shots = shots
+
+    def compose(self) -> ComposeResult:
+        with Vertical():
+            yield Label("Add to which shot? (at the end of its timeline)")
+            yield OptionList(*[Option(name, id=str(shot_id)) for shot_id, name in self.shots])
+
+    @on(OptionList.OptionSelected)
+    def chosen(self, event: OptionList.OptionSelected) -> None:
+        self.dismiss(event.option.id)

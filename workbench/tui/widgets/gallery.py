@@ -1,0 +1,206 @@
+"""The gallery pane: a grid of thumbnail tiles for one page, keyboard and mouse driven.
+
+Only one page of tiles exists at a time (50 by default), however many thousands of
+generations the project holds: paging replaces them, so memory stays flat.
+"""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Grid, Vertical, VerticalScroll
+from textual.events import Click, Resize
+from textual.message import Message
+from textual.widgets import Label, Static
+
+from workbench.models import Generation
+from workbench.tui.images import image_widget, show
+from workbench.tui.threads import on_ui
+from workbench.views import GalleryModel, GalleryState
+
+TILE_WIDTH = 24
+
+
+def caption(item: Generation) -> str:
+    star = "★" if item.starred else "☆"
+    kind = "▶ video" if item.is_video else "image"
+    frame = "" if item.timeline_frame is None else f" @{item.timeline_frame}"
+    tool = (item.tool_type or "").replace("travel-between-images", "travel")
+    return f"{star} {kind}{frame}\n{tool[:20]}"
+
+
+class Tile(Vertical):
+    """One generation: its thumbnail and a two-line caption."""
+
+    DEFAULT_CSS = """
+    Tile { width: 24; height: 13; padding: 0 1; border: round $panel; }
+    Tile.-selected { border: round $accent; background: $boost; }
+    Tile > .thumb { width: 20; height: 9; }
+    Tile > Label { width: 100%; height: 2; color: $text-muted; }
+    Tile.-starred > Label { color: $warning; }
+    """
+
+    def __init__(self, item: Generation, index: int) -> None:
+        super().__init__()
+        self.item = item
+        self.index = index
+
+    def compose(self) -> ComposeResult:
+        yield image_widget(classes="thumb")
+        yield Label(caption(self.item))
+
+    def on_mount(self) -> None:
+        self.set_class(self.item.starred, "-starred")
+
+    def on_click(self, event: Click) -> None:
+        self.post_message(GalleryGrid.TileClicked(self.index, event.chain))
+
+
+class GalleryGrid(VerticalScroll, can_focus=True):
+    """Renders a GalleryModel; every key runs a model command in a worker thread."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("right,l", "move(1)", "Next", show=False),
+        Binding("left,h", "move(-1)", "Previous", show=False),
+        Binding("down,j", "move_row(1)", "Down", show=False),
+        Binding("up,k", "move_row(-1)", "Up", show=False),
+        Binding("pagedown,n", "next_page", "Next page"),
+        Binding("pageup,p", "prev_page", "Prev page"),
+        Binding("enter", "open", "Open"),
+        Binding("f", "star", "Star"),
+        Binding("a", "add_to_shot", "Add to shot"),
+        Binding("x", "remove_from_shot", "Remove from shot", show=False),
+        Binding("left_square_bracket", "move_in_timeline(-1)", "Earlier", show=False),
+        Binding("right_square_bracket", "move_in_timeline(1)", "Later", show=False),
+        Binding("delete", "delete", "Delete", show=False),
+    ]
+    DEFAULT_CSS = """
+    GalleryGrid { height: 1fr; }
+    GalleryGrid > Grid { grid-size: 4; grid-gutter: 0 1; grid-columns: 24; height: auto; }
+    GalleryGrid > #empty { padding: 2 4; color: $text-muted; }
+    GalleryGrid:focus-within Tile.-selected { border: heavy $accent; }
+    """
+
+    class TileClicked(Message):
+        def __init__(self, index: int, clicks: int) -> None:
+            super().__init__()
+            self.index = index
+            self.clicks = clicks
+
+    class OpenDetail(Message):
+        """Asks the app to open the detail view for the selection."""
+
+    class AskShot(Message):
+        """Asks the app which shot to add the selection to."""
+
+    def __init__(self, model: GalleryModel, thumbnails: Any, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.model = model
+        self.thumbnails = thumbnails
+        self._page_key: Any = None
+        self._columns = 4
+        self._selected = -1
+
+    def compose(self) -> ComposeResult:
+        yield Grid()
+        yield Static("", id="empty")
+
+    def on_mount(self) -> None:
+        self._unsubscribe = self.model.subscribe(
+            lambda state: on_ui(self.app, self.render_state, state)
+        )
+        self.render_state(self.model.state)
+
+    def on_unmount(self) -> None:
+        self._unsubscribe()
+
+    def on_resize(self, event: Resize) -> None:
+        columns = max(1, (event.size.width - 2) // (TILE_WIDTH + 1))  # room for the scrollbar
+        if columns != self._columns:
+            self._columns = columns
+            self.query_one(Grid).styles.grid_size_columns = columns
+
+    # -- rendering -------------------------------------------------------------------------
+    def render_state(self, state: GalleryState) -> None:
+        page = state.page
+        key = (id(page), tuple((i.id, i.starred, i.timeline_frame) for i in state.items))
+        empty = self.query_one("#empty", Static)
+        if key != self._page_key:
+            self._page_key = key
+            grid = self.query_one(Grid)
+            grid.remove_children()
+            tiles = [Tile(item, n) for n, item in enumerate(state.items)]
+            grid.mount_all(tiles)
+            self._selected = -1
+            self.load_thumbnails(list(state.items), tiles)
+        if state.error:
+            empty.update(f"[b red]{state.error}[/]")
+        elif page is not None and not state.items:
+            empty.update("Nothing here with these filters.")
+        else:
+            empty.update("")
+        self._select(state.selected)
+
+    def _select(self, index: int) -> None:
+        if index == self._selected:
+            return
+        for tile in self.query(Tile):
+            tile.set_class(tile.index == index, "-selected")
+            if tile.index == index:
+                self.call_after_refresh(tile.scroll_visible, animate=False)
+        self._selected = index
+
+    @work(thread=True, group="thumbnails", exclusive=True)
+    def load_thumbnails(self, items: list[Generation], tiles: list[Tile]) -> None:
+        for item, tile in zip(items, tiles, strict=True):
+            jpeg = self.thumbnails.jpeg(item.thumbnail_url, max_side=96)
+            on_ui(self.app, self._show, tile, jpeg)
+
+    def _show(self, tile: Tile, jpeg: bytes | None) -> None:
+        if tile.is_attached:
+            show(tile.query_one(".thumb"), jpeg)
+
+    # -- commands --------------------------------------------------------------------------
+    @work(thread=True, group="gallery")
+    def run(self, command: str, *args: Any) -> None:
+        getattr(self.model, command)(*args)
+
+    def action_move(self, delta: int) -> None:
+        self.model.move_selection(delta)
+
+    def action_move_row(self, delta: int) -> None:
+        self.model.move_selection(delta * self._columns)
+
+    def action_next_page(self) -> None:
+        self.run("next_page")
+
+    def action_prev_page(self) -> None:
+        self.run("prev_page")
+
+    def action_star(self) -> None:
+        self.run("toggle_star")
+
+    def action_remove_from_shot(self) -> None:
+        self.run("remove_from_shot")
+
+    def action_move_in_timeline(self, delta: int) -> None:
+        self.run("move_in_timeline", delta)
+
+    def action_delete(self) -> None:
+        self.run("delete")
+
+    def action_open(self) -> None:
+        self.post_message(self.OpenDetail())
+
+    def action_add_to_shot(self) -> None:
+        self.post_message(self.AskShot())
+
+    @on(TileClicked)
+    def clicked(self, event: TileClicked) -> None:
+        self.focus()
+        self.model.select(event.index)
+        if event.clicks > 1:
+            self.post_message(self.OpenDetail())

@@ -1,0 +1,79 @@
+"""Projects → shots, with counts and an unpositioned badge; choosing one drives the gallery."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from textual.message import Message
+from textual.widgets import Tree
+from textual.widgets.tree import TreeNode
+
+from workbench.tui.threads import on_ui
+from workbench.views import NavigatorModel, NavigatorState
+
+Choice = tuple[uuid.UUID, uuid.UUID | None]
+
+
+class Navigator(Tree[Choice]):
+    DEFAULT_CSS = """
+    Navigator { width: 34; border-right: vkey $panel; padding: 0 1; }
+    """
+
+    class Chosen(Message):
+        def __init__(self, project_id: uuid.UUID, shot_id: uuid.UUID | None) -> None:
+            super().__init__()
+            self.project_id = project_id
+            self.shot_id = shot_id
+
+    def __init__(self, model: NavigatorModel, **kwargs: Any) -> None:
+        super().__init__("Projects", **kwargs)
+        self.model = model
+        self.show_root = False
+        self.guide_depth = 2
+        self._rendered: Any = None
+
+    def on_mount(self) -> None:
+        self._unsubscribe = self.model.subscribe(
+            lambda state: on_ui(self.app, self.render_state, state)
+        )
+        self.render_state(self.model.state)
+
+    def on_unmount(self) -> None:
+        self._unsubscribe()
+
+    def render_state(self, state: NavigatorState) -> None:
+        shape = tuple(
+            (e.project.id, e.project.name, e.counts, tuple((s.shot.id, s.shot.name, s.counts)
+                                                           for s in e.shots))
+            for e in state.projects
+        )  # fmt: skip
+        if shape == self._rendered:
+            return
+        self._rendered = shape
+        self.clear()
+        chosen: TreeNode[Choice] | None = None
+        for entry in state.projects:
+            total = f" [dim]{entry.counts.total}[/]" if entry.counts else ""
+            node = self.root.add(f"[b]{entry.project.name}[/]{total}",
+                                 data=(entry.project.id, None), expand=True)  # fmt: skip
+            if entry.project.id == state.project_id and state.shot_id is None:
+                chosen = node
+            for shot in entry.shots:
+                counts = shot.counts
+                label = shot.shot.name
+                if counts is not None:
+                    label += f" [dim]{counts.total}[/]"
+                    if counts.unpositioned:
+                        label += f" [black on yellow] {counts.unpositioned} [/]"
+                leaf = node.add_leaf(label, data=(entry.project.id, shot.shot.id))
+                if shot.shot.id == state.shot_id:
+                    chosen = leaf
+        if chosen is not None:
+            self.move_cursor(chosen)
+
+    def on_tree_node_selected(self, event: Tree.NodeSelected[Choice]) -> None:
+        if event.node.data is not None:
+            project_id, shot_id = event.node.data
+            self.model.select(project_id, shot_id)
+            self.post_message(self.Chosen(project_id, shot_id))

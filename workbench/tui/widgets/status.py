@@ -1,0 +1,21 @@
+"""The status line: where we are connected, whether updates are live, the cache, the gallery."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from textual.widgets import Static
+
+
+class StatusLine(Static):
+    DEFAULT_CSS = """
+    StatusLine { dock: bottom; width: 100%; height: 1; background: $panel; color: $text-muted;
+                 padding: 0 1; }
+    """
+
+    def show(self, *, where: str, live: bool, cache: Any, gallery: str) -> None:
+        dot = "[green]●[/] live" if live else "[dim]○ not live[/]"
+        stats = cache.stats
+        lookups = stats.hits + stats.stale_hits + stats.misses
+        rate = f"{100 * (stats.hits + stats.stale_hits) / lookups:.0f}%" if lookups else "n/a"
+        self.update(f"{where}  {dot}  cache {len(cache)} keys, {rate} hits  │  {gallery}")

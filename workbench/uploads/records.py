@@ -1,0 +1,205 @@
+"""The rows an upload makes, written the way Reigh writes them, and the checks before.
+
+A generation takes two inserts (Reigh no longer makes the variant itself): ``generations``,
+then its primary ``original`` variant, whose triggers copy location, thumbnail and params onto
+the generation. LoRA weights become a ``resources`` row instead. Rows are written only after
+the objects are stored, inside one transaction that first takes an advisory lock on (owner,
+content hash) and looks again for the same bytes, so two uploaders racing with the same file
+make one row, and the loser removes its objects.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+import psycopg
+from psycopg.types.json import Jsonb
+
+from workbench.errors import NotFoundError, PermissionDenied, SchemaError, ValidationError
+from workbench.ids import as_uuid
+
+if TYPE_CHECKING:
+    from workbench.client import Workbench
+
+# Reigh spaces new timeline items 50 frames apart.
+FRAME_SPACING = 50
+
+
+@dataclass(frozen=True)
+class Target:
+    """Where uploads go, checked to belong to the current user."""
+
+    user_id: uuid.UUID
+    project_id: uuid.UUID
+    shot_id: uuid.UUID | None
+
+
+def _project_uuid(wb: Workbench, ref: Any) -> uuid.UUID:
+    if isinstance(ref, str):
+        try:
+            return uuid.UUID(ref.strip())
+        except ValueError:
+            return wb.project(ref).id  # a project name
+    return as_uuid(ref, "project id")
+
+
+def check_target(wb: Workbench, project: Any, shot: Any) -> Target:
+    """The project (and the shot within it) must exist and belong to the current user."""
+    user_id = wb.user_id
+    project_id = _project_uuid(wb, project)
+    shot_id = None if shot is None else as_uuid(shot, "shot id")
+    with wb.pool.connection() as conn:
+        row = conn.execute("SELECT user_id FROM projects WHERE id = %s", (project_id,)).fetchone()
+        if row is None:
+            raise NotFoundError(f"project {project_id} does not exist")
+        if row[0] != user_id:
+            raise PermissionDenied(f"project {project_id} belongs to another user")
+        if shot_id is not None:
+            found = conn.execute(
+                "SELECT s.project_id, p.user_id FROM shots s "
+                "JOIN projects p ON p.id = s.project_id WHERE s.id = %s",
+                (shot_id,),
+            ).fetchone()
+            if found is None:
+                raise NotFoundError(f"shot {shot_id} does not exist")
+            if found[1] != user_id:
+                raise PermissionDenied(f"shot {shot_id} belongs to another user")
+            if found[0] != project_id:
+                raise ValidationError(f"shot {shot_id} is not in project {project_id}")
+    return Target(user_id, project_id, shot_id)
+
+
+def _lock(conn: psycopg.Connection[Any], *parts: object) -> None:
+    """A transaction-scoped advisory lock named by ``parts``; released at commit."""
+    name = "workbench-upload:" + ":".join(str(p) for p in parts)
+    conn.execute("SELECT pg_advisory_xact_lock(hashtextextended(%s, 0))", (name,))
+
+
+def find_generation(
+    conn: psycopg.Connection[Any], project_id: uuid.UUID, sha: str
+) -> uuid.UUID | None:
+    """A finished generation of the project holding exactly these bytes."""
+    row = conn.execute(
+        "SELECT id FROM generations WHERE project_id = %s AND params ->> 'content_sha256' = %s "
+        "AND location IS NOT NULL ORDER BY created_at LIMIT 1",
+        (project_id, sha),
+    ).fetchone()
+    return row[0] if row else None
+
+
+def find_lora(conn: psycopg.Connection[Any], user_id: uuid.UUID, sha: str) -> uuid.UUID | None:
+    row = conn.execute(
+        "SELECT id FROM resources WHERE user_id = %s AND type = 'lora' "
+        "AND metadata ->> 'content_sha256' = %s ORDER BY created_at LIMIT 1",
+        (user_id, sha),
+    ).fetchone()
+    return row[0] if row else None
+
+
+def link_to_shot(
+    conn: psycopg.Connection[Any],
+    shot_id: uuid.UUID,
+    generation_id: uuid.UUID,
+    *,
+    positioned: bool,
+    only_if_absent: bool = False,
+) -> None:
+    """Add the generation to the shot, at the end of its timeline when ``positioned``.
+
+    Images go on the timeline (the last frame + 50, or 0); videos join unpositioned, as in
+    Reigh, whose timelines hold images. A per-shot lock keeps concurrent appends apart.
+    """
+    _lock(conn, "shot", shot_id)
+    if (
+        only_if_absent
+        and conn.execute(
+            "SELECT 1 FROM shot_generations WHERE shot_id = %s AND generation_id = %s",
+            (shot_id, generation_id),
+        ).fetchone()
+    ):
+        return
+    conn.execute(
+        "INSERT INTO shot_generations (shot_id, generation_id, timeline_frame) "
+        "SELECT %s, %s, CASE WHEN %s THEN (SELECT coalesce(max(timeline_frame) + %s, 0) "
+        "FROM shot_generations WHERE shot_id = %s) END",
+        (shot_id, generation_id, positioned, FRAME_SPACING, shot_id),
+    )
+
+
+def link_duplicate(wb: Workbench, target: Target, generation_id: uuid.UUID, kind: str) -> None:
+    """A re-uploaded file still joins the shot it was uploaded to, once."""
+    if target.shot_id is None:
+        return
+    with wb.pool.connection() as conn, conn.transaction():
+        link_to_shot(
+            conn, target.shot_id, generation_id, positioned=kind == "image", only_if_absent=True
+        )
+
+
+def insert_generation(
+    wb: Workbench,
+    target: Target,
+    *,
+    kind: str,
+    location: str,
+    thumbnail_url: str | None,
+    params: dict[str, Any],
+) -> tuple[uuid.UUID, bool]:
+    """Record an upload; returns (generation id, whether it is new).
+
+    ``False`` means another upload of the same bytes won the race: nothing was written.
+    """
+    sha = params["content_sha256"]
+    with wb.pool.connection() as conn, conn.transaction():
+        _lock(conn, target.project_id, sha)
+        existing = find_generation(conn, target.project_id, sha)
+        if existing is not None:
+            return existing, False
+        row = conn.execute(
+            "INSERT INTO generations (project_id, type, location, thumbnail_url, params) "
+            "VALUES (%s, %s, %s, %s, %s) RETURNING id",
+            (target.project_id, kind, location, thumbnail_url, Jsonb(params)),
+        ).fetchone()
+        assert row is not None  # INSERT ... RETURNING always returns the row
+        generation_id: uuid.UUID = row[0]
+        if wb.schema.has("generation_variants"):
+            conn.execute(
+                "INSERT INTO generation_variants (generation_id, location, thumbnail_url, params, "
+                "is_primary, variant_type, name) VALUES (%s, %s, %s, %s, true, 'original', "
+                "'Original')",
+                (generation_id, location, thumbnail_url, Jsonb(params)),
+            )
+        if target.shot_id is not None:
+            link_to_shot(conn, target.shot_id, generation_id, positioned=kind == "image")
+    return generation_id, True
+
+
+def insert_lora(
+    wb: Workbench, target: Target, *, metadata: dict[str, Any]
+) -> tuple[uuid.UUID, bool]:
+    """Record LoRA weights as a ``resources`` row; returns (resource id, whether it is new)."""
+    if not wb.schema.has("resources"):
+        raise SchemaError("this database has no resources table: LoRA files cannot be recorded")
+    sha = metadata["content_sha256"]
+    with wb.pool.connection() as conn, conn.transaction():
+        _lock(conn, target.user_id, sha)
+        existing = find_lora(conn, target.user_id, sha)
+        if existing is not None:
+            return existing, False
+        row = conn.execute(
+            "INSERT INTO resources (user_id, type, metadata, is_public) "
+            "VALUES (%s, 'lora', %s, false) RETURNING id",
+            (target.user_id, Jsonb(metadata)),
+        ).fetchone()
+        assert row is not None
+    return row[0], True
+
+
+def find_existing(wb: Workbench, target: Target, kind: str, sha: str) -> uuid.UUID | None:
+    """The row already holding these bytes: a generation of the project, or the user's LoRA."""
+    with wb.pool.connection() as conn:
+        if kind == "lora":
+            return find_lora(conn, target.user_id, sha) if wb.schema.has("resources") else None
+        return find_generation(conn, target.project_id, sha)

@@ -1,0 +1,299 @@
+"""The batch runner behind ``wb.upload``: check, de-duplicate, thumbnail, store, record.
+
+Each file goes through its own worker thread; the S3 (or local) transfer session is shared,
+so parts of big files and small files all use one pool of connections. Order for one file:
+
+1. check its content (magic bytes), size limit and SHA-256 (``prepare.check``);
+2. look for the same bytes in the project (or the user's LoRAs): a hit is a "duplicate",
+   nothing is uploaded (this is also what makes a second run resume where the first stopped);
+3. decode it for a thumbnail and metadata; store the object, then the thumbnail;
+4. write the rows (``records``); if that fails, or lost a race to an identical upload, the
+   stored objects are removed again.
+
+A failed file never stops the others; only a single-file call raises its error.
+"""
+
+from __future__ import annotations
+
+import io
+import logging
+import os
+import threading
+import uuid
+from collections.abc import Callable, Iterable, Mapping
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Literal
+
+import psycopg
+
+from workbench.errors import ValidationError, WorkbenchConnectionError, WorkbenchError
+from workbench.storage.base import TransferOptions, Transfers
+from workbench.uploads import records
+from workbench.uploads.detect import KINDS, Kind
+from workbench.uploads.journal import Journal, settle
+from workbench.uploads.keys import keys_for
+from workbench.uploads.prepare import Checked, Described, Item, check, describe, limits_for
+from workbench.uploads.progress import ProgressCallback, Tracker
+from workbench.uploads.sources import Entry, PathInput, expand
+
+if TYPE_CHECKING:
+    from workbench.client import Workbench
+
+log = logging.getLogger(__name__)
+Status = Literal["uploaded", "duplicate", "failed"]
+JOURNAL_NAME = "upload-journal.json"
+
+
+@dataclass(frozen=True)
+class UploadResult:
+    """What happened to one file. ``bytes`` is the file's size."""
+
+    path: str
+    status: Status
+    bytes: int = 0
+    kind: Kind | None = None
+    generation_id: uuid.UUID | None = None
+    resource_id: uuid.UUID | None = None
+    location: str | None = None
+    error: str | None = None
+
+    @property
+    def ok(self) -> bool:
+        return self.status != "failed"
+
+
+class _Sent:
+    """Bytes of one file that reached the store so far (parts report from many threads).
+
+    boto3 reports every 8 KiB read; the batch tracker hears about it per 256 KiB, which keeps
+    the progress bookkeeping off the hot path of a 200 MB upload.
+    """
+
+    _BATCH = 256 * 1024
+
+    def __init__(self, tracker: Tracker, label: str) -> None:
+        self.total = 0
+        self._pending = 0
+        self._lock = threading.Lock()
+        self._tracker, self._label = tracker, label
+
+    def __call__(self, delta: int) -> None:
+        with self._lock:
+            self.total += delta
+            self._pending += delta
+            if 0 <= self._pending < self._BATCH:
+                return
+            forward, self._pending = self._pending, 0
+        self._tracker.add_bytes(forward, self._label)
+
+    def flush(self) -> None:
+        with self._lock:
+            forward, self._pending = self._pending, 0
+        if forward:
+            self._tracker.add_bytes(forward, self._label)
+
+
+class _Batch:
+    def __init__(
+        self,
+        wb: Workbench,
+        target: records.Target,
+        session: Transfers,
+        *,
+        kind: str,
+        limits: Mapping[Kind, int],
+        tracker: Tracker,
+        cancel: threading.Event,
+    ) -> None:
+        self.wb, self.target, self.session = wb, target, session
+        self.kind, self.limits, self.tracker, self.cancel = kind, limits, tracker, cancel
+        self.errors: dict[str, WorkbenchError] = {}
+
+    def one(self, entry: Entry) -> UploadResult:
+        if isinstance(entry, tuple):
+            label, error = entry
+            return self._failed(label, 0, 0, error)
+        sent = _Sent(self.tracker, entry.label)
+        try:
+            if self.cancel.is_set():
+                raise WorkbenchError(f"{entry.label}: cancelled before it started")
+            result = self._upload(entry, sent)
+        except WorkbenchError as exc:
+            error = exc
+        except OSError as exc:
+            error = WorkbenchError(f"{entry.label}: cannot be read ({exc.strerror or exc})")
+        except Exception as exc:  # a bug must fail this file only, loudly, not the batch
+            log.exception("unexpected error uploading %s", entry.label)
+            error = WorkbenchError(f"{entry.label}: unexpected error: {exc!r}")
+        else:
+            sent.flush()
+            self.tracker.file_done(entry.label, unsent=entry.size - sent.total)
+            return result
+        sent.flush()
+        return self._failed(entry.label, entry.size, sent.total, error)
+
+    def _failed(self, label: str, size: int, sent: int, error: WorkbenchError) -> UploadResult:
+        self.errors[label] = error
+        self.tracker.file_done(label, unsent=size - sent, failed=True)
+        return UploadResult(label, "failed", size, error=str(error))
+
+    def _upload(self, item: Item, sent: _Sent) -> UploadResult:
+        checked = check(item, self.kind, self.limits)
+        kind = checked.detected.kind
+        existing = records.find_existing(self.wb, self.target, kind, checked.sha256)
+        if existing is not None:
+            if kind != "lora":
+                records.link_duplicate(self.wb, self.target, existing, kind)
+            return self._result(item, "duplicate", kind, existing, None)
+        return self._store(item, checked, describe(checked), sent)
+
+    def _store(
+        self, item: Item, checked: Checked, described: Described, sent: _Sent
+    ) -> UploadResult:
+        detected = checked.detected
+        keys = keys_for(self.target.user_id, detected.kind, detected.ext)
+        stored: list[str] = []
+        try:
+            location = self.session.put(
+                keys.object, item.source(), detected.mime, progress=sent, cancel=self.cancel
+            )
+            stored.append(keys.object)
+            thumbnail_url = None
+            if described.thumbnail is not None and keys.thumbnail is not None:
+                thumbnail_url = self.session.put(
+                    keys.thumbnail, io.BytesIO(described.thumbnail), "image/jpeg",
+                    cancel=self.cancel,
+                )  # fmt: skip
+                stored.append(keys.thumbnail)
+            row_id, created = self._record(item, checked, described, location, thumbnail_url)
+        except WorkbenchError as exc:
+            self._remove(stored)
+            if str(exc).startswith(item.label):
+                raise
+            raise type(exc)(f"{item.label}: {exc}") from exc  # name the file, not the key
+        except BaseException:
+            self._remove(stored)
+            raise
+        if not created:  # identical bytes recorded meanwhile by another upload
+            self._remove(stored)
+            return self._result(item, "duplicate", detected.kind, row_id, None)
+        return self._result(item, "uploaded", detected.kind, row_id, location)
+
+    def _record(
+        self,
+        item: Item,
+        checked: Checked,
+        described: Described,
+        location: str,
+        thumbnail_url: str | None,
+    ) -> tuple[uuid.UUID, bool]:
+        kind = checked.detected.kind
+        try:
+            if kind == "lora":
+                files = [{"path": item.name, "url": location}]
+                metadata = {**described.params, "Model Files": files}
+                return records.insert_lora(self.wb, self.target, metadata=metadata)
+            return records.insert_generation(
+                self.wb, self.target, kind=kind, location=location,
+                thumbnail_url=thumbnail_url, params=described.params,
+            )  # fmt: skip
+        except psycopg.OperationalError as exc:
+            raise WorkbenchConnectionError(
+                f"{item.label}: stored, but recording it failed: {_first_line(exc)}"
+            ) from None
+        except psycopg.Error as exc:
+            raise WorkbenchError(
+                f"{item.label}: stored, but recording it failed: {_first_line(exc)}"
+            ) from None
+
+    def _remove(self, keys: list[str]) -> None:
+        for key in keys:
+            try:
+                self.wb.storage.delete(key)
+            except WorkbenchError as exc:
+                log.warning("could not remove %s after a failed upload: %s", key, exc)
+
+    def _result(
+        self, item: Item, status: Status, kind: Kind, row_id: uuid.UUID, location: str | None
+    ) -> UploadResult:
+        lora = kind == "lora"
+        return UploadResult(
+            item.label, status, item.size, kind,
+            generation_id=None if lora else row_id, resource_id=row_id if lora else None,
+            location=location,
+        )  # fmt: skip
+
+
+def _first_line(exc: BaseException) -> str:
+    text = str(exc).strip()
+    return text.splitlines()[0] if text else type(exc).__name__
+
+
+def upload(
+    wb: Workbench,
+    paths: PathInput | Iterable[PathInput],
+    *,
+    project_id: object,
+    shot_id: object = None,
+    kind: str = "auto",
+    progress: ProgressCallback | None = None,
+    max_bytes: int | Mapping[str, int] | None = None,
+    workers: int | None = None,
+    transfer: TransferOptions | None = None,
+    cancel: threading.Event | None = None,
+    on_change: Callable[[uuid.UUID, uuid.UUID | None], None] | None = None,
+) -> list[UploadResult]:
+    """Upload files, folders or named bytes; see ``Workbench.upload``.
+
+    ``on_change(project_id, shot_id)`` is called once at the end when any generation was
+    recorded or linked, so the caller can invalidate cached galleries.
+    """
+    if kind not in ("auto", *KINDS):
+        raise ValidationError(f"unknown kind {kind!r}: expected auto, {', '.join(KINDS)}")
+    if workers is not None and workers < 1:
+        raise ValidationError(f"workers must be at least 1, got {workers}")
+    limits = limits_for(max_bytes)
+    entries, single = expand(paths)
+    target = records.check_target(wb, project_id, shot_id)  # before any byte moves
+    storage = wb.storage
+    journal = Journal(wb.config.paths.state_dir / JOURNAL_NAME)
+    settle(storage, journal)  # what earlier runs could not clean up, while the store was down
+    tracker = Tracker(
+        progress,
+        files_total=len(entries),
+        bytes_total=sum(e.size for e in entries if isinstance(e, Item)),
+    )
+    stop = cancel or threading.Event()
+    threads = workers or min(8, 2 * (os.cpu_count() or 2))
+    with storage.transfers(transfer) as session:
+        batch = _Batch(wb, target, session, kind=kind, limits=limits, tracker=tracker, cancel=stop)
+        try:
+            results = _run(batch, entries, threads)
+        finally:
+            journal.add(storage.ident, session.pending)
+    if on_change is not None and any(r.generation_id is not None for r in results):
+        on_change(target.project_id, target.shot_id)
+    if single and results and results[0].status == "failed":
+        raise batch.errors[results[0].path]
+    return results
+
+
+def clean_up(wb: Workbench) -> int:
+    """Abort the unfinished uploads that failed runs left in ``wb.storage``; returns how many
+    keys were settled. Every upload does this first; call it to settle them without one."""
+    return settle(wb.storage, Journal(wb.config.paths.state_dir / JOURNAL_NAME))
+
+
+def _run(batch: _Batch, entries: list[Entry], threads: int) -> list[UploadResult]:
+    if threads == 1 or len(entries) <= 1:
+        return [batch.one(e) for e in entries]
+    with ThreadPoolExecutor(threads, thread_name_prefix="wb-upload") as pool:
+        futures = [pool.submit(batch.one, e) for e in entries]
+        try:
+            return [f.result() for f in futures]
+        except KeyboardInterrupt:
+            batch.cancel.set()  # workers stop between files and abort transfers in flight
+            for f in futures:
+                f.cancel()
+            raise

@@ -1,0 +1,83 @@
+"""What every view model shares: an immutable state, change events, and safe commands.
+
+A view model holds its state as a frozen dataclass and replaces it whole, so a front end
+always renders a consistent snapshot (``model.state``), from any thread. Listeners are called
+after each change, on the thread that made it: the TUI hops to its event loop with
+``call_from_thread``, the notebook updates widgets directly.
+
+Commands block while they talk to the database (front ends run them in workers); a
+``WorkbenchError`` (or a database error) does not escape: it becomes ``state.error``, so every
+front end shows the same message the same way.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import threading
+from collections.abc import Callable
+from dataclasses import replace
+from typing import Any, Generic, TypeVar
+
+import psycopg
+
+from workbench.errors import WorkbenchError
+
+log = logging.getLogger(__name__)
+S = TypeVar("S")
+
+
+class ViewModel(Generic[S]):
+    def __init__(self, state: S) -> None:
+        self._state = state
+        self._lock = threading.RLock()
+        self._listeners: list[Callable[[S], None]] = []
+        self._closers: list[Callable[[], None]] = []
+
+    @property
+    def state(self) -> S:
+        return self._state
+
+    def subscribe(self, listener: Callable[[S], None]) -> Callable[[], None]:
+        """Call ``listener(state)`` after every change; returns an unsubscribe function."""
+        with self._lock:
+            self._listeners.append(listener)
+
+        def unsubscribe() -> None:
+            with self._lock, contextlib.suppress(ValueError):
+                self._listeners.remove(listener)
+
+        return unsubscribe
+
+    def close(self) -> None:
+        """Stop following the database (live updates, settings handles)."""
+        for close in self._closers:
+            close()
+        self._closers.clear()
+
+    def _update(self, **changes: Any) -> S:
+        with self._lock:
+            self._state = replace(self._state, **changes)  # type: ignore[type-var]
+            state, listeners = self._state, list(self._listeners)
+        for listener in listeners:
+            try:
+                listener(state)
+            except Exception:
+                log.exception("a view listener failed")
+        return state
+
+    def _attempt(self, action: Callable[[], Any], **on_start: Any) -> bool:
+        """Run ``action``; report a failure in ``state.error`` instead of raising it."""
+        if on_start:
+            self._update(**on_start)
+        try:
+            action()
+        except (WorkbenchError, psycopg.Error) as exc:
+            self._update(error=str(exc).splitlines()[0], loading=False)
+            return False
+        return True
+
+    @staticmethod
+    def in_background(work: Callable[[], Any]) -> None:
+        """Run ``work`` on a daemon thread (live refreshes: nobody waits for them)."""
+        threading.Thread(target=work, name="workbench-view", daemon=True).start()
