@@ -189,3 +189,18 @@ def test_lora_metadata_uses_reighs_keys() -> None:
     assert meta["Model Files"] == [{"path": "neon-style.safetensors", "url": None}]
     assert meta["is_public"] is False
     assert described.thumbnail is None
+
+
+def test_uploader_modules_import_no_heavy_libraries() -> None:
+    """boto3, Pillow and PyAV load when a file is uploaded, not when the uploader is imported."""
+    import json
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, json, workbench.uploads, workbench.upload_cli, workbench.storage\n"
+        "print(json.dumps(sorted({m.split('.')[0] for m in sys.modules})))"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    loaded = set(json.loads(done.stdout))
+    assert not loaded & {"boto3", "botocore", "s3transfer", "PIL", "av"}

@@ -146,7 +146,11 @@ class _Batch:
             if kind != "lora":
                 records.link_duplicate(self.wb, self.target, existing, kind)
             return self._result(item, "duplicate", kind, existing, None)
-        return self._store(item, checked, describe(checked), sent)
+        try:
+            described = describe(checked)
+        except WorkbenchError as exc:
+            raise _named(exc, item.label) from exc
+        return self._store(item, checked, described, sent)
 
     def _store(
         self, item: Item, checked: Checked, described: Described, sent: _Sent
@@ -169,9 +173,7 @@ class _Batch:
             row_id, created = self._record(item, checked, described, location, thumbnail_url)
         except WorkbenchError as exc:
             self._remove(stored)
-            if str(exc).startswith(item.label):
-                raise
-            raise type(exc)(f"{item.label}: {exc}") from exc  # name the file, not the key
+            raise _named(exc, item.label) from exc
         except BaseException:
             self._remove(stored)
             raise
@@ -223,6 +225,11 @@ class _Batch:
             generation_id=None if lora else row_id, resource_id=row_id if lora else None,
             location=location,
         )  # fmt: skip
+
+
+def _named(exc: WorkbenchError, label: str) -> WorkbenchError:
+    """The same error, its message starting with the file it is about (not a storage key)."""
+    return exc if str(exc).startswith(label) else type(exc)(f"{label}: {exc}")
 
 
 def _first_line(exc: BaseException) -> str:
