@@ -78,9 +78,11 @@ class S3Transfers:
             use_threads=True,
         )
         self._manager = create_transfer_manager(client, config)
+        # One quick try: a store that just failed or froze is not waited for; what this try
+        # cannot clean up is reported in ``pending`` and settled by a later run.
         quick = min(options.stall_timeout, 5.0)
         self._cleanup_client = storage.make_client(
-            read_timeout=quick, connect_timeout=quick, attempts=2
+            read_timeout=quick, connect_timeout=quick, attempts=1
         )
         self.activity = time.monotonic()
         self._pending: list[str] = []

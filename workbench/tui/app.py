@@ -162,7 +162,8 @@ class WorkbenchApp(App[None]):
     def _gallery_changed(self, state: Any) -> None:
         if self.first_paint is None and state.page is not None:
             self.first_paint = time.perf_counter() - self.started
-        self.query_one(FilterBar).show(state.filters)
+        for bar in self.query(FilterBar):  # none while the app is closing
+            bar.show(state.filters)
         self.sub_title = state.status
         self._refresh_status()
 
@@ -170,12 +171,13 @@ class WorkbenchApp(App[None]):
         if not self.models:
             return
         where = "embedded" if self.wb.server is not None else "external"
-        self.query_one(StatusLine).show(
-            where=f"{where} · {self.wb.schema.kind}",
-            live=self.wb.live,
-            cache=self.wb.cache,
-            gallery=self.models["gallery"].state.status,
-        )
+        for line in self.query(StatusLine):  # none while the app is closing
+            line.show(
+                where=f"{where} · {self.wb.schema.kind}",
+                live=self.wb.live,
+                cache=self.wb.cache,
+                gallery=self.models["gallery"].state.status,
+            )
 
     # -- events from the panes -------------------------------------------------------------
     @on(Navigator.Chosen)
