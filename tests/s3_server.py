@@ -91,8 +91,6 @@ class S3Server:
             "-webdav=false", "-admin.ui=false", "-s3.port.iceberg=0", "-s3.port.lance=0",
             # Small volumes: every bucket gets its own, and the disk may be small.
             f"-master.volumeSizeLimitMB={self.volume_mb}", "-volume.max=300",
-            f"-filer.localSocket={self.data_dir / 'filer.sock'}",
-            f"-s3.localSocket={self.data_dir / 's3.sock'}",
         ]  # fmt: skip
         for name, port in self.ports.items():
             args += [f"-{name}.port={port}", f"-{name}.port.grpc={port + _GRPC_OFFSET}"]
@@ -147,6 +145,7 @@ class S3Server:
             self.process.wait(5)
         except subprocess.TimeoutExpired:
             self.kill()
+        self._remove_sockets()
 
     def kill(self) -> None:
         """A crash: SIGKILL to the whole process group."""
@@ -154,12 +153,15 @@ class S3Server:
             with contextlib.suppress(ProcessLookupError):
                 os.killpg(self.process.pid, signal.SIGKILL)
             self.process.wait(10)
-            # weed puts its gRPC sockets in /tmp whatever TMPDIR says; a graceful stop removes
-            # them, a kill cannot: remove ours (named by our ports) so runs leave no litter.
-            for name, port in self.ports.items():
-                Path(f"/tmp/seaweedfs-{name}-grpc-{port + _GRPC_OFFSET}.sock").unlink(
-                    missing_ok=True
-                )
+        self._remove_sockets()
+
+    def _remove_sockets(self) -> None:
+        """weed keeps its local sockets in /tmp whatever TMPDIR says (a data-dir path could pass
+        the 108-byte limit of socket paths) and leaves some behind, always after a kill: remove
+        ours, named by our ports, so test runs leave no litter."""
+        for name, port in self.ports.items():
+            Path(f"/tmp/seaweedfs-{name}-grpc-{port + _GRPC_OFFSET}.sock").unlink(missing_ok=True)
+            Path(f"/tmp/seaweedfs-{name}-{port}.sock").unlink(missing_ok=True)
 
     def pause(self) -> None:
         assert self.process is not None

@@ -15,3 +15,25 @@ def on_ui(app: App[Any], fn: Callable[..., Any], *args: Any) -> None:
         fn(*args)
     else:
         app.call_from_thread(fn, *args)
+
+
+class RendersModel:
+    """For widgets that draw a view model: render now, again after every change, stop when
+    unmounted. (Textual calls ``on_mount`` handlers along the whole MRO, so a widget's own
+    ``on_mount`` still runs.) The widget defines ``model`` and ``render_state(state)``."""
+
+    model: Any
+    app: App[Any]
+    _unsubscribe: Callable[[], None]
+
+    def render_state(self, state: Any) -> None:
+        raise NotImplementedError
+
+    def on_mount(self) -> None:
+        self._unsubscribe = self.model.subscribe(
+            lambda state: on_ui(self.app, self.render_state, state)
+        )
+        self.render_state(self.model.state)
+
+    def on_unmount(self) -> None:
+        self._unsubscribe()

@@ -12,11 +12,11 @@ from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Label, Tree
 
 from workbench.tui.images import image_widget, show
-from workbench.tui.threads import on_ui
+from workbench.tui.threads import RendersModel, on_ui
 from workbench.views import DetailModel, DetailState
 
 
-class DetailScreen(Screen[None]):
+class DetailScreen(RendersModel, Screen[None]):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape,q", "app.pop_screen", "Back"),
         Binding("f", "star", "Star"),
@@ -54,15 +54,6 @@ class DetailScreen(Screen[None]):
                 yield Label("lineage and shots", classes="heading")
                 yield Label("", id="lineage")
         yield Footer()
-
-    def on_mount(self) -> None:
-        self._unsubscribe = self.model.subscribe(
-            lambda state: on_ui(self.app, self.render_state, state)
-        )
-        self.render_state(self.model.state)
-
-    def on_unmount(self) -> None:
-        self._unsubscribe()
 
     def render_state(self, state: DetailState) -> None:
         detail = state.detail

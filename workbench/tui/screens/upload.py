@@ -12,14 +12,14 @@ from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
 from textual.widgets import Button, DataTable, Footer, Input, Label, ProgressBar
 
-from workbench.tui.threads import on_ui
+from workbench.tui.threads import RendersModel
 from workbench.views.uploads import UploadModel, UploadState
 
 ICONS = {"queued": "·", "uploading": "↑", "uploaded": "[green]✓[/]",
          "duplicate": "[blue]=[/]", "failed": "[red]✗[/]"}  # fmt: skip
 
 
-class UploadScreen(Screen[None]):
+class UploadScreen(RendersModel, Screen[None]):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "app.pop_screen", "Back"),
         Binding("ctrl+c", "cancel", "Cancel upload", show=False),
@@ -51,15 +51,6 @@ class UploadScreen(Screen[None]):
             table.add_columns("", "file", "result")
             yield table
         yield Footer()
-
-    def on_mount(self) -> None:
-        self._unsubscribe = self.model.subscribe(
-            lambda state: on_ui(self.app, self.render_state, state)
-        )
-        self.render_state(self.model.state)
-
-    def on_unmount(self) -> None:
-        self._unsubscribe()
 
     def render_state(self, state: UploadState) -> None:
         self.query_one(ProgressBar).update(progress=state.fraction)

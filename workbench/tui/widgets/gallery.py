@@ -18,7 +18,7 @@ from textual.widgets import Label, Static
 
 from workbench.models import Generation
 from workbench.tui.images import image_widget, show
-from workbench.tui.threads import on_ui
+from workbench.tui.threads import RendersModel, on_ui
 from workbench.views import GalleryModel, GalleryState
 
 TILE_WIDTH = 24
@@ -59,7 +59,7 @@ class Tile(Vertical):
         self.post_message(GalleryGrid.TileClicked(self.index, event.chain))
 
 
-class GalleryGrid(VerticalScroll, can_focus=True):
+class GalleryGrid(RendersModel, VerticalScroll, can_focus=True):
     """Renders a GalleryModel; every key runs a model command in a worker thread."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
@@ -107,15 +107,6 @@ class GalleryGrid(VerticalScroll, can_focus=True):
     def compose(self) -> ComposeResult:
         yield Grid()
         yield Static("", id="empty")
-
-    def on_mount(self) -> None:
-        self._unsubscribe = self.model.subscribe(
-            lambda state: on_ui(self.app, self.render_state, state)
-        )
-        self.render_state(self.model.state)
-
-    def on_unmount(self) -> None:
-        self._unsubscribe()
 
     def on_resize(self, event: Resize) -> None:
         columns = max(1, (event.size.width - 2) // (TILE_WIDTH + 1))  # room for the scrollbar

@@ -9,13 +9,13 @@ from textual.message import Message
 from textual.widgets import Tree
 from textual.widgets.tree import TreeNode
 
-from workbench.tui.threads import on_ui
+from workbench.tui.threads import RendersModel
 from workbench.views import NavigatorModel, NavigatorState
 
 Choice = tuple[uuid.UUID, uuid.UUID | None]
 
 
-class Navigator(Tree[Choice]):
+class Navigator(RendersModel, Tree[Choice]):
     DEFAULT_CSS = """
     Navigator { width: 34; border-right: vkey $panel; padding: 0 1; }
     """
@@ -32,15 +32,6 @@ class Navigator(Tree[Choice]):
         self.show_root = False
         self.guide_depth = 2
         self._rendered: Any = None
-
-    def on_mount(self) -> None:
-        self._unsubscribe = self.model.subscribe(
-            lambda state: on_ui(self.app, self.render_state, state)
-        )
-        self.render_state(self.model.state)
-
-    def on_unmount(self) -> None:
-        self._unsubscribe()
 
     def render_state(self, state: NavigatorState) -> None:
         shape = tuple(

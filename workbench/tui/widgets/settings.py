@@ -11,7 +11,7 @@ from textual.containers import Horizontal, Vertical
 from textual.message import Message
 from textual.widgets import DataTable, Label, Select
 
-from workbench.tui.threads import on_ui
+from workbench.tui.threads import RendersModel
 from workbench.views import FieldRow, SettingsModel, SettingsState
 
 BADGES = {
@@ -23,7 +23,7 @@ BADGES = {
 STATUS = {"saved": "[green]saved[/]", "saving": "[yellow]saving…[/]", "failed": "[red]failed[/]"}
 
 
-class SettingsPane(Vertical):
+class SettingsPane(RendersModel, Vertical):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("enter", "edit", "Edit"),
         Binding("r", "reset", "Reset to inherited"),
@@ -58,15 +58,6 @@ class SettingsPane(Vertical):
         table.add_columns("field", "value", "scope", "overrides", "status")
         yield table
         yield Label("", id="error")
-
-    def on_mount(self) -> None:
-        self._unsubscribe = self.model.subscribe(
-            lambda state: on_ui(self.app, self.render_state, state)
-        )
-        self.render_state(self.model.state)
-
-    def on_unmount(self) -> None:
-        self._unsubscribe()
 
     def render_state(self, state: SettingsState) -> None:
         self.query_one("#target", Label).update(
