@@ -29,7 +29,7 @@ from workbench.generations.page import GenerationPage
 from workbench.generations.query import Target
 from workbench.generations.service import FAMILY as GALLERY_FAMILY
 from workbench.generations.service import GenerationsService
-from workbench.ids import as_uuid
+from workbench.ids import as_uuid, is_uuid
 from workbench.models import (
     Generation,
     Project,
@@ -261,7 +261,7 @@ class Workbench:
         return self._generations
 
     def _gallery(self, project_id: Any, shot_id: Any) -> Target:
-        if isinstance(project_id, str) and shot_id is None and not _looks_like_uuid(project_id):
+        if isinstance(project_id, str) and shot_id is None and not is_uuid(project_id):
             project_id = self.project(project_id).id
         return self.generations_service.target(project_id, shot_id)
 
@@ -409,14 +409,6 @@ class Workbench:
         if self._local_state is None:
             self._local_state = LocalState(self.config.paths.state_dir / "state.json")
         return self._local_state
-
-
-def _looks_like_uuid(text: str) -> bool:
-    try:
-        uuid.UUID(text)
-    except ValueError:
-        return False
-    return True
 
 
 def resolve_user(conn: psycopg.Connection[Any], configured: uuid.UUID | None) -> uuid.UUID | None:

@@ -20,3 +20,12 @@ def as_uuid(value: object, what: str = "id") -> uuid.UUID:
         except ValueError:
             pass
     raise ValidationError(f"malformed {what}: {value!r} is not a UUID")
+
+
+def is_uuid(text: str) -> bool:
+    """Whether ``text`` is a UUID (a project name is not)."""
+    try:
+        uuid.UUID(text)
+    except ValueError:
+        return False
+    return True

@@ -25,7 +25,7 @@ from workbench.generations import aggregates, mutations, query, stream
 from workbench.generations.filters import GenerationFilters
 from workbench.generations.page import Cursor, GenerationPage
 from workbench.generations.query import COUNT_CAP, Seek, Target
-from workbench.ids import as_uuid
+from workbench.ids import as_uuid, is_uuid
 from workbench.models import Generation, ProjectCounts, ShotCounts, ShotGeneration, Task
 
 FAMILY = "unified-generations"
@@ -206,7 +206,7 @@ class GenerationsService:
 
     # -- task data -------------------------------------------------------------------------
     def _with_tasks(self, page: GenerationPage) -> GenerationPage:
-        ids = sorted({i.task_id for i in page.items if i.task_id and _is_uuid(i.task_id)})
+        ids = sorted({i.task_id for i in page.items if i.task_id and is_uuid(i.task_id)})
         key = (FAMILY, page.mode, page.target_id, "tasks", page.page, page.limit, page.filters)
         tasks: dict[str, Task] = self._cache.get_or_fetch(key, lambda: self._fetch_tasks(ids))
         items = tuple(replace(i, task=tasks.get(i.task_id or "")) for i in page.items)
@@ -369,11 +369,3 @@ def _without(page: GenerationPage, drop: Callable[[Generation], bool]) -> Genera
     if len(kept) == len(page.items):
         return page
     return replace(page, items=kept, total=max(0, page.total - (len(page.items) - len(kept))))
-
-
-def _is_uuid(text: str) -> bool:
-    try:
-        uuid.UUID(text)
-    except ValueError:
-        return False
-    return True
