@@ -22,11 +22,11 @@ from psycopg import sql
 from psycopg.types.json import Jsonb
 
 from workbench.cache import QueryCache
-from workbench.client import connect
 from workbench.db import connection, migrate
 from workbench.generations import query as q
 from workbench.generations import stream
 from workbench.generations.filters import GenerationFilters
+from workbench.startup import connect
 from workbench.storage import LocalStorage
 
 GENERATIONS = 200_000

@@ -12,11 +12,11 @@ import time
 from pathlib import Path
 from typing import Any
 
-from workbench.client import connect
 from workbench.db import connection, migrate
 from workbench.db.embedded import EmbeddedPostgres
 from workbench.demo import seed_demo
 from workbench.settings.resolve import resolve
+from workbench.startup import connect
 from workbench.storage import LocalStorage
 
 TOOL = "travel-between-images"

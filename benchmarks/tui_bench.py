@@ -15,10 +15,10 @@ from typing import Any
 
 import psycopg
 
-from workbench.client import connect
 from workbench.db import connection, migrate
 from workbench.db.embedded import EmbeddedPostgres
 from workbench.demo import seed_demo
+from workbench.startup import connect
 from workbench.storage import LocalStorage
 from workbench.tui.app import WorkbenchApp
 

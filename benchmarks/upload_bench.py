@@ -34,9 +34,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
 from s3_server import ACCESS_KEY, SECRET_KEY, S3Server, find_weed
 from upload_samples import padded_video
 
-from workbench.client import connect
 from workbench.db import connection, migrate
 from workbench.db.embedded import EmbeddedPostgres
+from workbench.startup import connect
 
 MiB = 1024 * 1024
 BIG = 200 * MiB

@@ -17,11 +17,12 @@ import psycopg
 import pytest
 from psycopg import sql
 
-from workbench.client import Workbench, connect
+from workbench.client import Workbench
 from workbench.config import SETTINGS, Config
 from workbench.db import connection, migrate
 from workbench.db.embedded import EmbeddedPostgres
 from workbench.demo import seed_demo
+from workbench.startup import connect
 from workbench.storage import LocalStorage
 
 pytest_plugins = ["s3_server"]  # tests/s3_server.py: the real S3 server (SeaweedFS)

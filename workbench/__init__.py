@@ -25,8 +25,9 @@ from workbench.errors import (
 )
 
 if TYPE_CHECKING:
-    from workbench.client import Workbench, connect
+    from workbench.client import Workbench
     from workbench.config import Config
+    from workbench.startup import connect
 
 __version__ = "0.1.0"
 __all__ = [
@@ -44,7 +45,7 @@ __all__ = [
     "connect",
 ]
 _LAZY = {
-    "connect": "workbench.client",
+    "connect": "workbench.startup",
     "Workbench": "workbench.client",
     "Config": "workbench.config",
 }

@@ -59,10 +59,10 @@ def _embedded_server() -> Any:
 
 
 def cmd_db(args: argparse.Namespace) -> int:
-    from workbench.client import resolve_dsn
     from workbench.config import Config
     from workbench.db import connection, migrate
     from workbench.db.schema import inspect
+    from workbench.startup import resolve_dsn
 
     if args.db_command == "stop":
         stopped = _embedded_server().stop()
@@ -108,8 +108,8 @@ def cmd_db(args: argparse.Namespace) -> int:
 def cmd_demo(args: argparse.Namespace) -> int:
     import time
 
-    from workbench.client import connect
     from workbench.demo import find_demo_user, remove_demo, seed_demo
+    from workbench.startup import connect
 
     started = time.perf_counter()
     with connect() as wb, wb.pool.connection() as conn:
@@ -155,7 +155,7 @@ def cmd_doctor(args: argparse.Namespace) -> int:
 
 
 def cmd_projects(args: argparse.Namespace) -> int:
-    from workbench.client import connect
+    from workbench.startup import connect
 
     with connect() as wb:
         projects = wb.projects()
@@ -181,8 +181,8 @@ def _parse_value(text: str) -> Any:
 
 
 def cmd_settings(args: argparse.Namespace) -> int:
-    from workbench.client import connect
     from workbench.errors import ValidationError
+    from workbench.startup import connect
 
     with connect() as wb:
         project = wb.project(args.project) if args.project else None
@@ -254,8 +254,8 @@ def _generation_row(item: Any) -> dict[str, Any]:
 
 
 def cmd_generations(args: argparse.Namespace) -> int:
-    from workbench.client import connect
     from workbench.errors import ValidationError
+    from workbench.startup import connect
 
     with connect() as wb:
         if not args.project and not args.shot:

@@ -51,9 +51,9 @@ _LAYERS = ("configuration", "database", "schema", "user", "storage")
 
 def _database_checks(config: Config) -> list[Check]:
     """The server, then the schema on it, then the current user in it."""
-    from workbench.client import resolve_dsn, resolve_user
     from workbench.db import connection, migrate
     from workbench.db.schema import inspect
+    from workbench.startup import resolve_dsn, resolve_user
 
     try:
         dsn, server = resolve_dsn(config)

@@ -134,7 +134,7 @@ def _summary(results: list[UploadResult], seconds: float, out: TextIO) -> None:
 
 
 def cmd_upload(args: argparse.Namespace) -> int:
-    from workbench.client import connect
+    from workbench.startup import connect
 
     max_bytes = parse_size(args.max_size) if args.max_size else None
     with connect() as wb:

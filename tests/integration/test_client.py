@@ -9,8 +9,9 @@ from typing import Any
 import psycopg
 import pytest
 
-from workbench.client import Workbench, connect
+from workbench.client import Workbench
 from workbench.errors import ConfigError, NotFoundError, ValidationError
+from workbench.startup import connect
 from workbench.storage import LocalStorage
 
 

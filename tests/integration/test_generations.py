@@ -409,7 +409,7 @@ def test_delete_and_primary_variant(demo_wb: Workbench, demo_dsn: str) -> None:
 
 
 def test_other_users_cannot_read_or_change(demo_wb: Workbench, demo_dsn: str) -> None:
-    from workbench.client import connect
+    from workbench.startup import connect
 
     project = demo_wb.projects()[0]
     target = demo_wb.generations(project.id)[0]

@@ -13,8 +13,9 @@ import psycopg
 import pytest
 
 from workbench.cache import CacheEvent
-from workbench.client import Workbench, connect
+from workbench.client import Workbench
 from workbench.realtime import prefixes_for
+from workbench.startup import connect
 
 
 def star_from_another_process(dsn: str, user: Any, generation: Any, assets: Any) -> None:

@@ -10,10 +10,10 @@ from typing import Any
 import psycopg
 import pytest
 
-from workbench.client import connect
 from workbench.db import migrate
 from workbench.db.schema import inspect
 from workbench.errors import ConfigError, SchemaError, WorkbenchConnectionError
+from workbench.startup import connect
 from workbench.storage import LocalStorage
 
 

@@ -15,11 +15,12 @@ from typing import Any
 import psycopg
 import pytest
 
-from workbench.client import Workbench, connect
+from workbench.client import Workbench
 from workbench.db import connection, migrate
 from workbench.db.embedded import EmbeddedPostgres
 from workbench.errors import NotFoundError, PermissionDenied, ValidationError
 from workbench.settings.resolve import merge, remove_path
+from workbench.startup import connect
 from workbench.storage import LocalStorage
 
 TRAVEL = "travel-between-images"

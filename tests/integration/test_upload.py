@@ -18,7 +18,7 @@ import upload_samples as samples
 from PIL import Image
 from s3_server import S3Server
 
-from workbench.client import Workbench, connect
+from workbench.client import Workbench
 from workbench.errors import (
     MediaError,
     NotFoundError,
@@ -26,6 +26,7 @@ from workbench.errors import (
     ValidationError,
     WorkbenchError,
 )
+from workbench.startup import connect
 from workbench.storage import LocalStorage, Storage
 from workbench.uploads import UploadData, UploadProgress
 

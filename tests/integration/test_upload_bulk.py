@@ -12,7 +12,8 @@ import upload_samples as samples
 from s3_server import S3Server
 from test_upload import Setup, make_setup
 
-from workbench.client import Workbench, connect
+from workbench.client import Workbench
+from workbench.startup import connect
 from workbench.storage import S3Storage
 from workbench.uploads import UploadProgress
 

@@ -19,8 +19,9 @@ import upload_samples as samples
 from s3_server import S3Server, start_server
 from test_upload import Setup, make_setup
 
-from workbench.client import Workbench, connect
+from workbench.client import Workbench
 from workbench.errors import WorkbenchConnectionError
+from workbench.startup import connect
 from workbench.storage import S3Storage, TransferOptions
 from workbench.uploads import clean_up
 from workbench.uploads.uploader import JOURNAL_NAME

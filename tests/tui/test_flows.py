@@ -14,7 +14,8 @@ import pytest
 from PIL import Image
 from textual.widgets import DataTable, Input, RadioSet, Select
 
-from workbench.client import Workbench, connect
+from workbench.client import Workbench
+from workbench.startup import connect
 from workbench.storage import LocalStorage
 from workbench.tui.app import WorkbenchApp
 from workbench.tui.screens.dialogs import EditValue
@@ -40,7 +41,9 @@ async def until(pilot: Any, predicate: Callable[[], bool], timeout: float = 10) 
 
 
 async def started(app: WorkbenchApp, pilot: Any) -> None:
+    """The first page is shown and a pane has focus, so keys reach it."""
     await until(pilot, lambda: app.first_paint is not None)
+    await until(pilot, lambda: type(app.focused).__name__ in ("GalleryGrid", "DataTable"))
     await pilot.pause(0.2)
 
 

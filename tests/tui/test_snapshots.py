@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from workbench.client import connect
+from workbench.startup import connect
 from workbench.storage import LocalStorage
 from workbench.tui.app import WorkbenchApp
 
@@ -32,7 +32,14 @@ def settled(*keys: str, then: Callable[[Any], Any] | None = None) -> Any:
     async def run_before(pilot: Any) -> None:
         app = pilot.app
         deadline = time.monotonic() + 20
-        while app.first_paint is None or not app.wb.live:
+        # Keys go to the focused widget: wait until the gallery has focus, or a key may land
+        # elsewhere and the snapshot would depend on timing.
+        while (
+            app.first_paint is None
+            or not app.wb.live
+            or app.focused is None
+            or (type(app.focused).__name__ != "GalleryGrid")
+        ):
             assert time.monotonic() < deadline, "the TUI did not start"
             await pilot.pause(0.05)
         for key in keys:

@@ -15,6 +15,7 @@ CORE = (
     "workbench.generations.service",
     "workbench.realtime",
     "workbench.settings.service",
+    "workbench.startup",
     "workbench.views",
     "workbench.views.thumbnails",
     "workbench.views.uploads",

@@ -111,7 +111,7 @@ class WorkbenchApp(App[None]):
 
         try:
             if self.wb is None:
-                from workbench.client import connect
+                from workbench.startup import connect
 
                 self.wb = (self._connect or connect)()
             wb = self.wb

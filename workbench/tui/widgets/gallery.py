@@ -151,8 +151,8 @@ class GalleryGrid(RendersModel, VerticalScroll, can_focus=True):
             on_ui(self.app, self._show, tile, jpeg)
 
     def _show(self, tile: Tile, jpeg: bytes | None) -> None:
-        if tile.is_attached:
-            show(tile.query_one(".thumb"), jpeg)
+        for thumb in tile.query(".thumb"):  # none while the tile is being built or removed
+            show(thumb, jpeg)
 
     # -- commands --------------------------------------------------------------------------
     @work(thread=True, group="gallery")
