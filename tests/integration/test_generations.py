@@ -491,3 +491,40 @@ def test_counts_follow_the_app(demo_wb: Workbench, demo_dsn: str) -> None:
     assert totals.total == demo_wb.generations(project.id).total
     assert totals.in_no_shot == demo_wb.generations(project.id, in_no_shot=True).total
     assert totals.starred == demo_wb.generations(project.id, starred=True).total
+
+
+def test_generations_cli(demo_wb: Workbench, demo_dsn: str, demo_assets: Any) -> None:
+    import csv
+    import io
+    import json
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    env = {
+        **{k: v for k, v in os.environ.items() if not k.startswith("WORKBENCH_")},
+        "WORKBENCH_DSN": demo_dsn,
+        "WORKBENCH_ASSETS_DIR": str(demo_assets),
+        "WORKBENCH_HOME": str(Path(demo_assets).parent / "cli-home"),
+    }
+    command = str(Path(sys.executable).parent / "workbench")
+
+    def run(*args: str) -> str:
+        done = subprocess.run([command, "generations", *args], env=env, capture_output=True,
+                              text=True, check=False)  # fmt: skip
+        assert done.returncode == 0, done.stderr
+        return done.stdout
+
+    project = demo_wb.projects()[0]
+    page = json.loads(run("--project", project.name, "--type", "video", "--json"))
+    expected = demo_wb.generations(project.id, media_type="video", fresh=True)
+    assert [item["id"] for item in page["items"]] == [str(i.id) for i in expected]
+    assert page["total"] == expected.total
+    text = run("--project", project.name, "--shot", demo_wb.shots(project)[0].name, "--limit", "3")
+    assert text.startswith("page 1 of ")
+    rows = list(csv.DictReader(io.StringIO(run("export", "--project", project.name, "--csv"))))
+    assert [row["id"] for row in rows] == [str(g.id) for g in demo_wb.iter_generations(project.id)]
+    lines = run("export", "--project", project.name, "--starred", "--jsonl").splitlines()
+    assert all(json.loads(line)["starred"] for line in lines)
+    assert len(lines) == demo_wb.generations(project.id, starred=True).total

@@ -1,0 +1,121 @@
+"""`workbench generations`: a page of a gallery, or every match streamed as CSV or JSON lines."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from typing import Any
+
+from workbench.cli_support import find_shot, print_json
+
+
+def _filters_from(args: argparse.Namespace) -> dict[str, Any]:
+    from datetime import datetime
+
+    def when(text: str | None) -> datetime | None:
+        if text is None:
+            return None
+        value = datetime.fromisoformat(text)
+        return value if value.tzinfo else value.astimezone()
+
+    return {
+        "media_type": args.type, "tool_type": args.tool, "search": args.search,
+        "starred": True if args.starred else None, "in_no_shot": args.no_shot,
+        "unpositioned": args.unpositioned, "edits_only": args.edits,
+        "created_after": when(args.after), "created_before": when(args.before),
+        "sort": "oldest" if args.oldest else "newest",
+    }  # fmt: skip
+
+
+def _generation_row(item: Any) -> dict[str, Any]:
+    return {
+        "id": str(item.id), "type": item.type, "starred": item.starred,
+        "created_at": item.created_at.isoformat(), "tool_type": item.tool_type,
+        "prompt": item.prompt, "location": item.location, "thumbnail_url": item.thumbnail_url,
+        "variants": item.variant_count, "unviewed_variants": item.unviewed_variant_count,
+        "shots": [str(s) for s in item.shot_ids], "timeline_frame": item.timeline_frame,
+        "based_on": str(item.based_on) if item.based_on else None,
+    }  # fmt: skip
+
+
+def cmd_generations(args: argparse.Namespace) -> int:
+    from workbench.errors import ValidationError
+    from workbench.startup import connect
+
+    with connect() as wb:
+        if not args.project and not args.shot:
+            raise ValidationError("name a --project (and optionally a --shot)")
+        project = wb.project(args.project) if args.project else None
+        shot = find_shot(wb, project, args.shot) if args.shot else None
+        filters = _filters_from(args)
+        if args.export:
+            items = wb.iter_generations(project and project.id, shot and shot.id, filters=filters)
+            return _export(items, args.format)
+        page = wb.generations(
+            project and project.id, shot and shot.id, filters=filters, limit=args.limit,
+            page=args.page,
+        )  # fmt: skip
+        if args.json:
+            print_json({
+                "page": page.page, "pages": page.pages, "total": page.total,
+                "total_exact": page.total_exact, "next_cursor": page.next_cursor,
+                "items": [_generation_row(item) for item in page],
+            })  # fmt: skip
+            return 0
+        print(f"page {page.page} of {page.pages} · {page.total_label} generations "
+              f"({page.filters.describe()})")  # fmt: skip
+        for item in page:
+            star = "★" if item.starred else " "
+            frame = "" if item.timeline_frame is None else f"@{item.timeline_frame:<5}"
+            prompt = (item.prompt or "")[:60]
+            print(f"{star} {item.type or '?':<5} {frame}{item.created_at:%Y-%m-%d %H:%M}  "
+                  f"{(item.tool_type or ''):<22} {prompt}  {item.id}")  # fmt: skip
+    return 0
+
+
+def _export(items: Any, kind: str) -> int:
+    """Stream rows to stdout as they arrive: memory stays flat for any project size."""
+    import csv
+
+    count = 0
+    if kind == "jsonl":
+        for item in items:
+            sys.stdout.write(json.dumps(_generation_row(item)) + "\n")
+            count += 1
+    else:
+        writer: Any = None
+        for item in items:
+            row = _generation_row(item)
+            row["shots"] = " ".join(row["shots"])
+            if writer is None:
+                writer = csv.DictWriter(sys.stdout, fieldnames=list(row))
+                writer.writeheader()
+            writer.writerow(row)
+            count += 1
+    print(f"exported {count} generations", file=sys.stderr)
+    return 0
+
+
+def add_generations_parser(sub: Any) -> None:
+    p = sub.add_parser("generations", help="list a project's or shot's generations, or export")
+    p.add_argument("export", nargs="?", choices=["export"], help="stream every match instead")
+    p.add_argument("--project", help="project name or id")
+    p.add_argument("--shot", help="shot name or id (within --project): timeline order")
+    p.add_argument("--type", choices=["image", "video"])
+    p.add_argument("--tool", help="tool type, e.g. image-generation")
+    p.add_argument("--search", help="text in the prompt")
+    p.add_argument("--starred", action="store_true")
+    p.add_argument("--no-shot", action="store_true", help="only generations in no shot")
+    p.add_argument("--unpositioned", action="store_true")
+    p.add_argument("--edits", action="store_true", help="only edits of other generations")
+    p.add_argument("--after", help="created at or after (ISO date/time)")
+    p.add_argument("--before", help="created before (ISO date/time)")
+    p.add_argument("--oldest", action="store_true", help="oldest first")
+    p.add_argument("--limit", type=int, default=50)
+    p.add_argument("--page", type=int, default=None)
+    p.add_argument("--json", action="store_true")
+    fmt = p.add_mutually_exclusive_group()
+    fmt.add_argument("--csv", dest="format", action="store_const", const="csv")
+    fmt.add_argument("--jsonl", dest="format", action="store_const", const="jsonl")
+    p.set_defaults(func=cmd_generations, format="csv")
