@@ -25,7 +25,8 @@ from workbench.demo import seed_demo
 from workbench.startup import connect
 from workbench.storage import LocalStorage
 
-pytest_plugins = ["s3_server"]  # tests/s3_server.py: the real S3 server (SeaweedFS)
+# tests/s3_server.py: the real S3 server (SeaweedFS); tests/upload_setup.py: shared rows, stores
+pytest_plugins = ["s3_server", "upload_setup"]
 
 TEMPLATE = "wb_template"
 DEMO_TEMPLATE = "wb_demo_template"

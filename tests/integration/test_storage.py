@@ -18,14 +18,6 @@ MiB = 1024 * 1024
 SMALL_PARTS = TransferOptions(multipart_threshold=5 * MiB, chunk_size=5 * MiB, max_concurrency=4)
 
 
-@pytest.fixture(params=["local", "s3"])
-def store(request: pytest.FixtureRequest, tmp_path: Path) -> Storage:
-    if request.param == "local":
-        return LocalStorage(tmp_path / "assets")
-    server: S3Server = request.getfixturevalue("s3_server")
-    return server.storage(server.new_bucket())
-
-
 def keys(store: Storage, prefix: str = "") -> list[str]:
     return [o.key for o in store.list(prefix)]
 

@@ -3,17 +3,15 @@
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator
 from pathlib import Path
 
 import psycopg
 import pytest
 import upload_samples as samples
 from s3_server import S3Server
-from test_upload import Setup, make_setup
+from upload_setup import Setup
 
 from workbench.client import Workbench
-from workbench.startup import connect
 from workbench.storage import S3Storage
 from workbench.uploads import UploadProgress
 
@@ -23,17 +21,6 @@ FILES = 200
 @pytest.fixture
 def store(s3_server: S3Server) -> S3Storage:
     return s3_server.storage(s3_server.new_bucket())
-
-
-@pytest.fixture
-def setup(db_dsn: str) -> Setup:
-    return make_setup(db_dsn)
-
-
-@pytest.fixture
-def wb(db_dsn: str, setup: Setup, store: S3Storage) -> Iterator[Workbench]:
-    with connect(db_dsn, storage=store, user_id=setup.user) as workbench:
-        yield workbench
 
 
 @pytest.fixture

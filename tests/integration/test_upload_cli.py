@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 import upload_samples as samples
-from test_upload import Setup, make_setup
+from upload_setup import Setup, make_setup
 
 from workbench.cli import main
 from workbench.errors import ValidationError

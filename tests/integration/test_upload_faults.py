@@ -17,11 +17,10 @@ import psycopg
 import pytest
 import upload_samples as samples
 from s3_server import S3Server, start_server
-from test_upload import Setup, make_setup
+from upload_setup import Setup
 
 from workbench.client import Workbench
 from workbench.errors import WorkbenchConnectionError
-from workbench.startup import connect
 from workbench.storage import S3Storage, TransferOptions
 from workbench.uploads import clean_up
 from workbench.uploads.uploader import JOURNAL_NAME
@@ -48,17 +47,6 @@ def store(fault_server: S3Server) -> Iterator[S3Storage]:
     storage.delete("warm-up")
     yield storage
     fault_server.resume()
-
-
-@pytest.fixture
-def setup(db_dsn: str) -> Setup:
-    return make_setup(db_dsn)
-
-
-@pytest.fixture
-def wb(db_dsn: str, setup: Setup, store: S3Storage) -> Iterator[Workbench]:
-    with connect(db_dsn, storage=store, user_id=setup.user) as workbench:
-        yield workbench
 
 
 @pytest.fixture
