@@ -16,6 +16,8 @@ import threading
 import time
 from typing import TYPE_CHECKING, Any, TextIO
 
+from workbench.cli_support import find_shot
+
 if TYPE_CHECKING:
     from workbench.uploads import UploadProgress, UploadResult
 
@@ -88,17 +90,6 @@ class ProgressBar:
             self._stream.flush()
 
 
-def _shot_id(wb: Any, project: Any, ref: str | None) -> Any:
-    from workbench.errors import NotFoundError
-
-    if ref is None:
-        return None
-    for shot in wb.shots(project.id):
-        if ref in (shot.name, str(shot.id)):
-            return shot.id
-    raise NotFoundError(f"no shot {ref!r} in project {project.name!r}")
-
-
 def _as_json(result: UploadResult) -> dict[str, Any]:
     return {
         "path": result.path,
@@ -139,7 +130,7 @@ def cmd_upload(args: argparse.Namespace) -> int:
     max_bytes = parse_size(args.max_size) if args.max_size else None
     with connect() as wb:
         project = wb.project(args.project)
-        shot_id = _shot_id(wb, project, args.shot)
+        shot_id = find_shot(wb, project, args.shot).id if args.shot else None
         show_bar = not args.json and not args.no_progress and sys.stderr.isatty()
         bar = ProgressBar(sys.stderr) if show_bar else None
         started = time.monotonic()
