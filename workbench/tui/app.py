@@ -186,8 +186,7 @@ class WorkbenchApp(App[None]):
 
     @work(thread=True, group="target", exclusive=True)
     def _retarget(self, project_id: Any, shot_id: Any) -> None:
-        target = {"shot_id": shot_id} if shot_id else {"project_id": project_id}
-        self.models["gallery"].set_target(**target)
+        self.models["gallery"].set_target(project_id=project_id, shot_id=shot_id)
         self.models["settings"].switch_target(project_id=project_id, shot_id=shot_id)
 
     @on(FilterBar.Changed)

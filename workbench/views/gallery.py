@@ -77,16 +77,18 @@ class GalleryModel(ViewModel[GalleryState]):
 
     # -- navigation ------------------------------------------------------------------------
     def set_target(self, *, project_id: Any = None, shot_id: Any = None) -> None:
-        """Show a project's gallery, or a shot's timeline."""
+        """Show a project's gallery, or a shot's timeline (``shot_id`` wins; pass its
+        ``project_id`` too when known)."""
 
         def work() -> None:
             target = self._wb.generations_service.target(project_id, shot_id)
             if target.mode == "shot":
-                title = next(
-                    (s.name for p in self._wb.projects() for s in self._wb.shots(p.id)
-                     if s.id == target.id),
-                    "shot",
-                )  # fmt: skip
+                # The caller usually knows the shot's project: then one query, not one per project.
+                projects = (
+                    [project_id] if project_id is not None else [p.id for p in self._wb.projects()]
+                )
+                names = (s.name for p in projects for s in self._wb.shots(p) if s.id == target.id)
+                title = next(names, "shot")
             else:
                 title = self._wb.project(target.id).name
             self._follow(target.mode, target.id)
