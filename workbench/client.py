@@ -176,6 +176,8 @@ class Workbench:
                 return named[0]
             if len(named) > 1:
                 raise NotFoundError(f"several projects are named {ref!r}; use its id")
+            if not is_uuid(ref):
+                raise NotFoundError(f"project {ref!r} not found among the current user's projects")
         wanted = as_uuid(ref, "project id")
         for project in projects:
             if project.id == wanted:

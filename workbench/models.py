@@ -110,6 +110,11 @@ class Generation:
         prompt = (self.prompt or "")[:40]
         return f"<Generation {self.type}{star} {prompt!r} id={short_id(self.id)}>"
 
+    def _repr_html_(self) -> str:
+        from workbench.html_repr import generation_html
+
+        return generation_html(self)
+
 
 @dataclass(frozen=True, repr=False)
 class ShotGeneration:

@@ -51,3 +51,30 @@ def test_import_workbench_is_light() -> None:
 def test_connect_is_reachable_lazily() -> None:
     loaded = loaded_after("import workbench; workbench.connect")
     assert "psycopg" in loaded  # the lazy attribute really resolves
+
+
+def imported_names(folder: str) -> dict[str, set[str]]:
+    """Absolute module names each file under ``folder`` imports (from its source)."""
+    import ast
+    from pathlib import Path
+
+    found: dict[str, set[str]] = {}
+    for path in (Path(__file__).resolve().parents[2] / folder).rglob("*.py"):
+        names: set[str] = set()
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.Import):
+                names.update(alias.name for alias in node.names)
+            elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+                names.add(node.module)
+        found[str(path)] = names
+    return found
+
+
+def test_widgets_are_only_workbench_widgets() -> None:
+    """The import linter sees widgets/ as `widgets`, so it cannot see `workbench.widgets` being
+    imported: the core and the TUI must not, and widgets/ must never name itself bare."""
+    for path, names in imported_names("workbench").items():
+        assert not {n for n in names if n.startswith("workbench.widgets")}, path
+    for path, names in imported_names("widgets").items():
+        bad = {n for n in names if n.split(".")[0] == "widgets" or n.startswith("workbench.tui")}
+        assert not bad, f"{path} imports {bad}"

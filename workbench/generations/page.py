@@ -11,11 +11,11 @@ import base64
 import json
 import uuid
 from collections.abc import Iterator
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field, fields, replace
 from datetime import datetime
 from typing import Any
 
-from workbench.errors import ValidationError
+from workbench.errors import ValidationError, WorkbenchError
 from workbench.generations.filters import GenerationFilters
 from workbench.generations.query import Seek, Target
 from workbench.models import Generation
@@ -103,6 +103,23 @@ class GenerationPage:
             f"<GenerationPage {self.mode} page {self.page}/{self.pages}: {len(self.items)} of "
             f"{self.total_label} ({self.filters.describe()})>"
         )
+
+    def _repr_html_(self) -> str:
+        from workbench.html_repr import page_html
+
+        return page_html(self)
+
+    def to_pandas(self) -> Any:
+        """The page as a ``pandas.DataFrame``, one row per item (pandas is optional)."""
+        try:
+            import pandas as pd
+        except ImportError:
+            raise WorkbenchError(
+                "GenerationPage.to_pandas() needs pandas: pip install pandas"
+            ) from None
+        columns = [f.name for f in fields(Generation) if f.name != "task"]
+        rows = [[getattr(item, name) for name in columns] for item in self.items]
+        return pd.DataFrame(rows, columns=columns)
 
     def replace_item(self, item: Generation) -> GenerationPage:
         """The same page with one item swapped (optimistic updates)."""

@@ -155,6 +155,11 @@ class ResolvedSettings:
         for path in sorted(self.provenance):
             yield path, self.value(path), self.provenance[path]
 
+    def _repr_html_(self) -> str:
+        from workbench.html_repr import settings_html
+
+        return settings_html(self)
+
 
 def resolve(tool_id: str, layers: Mapping[Scope, Any]) -> ResolvedSettings:
     """Merge the scopes in order; a scope whose object is missing or not an object is skipped."""

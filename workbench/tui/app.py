@@ -116,7 +116,7 @@ class WorkbenchApp(App[None]):
                 self.wb = (self._connect or connect)()
             wb = self.wb
             navigator = NavigatorModel(wb)
-            project_id, shot_id = self._initial(navigator)
+            project_id, shot_id = navigator.choose(*self._want)
             gallery = GalleryModel(wb, project_id=project_id, shot_id=shot_id, limit=self.page_size)
             settings = SettingsModel(wb, TOOL, project_id=project_id, shot_id=shot_id)
             self.thumbnails = Thumbnails(wb.storage)
@@ -125,19 +125,6 @@ class WorkbenchApp(App[None]):
             return
         self.models = {"navigator": navigator, "gallery": gallery, "settings": settings}
         self.call_from_thread(self._show_workbench)  # type: ignore[arg-type]
-
-    def _initial(self, navigator: Any) -> tuple[Any, Any]:
-        project, shot = self._want
-        state = navigator.state
-        if project:
-            chosen = self.wb.project(project)
-            shot_id = None
-            if shot:
-                match = [s for s in self.wb.shots(chosen.id) if shot in (s.name, str(s.id))]
-                shot_id = match[0].id if match else None
-            navigator.select(chosen.id, shot_id)
-            return chosen.id, shot_id
-        return state.project_id, state.shot_id
 
     def _failed(self, exc: Exception) -> None:
         self.query_one("#loading").remove()

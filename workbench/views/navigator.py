@@ -6,6 +6,7 @@ import uuid
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from workbench.errors import NotFoundError
 from workbench.generations.service import FAMILY
 from workbench.models import Project, ProjectCounts, Shot, ShotCounts
 from workbench.views.base import ViewModel
@@ -68,6 +69,22 @@ class NavigatorModel(ViewModel[NavigatorState]):
         self._wb.local_state.set(
             "navigator.last", {"project": str(project), "shot": str(shot) if shot else None}
         )
+
+    def choose(self, project: Any = None, shot: Any = None) -> tuple[Any, Any]:
+        """Start where the caller asked (a project by record, id or name; a shot by id or name
+        within it), else where this device was last; returns ``(project_id, shot_id)``."""
+        if not project:
+            return self.state.project_id, self.state.shot_id
+        chosen = self._wb.project(project)
+        shot_id = None
+        if shot:
+            wanted = str(getattr(shot, "id", shot))
+            match = [s for s in self._wb.shots(chosen.id) if wanted in (s.name, str(s.id))]
+            if not match:
+                raise NotFoundError(f"no shot {wanted!r} in project {chosen.name!r}")
+            shot_id = match[0].id
+        self.select(chosen.id, shot_id)
+        return chosen.id, shot_id
 
     def _changed(self, event: Any) -> None:
         if event.kind == "invalidated" and ("shot-counts" in event.key or event.key[0] == "shots"):

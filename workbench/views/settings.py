@@ -118,6 +118,15 @@ class SettingsModel(ViewModel[SettingsState]):
         self._update(rows=tuple(rows), status=handle.status, error=error, loading=False)
 
 
+def parse_input(text: str) -> Any:
+    """What a user typed into a value box: JSON when it parses (``65``, ``true``, ``["a"]``,
+    ``"quoted"``), else the text itself, so a prompt can be typed without quotes."""
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError:
+        return text
+
+
 def _touches(path: str, edited: set[str]) -> bool:
     """An edit of ``a`` touches ``a.b``; an edit of ``a.b`` touches ``a``."""
     return any(path == e or path.startswith(e + ".") or e.startswith(path + ".") for e in edited)

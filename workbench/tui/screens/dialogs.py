@@ -13,6 +13,7 @@ from textual.widgets import Button, Input, Label, OptionList, RadioButton, Radio
 from textual.widgets.option_list import Option
 
 from workbench.views import FieldRow
+from workbench.views.settings import parse_input
 
 DIALOG_CSS = """
 {name} {{ align: center middle; }}
@@ -51,11 +52,7 @@ class EditValue(ModalScreen[tuple[Any, str] | None]):
     @on(Input.Submitted)
     @on(Button.Pressed, "#save")
     def save(self) -> None:
-        text = self.query_one("#value", Input).value
-        try:
-            value = json.loads(text)
-        except json.JSONDecodeError:
-            value = text
+        value = parse_input(self.query_one("#value", Input).value)
         pressed = self.query_one("#scope", RadioSet).pressed_button
         scope = pressed.name if pressed is not None and pressed.name else self.scopes[-1]
         self.dismiss((value, scope))

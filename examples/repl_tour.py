@@ -1,0 +1,73 @@
+"""The quickstart from a plain Python script (or paste it into a REPL, line by line).
+
+    python examples/repl_tour.py
+
+With no configuration this uses the embedded demo database and local asset folder; set
+WORKBENCH_CONFIG=examples/supabase.toml (filled in) to run it against a Supabase project.
+"""
+
+from __future__ import annotations
+
+import tempfile
+from pathlib import Path
+
+from PIL import Image, ImageDraw
+
+import workbench
+
+TOOL = "travel-between-images"
+
+
+def main() -> None:
+    with workbench.connect() as wb:  # flushes queued settings writes on exit
+        print(wb)
+        projects = wb.projects()
+        print(projects)
+        project = projects[0]
+
+        # A page of the gallery, then a filtered one; a page knows its total and neighbours.
+        page = wb.generations(project.id, limit=5)
+        print(page)
+        for item in page:
+            print("  ", item)
+        videos = wb.generations(project.id, media_type="video", limit=5)
+        print(videos)
+        if videos.next_cursor:
+            print(wb.generations(project.id, media_type="video", limit=5,
+                                 cursor=videos.next_cursor))  # fmt: skip
+
+        # Star the first image; the next read shows it (the query cache was invalidated).
+        first = page[0]
+        wb.star(first.id, not first.starred)
+        print("starred now:", wb.generations(project.id, limit=5)[0].starred)
+
+        # Shots and their counts, as the navigator shows them.
+        counts = {c.shot_id: c for c in wb.shot_counts(project.id)}
+        for shot in wb.shots(project.id):
+            count = counts.get(shot.id)
+            if count is not None:
+                print(f"   {shot.name}: {count.total} items, {count.unpositioned} unpositioned")
+
+        # Edit a setting at the project scope, then read it back with where it comes from.
+        wb.update_settings("project", project.id, TOOL, {"amountOfMotion": 72})
+        resolved = wb.settings(TOOL, project_id=project.id)
+        print(resolved.explain("amountOfMotion"))
+        for path, value, scope in resolved:
+            print(f"   {path:<18} {value!r:<28} {scope}")
+
+        # Upload a picture; the row and its thumbnail are made for you.
+        picture = Path(tempfile.mkdtemp()) / "sunrise.png"
+        image = Image.new("RGB", (640, 400), "#1e3a8a")
+        ImageDraw.Draw(image).ellipse((250, 120, 390, 260), fill="#f59e0b")
+        image.save(picture)
+        for result in wb.upload(picture, project_id=project.id):
+            print("uploaded:", result)
+
+        try:
+            print(page.to_pandas()[["type", "starred", "prompt"]])
+        except workbench.WorkbenchError as exc:  # pandas is optional
+            print(exc)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,333 @@
+"""The notebook widgets' logic, without a browser: their state after user actions (a click is
+``button.click()``, typing is setting a value, as the browser's sync does) and after model
+events (another client's change arriving live). Real database, real files."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import psycopg
+import pytest
+from upload_samples import image
+
+from workbench.client import Workbench
+from workbench.widgets import Gallery, Settings, Uploader
+from workbench.widgets import Workbench as WorkbenchWidget
+from workbench.widgets.uploader import safe_name
+
+TOOL = "travel-between-images"
+
+
+def until(predicate: Callable[[], bool], timeout: float = 10) -> None:
+    deadline = time.monotonic() + timeout
+    while not predicate():
+        assert time.monotonic() < deadline, "condition not reached in time"
+        time.sleep(0.02)
+
+
+def starred_in_db(dsn: str, generation_id: Any) -> bool:
+    with psycopg.connect(dsn) as conn:
+        row = conn.execute("SELECT starred FROM generations WHERE id = %s", (generation_id,))
+        return bool(row.fetchone()[0])  # type: ignore[index]
+
+
+def project_settings(dsn: str, project_id: Any) -> dict[str, Any]:
+    with psycopg.connect(dsn) as conn:
+        row = conn.execute("SELECT settings FROM projects WHERE id = %s", (project_id,)).fetchone()
+    return (row[0] or {}).get(TOOL, {})  # type: ignore[index]
+
+
+@pytest.fixture
+def project(demo_wb: Workbench) -> Any:
+    return demo_wb.project("Neon Coastline")
+
+
+@pytest.fixture
+def gallery(demo_wb: Workbench, project: Any) -> Iterator[Gallery]:
+    widget = Gallery(demo_wb, project=project, limit=12)
+    yield widget
+    widget.close()
+
+
+def visible(gallery: Gallery) -> list[Any]:
+    return list(gallery.grid.children)
+
+
+# -- gallery -------------------------------------------------------------------------------
+def test_gallery_shows_a_page_of_small_jpegs(gallery: Gallery, demo_wb: Workbench) -> None:
+    state = gallery.model.state
+    assert len(visible(gallery)) == len(state.items) == 12
+    for tile, item in zip(gallery.tiles, state.items, strict=True):
+        assert tile.image.value[:3] == b"\xff\xd8\xff", "thumbnails go out as JPEG"
+        assert len(tile.image.value) < 40_000
+        assert tile.star.value == item.starred
+        assert tile.star.description == ("★" if item.starred else "☆")
+    assert "Neon Coastline" in gallery.status.value
+    assert gallery.page.value == 1
+    assert gallery.pages.value.startswith(f"of {state.page.pages}")
+    assert gallery.prev.disabled
+    assert not gallery.next.disabled
+    assert "page 1/" in repr(gallery)
+    bundle = gallery._repr_mimebundle_()
+    assert "application/vnd.jupyter.widget-view+json" in bundle
+    assert bundle["text/plain"] == repr(gallery)
+
+
+def test_star_toggle_is_stored_and_shown(gallery: Gallery, demo_dsn: str) -> None:
+    tile = gallery.tiles[2]
+    item = gallery.model.state.items[2]
+    tile.star.value = not item.starred  # what a click in the browser does
+    assert starred_in_db(demo_dsn, item.id) is not item.starred
+    until(lambda: gallery.model.state.items[2].starred is not item.starred)
+    assert tile.star.description == ("☆" if item.starred else "★")
+    assert gallery.model.state.selected == 2
+    assert "wb-selected" in tile._dom_classes
+    assert "wb-selected" not in gallery.tiles[0]._dom_classes
+
+
+def test_an_unchanged_tile_is_not_sent_again(gallery: Gallery) -> None:
+    sent = [t.image.value for t in gallery.tiles]
+    keys = [t.image_key for t in gallery.tiles]
+    gallery.tiles[0].star.value = not gallery.tiles[0].star.value
+    until(lambda: gallery.model.state.items[0].starred == gallery.tiles[0].star.value)
+    assert [t.image_key for t in gallery.tiles] == keys
+    assert all(a is b for a, b in zip(sent, (t.image.value for t in gallery.tiles), strict=True))
+
+
+def test_filters_and_pager(gallery: Gallery) -> None:
+    gallery.media.value = "video"
+    assert gallery.model.state.filters.media_type == "video"
+    assert all(item.is_video for item in gallery.model.state.items)
+    assert len(visible(gallery)) == len(gallery.model.state.items)
+
+    gallery.media.value = ""
+    gallery.starred.value = True
+    assert gallery.model.state.items
+    assert all(i.starred for i in gallery.model.state.items)
+    gallery.starred.value = False
+
+    gallery.search.value = "zzz-no-such-prompt"
+    assert gallery.model.state.items == ()
+    assert visible(gallery) == []
+    gallery.search.value = ""
+
+    first = gallery.model.state.items[0].id
+    gallery.next.click()
+    assert gallery.page.value == 2
+    assert not gallery.prev.disabled
+    assert first not in {i.id for i in gallery.model.state.items}
+    gallery.page.value = 3  # typing a page number jumps there
+    assert gallery.model.state.page is not None
+    assert gallery.model.state.page.page == 3
+    gallery.prev.click()
+    assert gallery.page.value == 2
+
+    gallery.order.value = "oldest"
+    assert gallery.model.state.filters.sort == "oldest"
+    assert gallery.page.value == 1
+
+
+def test_details_panel_follows_the_selection(gallery: Gallery, demo_dsn: str) -> None:
+    assert gallery.detail.layout.display == "none"
+    item = gallery.model.state.items[4]
+    gallery.tiles[4].details.click()
+    assert gallery.selection == item
+    assert gallery.detail.layout.display is None
+    assert gallery.detail.image.value[:3] == b"\xff\xd8\xff"
+    assert str(item.id) in gallery.detail.info.value
+    gallery.detail.star.click()  # star from the panel: the grid follows
+    until(lambda: gallery.model.state.items[4].starred is not item.starred)
+    assert gallery.tiles[4].star.value is not item.starred
+    assert starred_in_db(demo_dsn, item.id) is not item.starred
+    gallery.detail.hide_button.click()
+    assert gallery.detail.layout.display == "none"
+    assert gallery.detail.showing is None
+
+
+def test_another_clients_change_arrives_live(gallery: Gallery, demo_dsn: str) -> None:
+    until(lambda: gallery.model.state.live or gallery.model._wb.live)
+    item = gallery.model.state.items[1]
+    with psycopg.connect(demo_dsn, autocommit=True) as conn:
+        conn.execute("UPDATE generations SET starred = NOT starred WHERE id = %s", (item.id,))
+    until(lambda: gallery.tiles[1].star.value is not item.starred, timeout=5)
+    assert "live" in gallery.status.value
+
+
+def test_gallery_of_a_shot(demo_wb: Workbench, project: Any) -> None:
+    shot = demo_wb.shots(project.id)[0]
+    widget = Gallery(demo_wb, project=project, shot=shot.name)
+    try:
+        assert widget.model.state.mode == "shot"
+        assert shot.name in widget.status.value
+        framed = [i for i in widget.model.state.items if i.timeline_frame is not None]
+        assert framed
+        assert f"frame {framed[0].timeline_frame}" in "".join(t.caption.value for t in widget.tiles)
+    finally:
+        widget.close()
+
+
+def test_unknown_targets_are_refused_clearly(demo_wb: Workbench, project: Any) -> None:
+    from workbench.errors import NotFoundError
+
+    with pytest.raises(NotFoundError, match="no shot 'Nowhere' in project 'Neon Coastline'"):
+        Gallery(demo_wb, project=project, shot="Nowhere")
+    with pytest.raises(NotFoundError, match="project 'Atlantis' not found"):
+        Settings(demo_wb, project="Atlantis")
+
+
+# -- settings ------------------------------------------------------------------------------
+@pytest.fixture
+def settings(demo_wb: Workbench, project: Any) -> Iterator[Settings]:
+    widget = Settings(demo_wb, TOOL, project=project)
+    yield widget
+    widget.close()
+
+
+def test_settings_show_value_scope_and_overrides(settings: Settings) -> None:
+    state = settings.model.state
+    assert list(settings.rows) == [row.path for row in state.rows]
+    assert settings.edit_scope.options == ("user", "project")
+    assert settings.edit_scope.value == "project"
+    motion = settings.rows["amountOfMotion"]
+    assert motion.value.value == "65"
+    assert "wb-badge-project" in motion.scope.value
+    assert "user 40" in motion.overrides.value
+    assert "defaults 50" in motion.overrides.value
+    assert "saved" in motion.status.value
+    assert settings.rows["batchVideoSteps"].reset.disabled  # a default: nothing to reset
+    assert repr(settings).startswith(f"<Settings {TOOL} for project")
+
+
+def test_edit_at_a_chosen_scope_then_reset(
+    settings: Settings, demo_dsn: str, project: Any, demo_wb: Workbench
+) -> None:
+    row = settings.rows["amountOfMotion"]
+    row.value.value = "80"  # typed, then Enter or focus out
+    assert "wb-badge-project" in row.scope.value
+    assert settings.flush(10)
+    until(lambda: "saved" in row.status.value)
+    assert project_settings(demo_dsn, project.id)["amountOfMotion"] == 80
+
+    settings.edit_scope.value = "user"
+    prompt = settings.rows["prompt"]
+    prompt.value.value = "a gull over the harbour"  # plain text needs no JSON quotes
+    assert settings.flush(10)
+    user = demo_wb.settings(TOOL)
+    assert user.value("prompt") == "a gull over the harbour"
+    # The project still overrides the user's prompt, and the row says so.
+    assert "wb-badge-project" in prompt.scope.value
+
+    row.reset.click()  # removes the project's value: the user's shows through
+    assert settings.flush(10)
+    until(lambda: row.value.value == "40")
+    assert "wb-badge-user" in row.scope.value
+    assert "amountOfMotion" not in project_settings(demo_dsn, project.id)
+
+
+def test_a_failed_write_rolls_back_and_can_be_retried(settings: Settings, demo_dsn: str) -> None:
+    with psycopg.connect(demo_dsn, autocommit=True) as conn:
+        conn.execute(
+            "CREATE FUNCTION refuse() RETURNS trigger LANGUAGE plpgsql AS "
+            "$$ BEGIN RAISE EXCEPTION 'settings are frozen'; END $$"
+        )
+        conn.execute("CREATE TRIGGER refuse BEFORE UPDATE ON projects EXECUTE FUNCTION refuse()")
+    row = settings.rows["amountOfMotion"]
+    row.value.value = "99"
+    assert settings.flush(10)
+    until(lambda: "failed" in row.status.value)
+    assert row.value.value == "65", "the optimistic value is rolled back"
+    assert "settings are frozen" in settings.error.value
+    assert settings.retry.layout.display is None
+
+    with psycopg.connect(demo_dsn, autocommit=True) as conn:
+        conn.execute("DROP TRIGGER refuse ON projects")
+    settings.retry.click()
+    assert settings.flush(10)
+    until(lambda: "saved" in row.status.value and row.value.value == "99")
+    assert settings.retry.layout.display == "none"
+
+
+def test_switching_tools_rebuilds_the_rows(settings: Settings) -> None:
+    other = next(t for t in settings.tool.options if t != TOOL)
+    settings.tool.value = other
+    assert settings.model.state.tool_id == other
+    assert list(settings.rows) == [row.path for row in settings.model.state.rows]
+    assert len(settings.grid.children) == 6 * len(settings.rows)
+
+
+# -- uploader ------------------------------------------------------------------------------
+def test_upload_files_picked_in_the_browser(
+    demo_wb: Workbench, project: Any, demo_dsn: str
+) -> None:
+    widget = Uploader(demo_wb, project=project)
+    now = datetime.now(UTC)
+    try:
+        picked = (
+            {"name": "../../etc/sun rise.png", "type": "image/png", "size": 0, "last_modified": now,
+             "content": memoryview(image("PNG", seed=7))},
+            {"name": "notes.txt", "type": "text/plain", "size": 5, "last_modified": now,
+             "content": memoryview(b"hello")},
+        )  # fmt: skip
+        widget.picker.value = picked  # what the browser's file picker sends
+        files = widget.model.state.files
+        assert [Path(f.path).name for f in files] == ["000-sun_rise.png", "001-notes.txt"]
+        staged = Path(files[0].path).parent
+        assert staged.is_dir()
+        assert widget.picker.value == ()
+        assert not widget.upload.disabled
+        widget.upload.click()
+        assert widget.wait(60)
+        until(lambda: "uploaded" in widget.files.value and "failed" in widget.files.value)
+        statuses = [f.status for f in widget.model.state.files]
+        assert statuses == ["uploaded", "failed"]
+        assert widget.progress.value == pytest.approx(1.0)
+        assert not staged.exists(), "the browser's files are not kept on the kernel's disk"
+        assert repr(widget) == "<Uploader 1/2 files uploaded>"
+        with psycopg.connect(demo_dsn) as conn:
+            count = conn.execute(
+                "SELECT count(*) FROM generations WHERE project_id = %s AND params->>'source' "
+                "IS NOT NULL OR location LIKE %s",
+                (project.id, "%upload%"),
+            ).fetchone()
+        assert count is not None
+        assert count[0] >= 1
+    finally:
+        widget.close()
+
+
+def test_safe_name() -> None:
+    assert safe_name("../../a b.png") == "a_b.png"
+    assert safe_name("C:\\Users\\x\\photo (1).JPG") == "photo_1_.JPG"
+    assert safe_name("...") == "file"
+
+
+# -- all in tabs ---------------------------------------------------------------------------
+def test_workbench_tabs_follow_the_picker(demo_wb: Workbench, project: Any) -> None:
+    widget = WorkbenchWidget(demo_wb, project=project)
+    try:
+        assert widget.tabs.titles == ("Gallery", "Settings", "Upload")
+        labels = [label for label, _ in widget.target.options]
+        assert labels[0].startswith("Neon Coastline (")
+        assert any("↳" in x for x in labels)
+        shot = demo_wb.shots(project.id)[1]
+        widget.target.value = f"{project.id}:{shot.id}"
+        assert widget.gallery.model.state.mode == "shot"
+        assert widget.gallery.model.state.target_id == shot.id
+        assert widget.settings.model.state.scope == "shot"
+        assert widget.settings.edit_scope.options == ("user", "project", "shot")
+        assert widget.uploader.model.state.shot_id == shot.id
+        widget.tabs.selected_index = 1
+        assert demo_wb.local_state.get("notebook.tab") == "Settings"
+        assert repr(widget).endswith("· Settings>")
+    finally:
+        widget.close()
+    again = WorkbenchWidget(demo_wb)  # opens where this device left off
+    try:
+        assert again.tabs.selected_index == 1
+        assert again.gallery.model.state.target_id == shot.id
+    finally:
+        again.close()

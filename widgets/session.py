@@ -1,0 +1,39 @@
+"""The kernel's default connection, shared by every widget created without one."""
+
+from __future__ import annotations
+
+import threading
+from typing import Any
+
+from workbench.client import Workbench
+from workbench.errors import WorkbenchError
+
+_lock = threading.Lock()
+_default: list[Workbench] = []  # at most one
+
+
+def default_workbench() -> Workbench:
+    """``workbench.connect()`` once per kernel: ten widgets share one pool and one listener."""
+    with _lock:
+        if not _default:
+            from workbench.startup import connect
+
+            _default.append(connect())
+        return _default[0]
+
+
+def resolve(wb: Workbench | None) -> Workbench:
+    return wb if wb is not None else default_workbench()
+
+
+def start_at(wb: Workbench, project: Any, shot: Any) -> tuple[Any, Any]:
+    """``(project_id, shot_id)`` as asked, else where this device was last (as the TUI)."""
+    from workbench.views import NavigatorModel
+
+    navigator = NavigatorModel(wb)
+    try:
+        if navigator.state.error:
+            raise WorkbenchError(navigator.state.error)
+        return navigator.choose(project, shot)
+    finally:
+        navigator.close()

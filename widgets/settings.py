@@ -1,0 +1,194 @@
+"""The settings widget: one tool's fields, each with its value, the scope it comes from, what
+it overrides and whether its last edit is saving, saved or failed; it renders ``SettingsModel``.
+
+An edit goes to the scope chosen in "edit at" and is shown at once; the model's write queue
+saves it (coalesced with the edits around it) and rolls it back if the write fails.
+"""
+
+from __future__ import annotations
+
+import html
+import json
+import threading
+from typing import Any
+
+import ipywidgets as W
+
+from workbench.client import Workbench
+from workbench.views import FieldRow, SettingsModel, SettingsState
+from workbench.views.settings import parse_input
+
+from .session import resolve, start_at
+
+BADGE_COLOURS = {"defaults": "#6b7280", "user": "#2563eb", "project": "#16a34a", "shot": "#ea580c"}
+STATUS_COLOURS = {"saved": "#6b7280", "saving": "#ca8a04", "failed": "#dc2626"}
+COLUMNS = "minmax(140px, 1fr) minmax(200px, 2fr) 80px minmax(120px, 1.5fr) 64px 60px"
+
+
+def badge(scope: str) -> str:
+    colour = BADGE_COLOURS.get(scope, "#6b7280")
+    return (
+        f"<span class='wb-badge wb-badge-{scope}' style='background:{colour};color:white;"
+        f"border-radius:8px;padding:1px 7px;font-size:11px'>{scope}</span>"
+    )
+
+
+def overrides(row: FieldRow) -> str:
+    return html.escape(", ".join(f"{scope} {json.dumps(value)}" for scope, value in row.overrides))
+
+
+class FieldWidgets:
+    """The widgets of one row, kept while the tool stays the same."""
+
+    def __init__(self, path: str) -> None:
+        self.path = path
+        self.row: FieldRow | None = None
+        self.name = W.HTML(f"<code>{html.escape(path)}</code>")
+        self.value = W.Text(continuous_update=False, layout=W.Layout(width="auto"))
+        self.scope = W.HTML()
+        self.overrides = W.HTML()
+        self.status = W.HTML()
+        self.reset = W.Button(description="reset", tooltip="remove this scope's value",
+                              layout=W.Layout(width="56px"))  # fmt: skip
+        slug = path.replace(".", "-")
+        for name in ("value", "scope", "overrides", "status", "reset"):
+            widget = getattr(self, name)
+            widget.add_class(f"wb-field-{name}")
+            widget.add_class(f"wb-field-{name}-{slug}")
+
+    def close(self) -> None:
+        for cell in self.cells:
+            cell.close()
+
+    @property
+    def cells(self) -> list[W.Widget]:
+        return [self.name, self.value, self.scope, self.overrides, self.status, self.reset]
+
+    def show(self, row: FieldRow, writable: tuple[str, ...]) -> None:
+        self.row = row
+        self.value.value = row.shown
+        self.scope.value = badge(row.scope)
+        self.overrides.value = f"<span style='font-size:11px'>{overrides(row)}</span>"
+        colour = STATUS_COLOURS[row.status]
+        self.status.value = f"<span style='color:{colour}'>{row.status}</span>"
+        self.reset.disabled = row.scope not in writable
+
+
+class Settings(W.VBox):
+    """``Settings(wb, "travel-between-images", project=..., shot=...)``; with no target, the
+    project (and shot) this device used last."""
+
+    _built = False  # ipywidgets closes a widget when collected, also one whose __init__ failed
+
+    def __init__(
+        self,
+        wb: Workbench | None = None,
+        tool: str = "travel-between-images",
+        *,
+        project: Any = None,
+        shot: Any = None,
+        model: SettingsModel | None = None,
+    ) -> None:
+        self.wb = resolve(wb)
+        if model is None:
+            project_id, shot_id = start_at(self.wb, project, shot)
+            model = SettingsModel(self.wb, tool, project_id=project_id, shot_id=shot_id)
+        self.model = model
+        self._render_lock = threading.RLock()
+        self._syncing = False
+        self.rows: dict[str, FieldWidgets] = {}
+
+        self.tool = W.Dropdown(description="tool", layout=W.Layout(width="320px"))
+        self.edit_scope = W.Dropdown(description="edit at", layout=W.Layout(width="200px"))
+        self.target = W.HTML()
+        self.status = W.HTML()
+        self.error = W.HTML()
+        self.retry = W.Button(description="retry failed", layout=W.Layout(display="none"))
+        self.grid = W.GridBox(layout=W.Layout(grid_template_columns=COLUMNS, grid_gap="2px 8px",
+                                              align_items="center"))  # fmt: skip
+        for name in ("tool", "edit_scope", "status", "error", "grid", "retry"):
+            getattr(self, name).add_class(f"wb-{name.replace('_', '-')}")
+        self.tool.observe(self._switch_tool, "value")
+        self.retry.on_click(lambda _: self.model.retry())
+        header = W.HBox([self.tool, self.edit_scope, self.target, self.status])
+        super().__init__([header, self.error, self.retry, self.grid])
+        self.add_class("wb-settings")
+        self._unsubscribe = self.model.subscribe(self._render)
+        self._render(self.model.state)
+        self._built = True
+
+    def flush(self, timeout: float | None = None) -> bool:
+        """Wait until queued edits are written (True when nothing is left to write)."""
+        return self.model.flush(timeout)
+
+    # -- user actions ----------------------------------------------------------------------
+    def _switch_tool(self, change: dict[str, Any]) -> None:
+        if not self._syncing and change["new"]:
+            self.model.switch_tool(change["new"])
+
+    def _edited(self, widgets: FieldWidgets, change: dict[str, Any]) -> None:
+        row = widgets.row
+        if self._syncing or row is None:
+            return
+        value = parse_input(change["new"])
+        if value != row.value:
+            self.model.set_field(row.path, value, scope=self.edit_scope.value)
+
+    def _reset(self, widgets: FieldWidgets) -> None:
+        row = widgets.row
+        if row is not None and row.scope in self.model.state.scopes:
+            self.model.reset_field(row.path, scope=row.scope)
+
+    # -- rendering -------------------------------------------------------------------------
+    def _render(self, state: SettingsState) -> None:
+        with self._render_lock:
+            self._syncing = True
+            try:
+                self._show(state)
+            finally:
+                self._syncing = False
+
+    def _show(self, state: SettingsState) -> None:
+        if tuple(self.tool.options) != state.tools:
+            self.tool.options = state.tools
+        self.tool.value = state.tool_id if state.tool_id in state.tools else None
+        if tuple(self.edit_scope.options) != state.scopes:
+            self.edit_scope.options = state.scopes
+            self.edit_scope.value = state.scopes[-1]  # the narrowest: this project or shot
+        self.target.value = f"<span style='font-size:12px'>for this {state.scope}</span>"
+        colour = STATUS_COLOURS[state.status]
+        self.status.value = f"<span style='color:{colour}'>{state.status}</span>"
+        self.error.value = (
+            f"<span style='color:#dc2626'>⚠ {html.escape(state.error)}</span>" if state.error
+            else ""
+        )  # fmt: skip
+        self.retry.layout.display = None if state.status == "failed" else "none"
+        paths = [row.path for row in state.rows]
+        if paths != list(self.rows):
+            old, self.rows = self.rows, {p: self.rows.get(p) or self._new_row(p) for p in paths}
+            for path in old.keys() - self.rows.keys():
+                old[path].close()
+            self.grid.children = [cell for w in self.rows.values() for cell in w.cells]
+        for row in state.rows:
+            self.rows[row.path].show(row, state.scopes)
+
+    def _new_row(self, path: str) -> FieldWidgets:
+        widgets = FieldWidgets(path)
+        widgets.value.observe(lambda change: self._edited(widgets, change), "value")
+        widgets.reset.on_click(lambda _: self._reset(widgets))
+        return widgets
+
+    # -- lifecycle -------------------------------------------------------------------------
+    def close(self) -> None:
+        """Write what is queued, stop following the database, remove the widget."""
+        if self._built:
+            self._unsubscribe()
+            self.model.close()
+        super().close()
+
+    def __repr__(self) -> str:
+        state = self.model.state
+        return (
+            f"<Settings {state.tool_id} for {state.scope} · {len(state.rows)} fields · "
+            f"{state.status}>"
+        )

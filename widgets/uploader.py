@@ -1,0 +1,175 @@
+"""The uploader widget: pick files in the browser (or name paths on the kernel's machine),
+then upload them with per-file status and overall progress; it renders ``UploadModel``.
+
+Files picked in the browser arrive in the kernel's memory; they are written to a private
+temporary folder (their names reduced to a safe base name) for the uploader, and that folder is
+removed when the batch ends.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+import shutil
+import tempfile
+import threading
+import time
+from pathlib import Path
+from typing import Any
+
+import ipywidgets as W
+
+from workbench.client import Workbench
+from workbench.views.uploads import UploadModel, UploadState
+
+from .session import resolve, start_at
+
+STATUS_COLOURS = {
+    "queued": "#6b7280", "uploading": "#ca8a04", "uploaded": "#16a34a",
+    "duplicate": "#2563eb", "failed": "#dc2626",
+}  # fmt: skip
+RENDER_INTERVAL_S = 0.1  # progress arrives per chunk; the browser needs ten frames a second
+
+
+class Uploader(W.VBox):
+    """``Uploader(wb, project=..., shot=...)``; uploads go to that project (and shot)."""
+
+    _built = False  # ipywidgets closes a widget when collected, also one whose __init__ failed
+
+    def __init__(
+        self,
+        wb: Workbench | None = None,
+        *,
+        project: Any = None,
+        shot: Any = None,
+        model: UploadModel | None = None,
+    ) -> None:
+        self.wb = resolve(wb)
+        if model is None:
+            project_id, shot_id = start_at(self.wb, project, shot)
+            model = UploadModel(self.wb, project_id=project_id, shot_id=shot_id)
+        self.model = model
+        self._unsubscribe: Any = lambda: None
+        self._render_lock = threading.RLock()
+        self._last_render = 0.0
+        self._staging: list[Path] = []
+
+        self.picker = W.FileUpload(accept="image/*,video/*,.safetensors", multiple=True,
+                                   description="choose files")  # fmt: skip
+        self.paths = W.Text(placeholder="or paths/folders on the kernel's machine, comma-separated",
+                            layout=W.Layout(width="420px"))  # fmt: skip
+        self.add_paths = W.Button(description="add")
+        self.upload = W.Button(description="upload", button_style="primary")
+        self.cancel = W.Button(description="cancel")
+        self.progress = W.FloatProgress(min=0.0, max=1.0, layout=W.Layout(width="420px"))
+        self.summary = W.HTML()
+        self.files = W.HTML()
+        for name in ("picker", "paths", "add_paths", "upload", "cancel", "progress", "summary",
+                     "files"):  # fmt: skip
+            getattr(self, name).add_class(f"wb-upload-{name.replace('_', '-')}")
+        self.picker.observe(self._picked, "value")
+        self.add_paths.on_click(lambda _: self._add_typed())
+        self.upload.on_click(lambda _: self.model.start())
+        self.cancel.on_click(lambda _: self.model.cancel())
+        super().__init__([
+            W.HBox([self.picker, self.paths, self.add_paths]),
+            W.HBox([self.upload, self.cancel, self.progress, self.summary]),
+            self.files,
+        ])  # fmt: skip
+        self.add_class("wb-uploader")
+        self._bind(model)
+        self._built = True
+
+    def retarget(self, *, project_id: Any, shot_id: Any = None) -> None:
+        """Send later uploads elsewhere (a batch already running finishes where it started)."""
+        if self.model.state.running:
+            return
+        self.model.close()
+        self._bind(UploadModel(self.wb, project_id=project_id, shot_id=shot_id))
+
+    def wait(self, timeout: float | None = None) -> bool:
+        return self.model.wait(timeout)
+
+    # -- user actions ----------------------------------------------------------------------
+    def _picked(self, change: dict[str, Any]) -> None:
+        files = change["new"]
+        if not files:
+            return
+        folder = Path(tempfile.mkdtemp(prefix="workbench-upload-"))
+        self._staging.append(folder)
+        paths = []
+        for index, item in enumerate(files):
+            name = safe_name(str(item.get("name") or f"file-{index}"))
+            path = folder / f"{index:03d}-{name}"
+            path.write_bytes(bytes(item["content"]))
+            paths.append(path)
+        self.model.add(*paths)
+        self.picker.value = ()
+
+    def _add_typed(self) -> None:
+        typed = [p.strip() for p in self.paths.value.split(",") if p.strip()]
+        if typed:
+            self.model.add(*typed)
+            self.paths.value = ""
+
+    # -- rendering -------------------------------------------------------------------------
+    def _bind(self, model: UploadModel) -> None:
+        self._unsubscribe()
+        self.model = model
+        self._unsubscribe = model.subscribe(self._render)
+        self._render(model.state, force=True)
+
+    def _render(self, state: UploadState, force: bool = False) -> None:
+        now = time.monotonic()
+        if state.running and not force and now - self._last_render < RENDER_INTERVAL_S:
+            return
+        with self._render_lock:
+            self._last_render = now
+            self._show(state)
+        if self._staging and not state.running and all(f.status != "queued" for f in state.files):
+            self._clean_staging()
+
+    def _show(self, state: UploadState) -> None:
+        self.progress.value = state.fraction
+        self.upload.disabled = state.running or not any(f.status == "queued" for f in state.files)
+        self.cancel.disabled = not state.running
+        done = sum(f.status in ("uploaded", "duplicate") for f in state.files)
+        parts = [f"{done}/{len(state.files)} files"]
+        if state.bytes_total:
+            parts.append(f"{state.bytes_done / 1e6:.1f} of {state.bytes_total / 1e6:.1f} MB")
+        if state.error:
+            parts.append(f"<span style='color:#dc2626'>⚠ {html.escape(state.error)}</span>")
+        self.summary.value = " · ".join(parts)
+        rows = "".join(
+            f"<tr class='wb-upload-row'><td>{html.escape(Path(f.path).name)}</td>"
+            f"<td style='color:{STATUS_COLOURS[f.status]}'>{f.status}</td>"
+            f"<td>{html.escape(f.error or '')}</td></tr>"
+            for f in state.files
+        )
+        self.files.value = f"<table style='font-size:12px'>{rows}</table>" if rows else ""
+
+    def _clean_staging(self) -> None:
+        for folder in self._staging:
+            shutil.rmtree(folder, ignore_errors=True)
+        self._staging.clear()
+
+    # -- lifecycle -------------------------------------------------------------------------
+    def close(self) -> None:
+        if self._built:
+            self._unsubscribe()
+            self.model.cancel()
+            self.model.close()
+            self._clean_staging()
+        super().close()
+
+    def __repr__(self) -> str:
+        state = self.model.state
+        done = sum(f.status in ("uploaded", "duplicate") for f in state.files)
+        running = " · uploading" if state.running else ""
+        return f"<Uploader {done}/{len(state.files)} files uploaded{running}>"
+
+
+def safe_name(name: str) -> str:
+    """A browser-supplied file name as a plain base name (no folders, no odd characters)."""
+    base = re.sub(r"[^A-Za-z0-9._-]+", "_", Path(name.replace("\\", "/")).name).strip("._")
+    return base[:120] or "file"

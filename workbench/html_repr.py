@@ -1,0 +1,102 @@
+"""HTML for the REPL records, so a notebook shows them as tables without any widget library.
+
+Plain strings (no toolkit), escaped throughout: prompts and names are user text. An image is
+only shown when its URL is http(s), because a browser cannot load the kernel's ``file://``
+paths; the widgets send thumbnails themselves.
+"""
+
+from __future__ import annotations
+
+import json
+from html import escape
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from workbench.generations.page import GenerationPage
+    from workbench.models import Generation
+    from workbench.settings.resolve import ResolvedSettings
+
+SCOPE_COLOURS = {"defaults": "#6b7280", "user": "#2563eb", "project": "#16a34a", "shot": "#ea580c"}
+TABLE = "<table style='font-size:12px;border-collapse:collapse'>"
+CELL = "style='text-align:left;padding:1px 8px;vertical-align:top'"
+
+
+def scope_badge(scope: str) -> str:
+    colour = SCOPE_COLOURS.get(scope, "#6b7280")
+    return (
+        f"<span class='wb-badge wb-badge-{escape(scope)}' style='background:{colour};"
+        f"color:white;border-radius:8px;padding:1px 7px;font-size:11px'>{escape(scope)}</span>"
+    )
+
+
+def _thumb(url: str | None, size: int) -> str:
+    if url and url.startswith(("http://", "https://")):
+        return f"<img src='{escape(url)}' style='max-width:{size}px;max-height:{size}px'>"
+    return ""
+
+
+def _rows(rows: list[list[str]], header: list[str]) -> str:
+    head = "".join(f"<th {CELL}>{h}</th>" for h in header)
+    body = "".join("<tr>" + "".join(f"<td {CELL}>{c}</td>" for c in r) + "</tr>" for r in rows)
+    return f"{TABLE}<thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
+
+
+def generation_html(item: Generation) -> str:
+    star = "★" if item.starred else "☆"
+    facts = [
+        ["prompt", escape(item.prompt or "")],
+        ["type", escape(item.type or "")],
+        ["tool", escape(item.tool_type or "")],
+        ["created", f"{item.created_at:%Y-%m-%d %H:%M}"],
+        ["variants", str(item.variant_count)],
+        ["shots", str(len(item.shot_ids))],
+        ["id", f"<code>{item.id}</code>"],
+    ]
+    if item.timeline_frame is not None:
+        facts.insert(4, ["frame", str(item.timeline_frame)])
+    table = "".join(f"<tr><th {CELL}>{k}</th><td {CELL}>{v}</td></tr>" for k, v in facts)
+    thumb = _thumb(item.thumbnail_url, 160)
+    return (
+        f"<div class='wb-generation' style='display:flex;gap:10px'>{thumb}"
+        f"<div><b>{star} {escape(item.type or 'generation')}</b>{TABLE}{table}</table></div></div>"
+    )
+
+
+def page_html(page: GenerationPage) -> str:
+    header = (
+        f"<b>{escape(page.mode)} page {page.page} of {page.pages}</b> · {len(page.items)} of "
+        f"{escape(page.total_label)} · {escape(page.filters.describe())}"
+    )
+    rows = [
+        [
+            str(index),
+            _thumb(item.thumbnail_url, 64),
+            "★" if item.starred else "☆",
+            escape(item.type or ""),
+            escape((item.prompt or "")[:80]),
+            escape(item.tool_type or ""),
+            f"{item.created_at:%Y-%m-%d %H:%M}",
+            f"<code>{str(item.id)[:8]}</code>",
+        ]
+        for index, item in enumerate(page.items)
+    ]
+    columns = ["#", "", "★", "type", "prompt", "tool", "created", "id"]
+    return f"<div class='wb-page'>{header}{_rows(rows, columns)}</div>"
+
+
+def settings_html(resolved: ResolvedSettings) -> str:
+    rows = []
+    for path, value, scope in resolved:
+        lower = [(s, v) for s, v in resolved.candidates(path) if s != scope]
+        overridden = ", ".join(f"{s} {json.dumps(v)}" for s, v in lower[::-1])
+        rows.append([
+            f"<code>{escape(path)}</code>", escape(_short(value)), scope_badge(scope),
+            escape(overridden),
+        ])  # fmt: skip
+    table = _rows(rows, ["field", "value", "scope", "overrides"])
+    return f"<div class='wb-settings-table'><b>{escape(resolved.tool_id)}</b>{table}</div>"
+
+
+def _short(value: Any, width: int = 80) -> str:
+    text = json.dumps(value)
+    return text if len(text) <= width else text[: width - 1] + "…"
