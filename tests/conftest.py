@@ -25,8 +25,9 @@ from workbench.demo import seed_demo
 from workbench.startup import connect
 from workbench.storage import LocalStorage
 
-# tests/s3_server.py: the real S3 server (SeaweedFS); tests/upload_setup.py: shared rows, stores
-pytest_plugins = ["s3_server", "upload_setup"]
+# tests/s3_server.py: the real S3 server (SeaweedFS); tests/upload_setup.py: shared rows, stores;
+# tests/browser/lab.py: JupyterLab and Chromium for the notebook end-to-end tests
+pytest_plugins = ["s3_server", "upload_setup", "browser.lab"]
 
 TEMPLATE = "wb_template"
 DEMO_TEMPLATE = "wb_demo_template"

@@ -10,11 +10,11 @@ from __future__ import annotations
 
 import html
 import threading
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import ipywidgets as W
 from ipywidgets.widgets.widget_bool import ToggleButtonStyle
-from ipywidgets.widgets.widget_string import HTMLStyle
 
 from workbench.client import Workbench
 from workbench.generations.filters import GenerationFilters
@@ -25,33 +25,39 @@ from workbench.views.thumbnails import Thumbnails
 from .detail import DetailPanel
 from .session import resolve, start_at
 
+THUMBNAIL_THREADS = 4
 MEDIA = (("all media", ""), ("images", "image"), ("videos", "video"))
 ORDER = (("newest", "newest"), ("oldest", "oldest"))
+# Tiles are styled by class, not by per-tile layouts (each layout is a widget of its own).
 CSS = """<style>
 .wb-tile { border: 1px solid #d0d7de; border-radius: 4px; padding: 4px; margin: 2px; }
 .wb-tile.wb-selected { border: 2px solid #3b82f6; padding: 3px; }
+.wb-tile .wb-details { height: auto !important; min-height: 28px; white-space: normal;
+  text-align: left; font-size: 11px; line-height: 1.3; background: none; padding: 2px 4px; }
+.wb-tile .wb-details:hover { background: #eef2ff; }
 </style>"""
+TILE_AREAS = '"image image" "star details"'
 
 
 class TileParts:
-    """Layouts and styles every tile shares: each is a widget of its own in the browser, so
-    sharing them sends one copy per gallery instead of one per tile (a tenth of the bytes)."""
+    """Layouts and styles every tile shares. Each is a widget of its own in the browser, and
+    widgets cost bytes and time to create there, so a tile is four widgets (grid, image, star,
+    caption button) and shares the rest with every other tile of its gallery."""
 
     def __init__(self, size: int) -> None:
-        self.image = W.Layout(width=f"{size}px", height=f"{size}px", object_fit="contain")
-        self.caption = W.Layout(width=f"{size}px", overflow="hidden")
-        self.star = W.Layout(width="40px")
-        self.details = W.Layout(width="auto")
-        self.row = W.Layout()
-        self.tile = W.Layout()
+        self.tile = W.Layout(grid_template_columns="36px 1fr", grid_template_areas=TILE_AREAS,
+                             width=f"{size + 10}px", grid_gap="4px")  # fmt: skip
+        self.image = W.Layout(width=f"{size}px", height=f"{size}px", object_fit="contain",
+                              grid_area="image")  # fmt: skip
+        self.star = W.Layout(width="36px", grid_area="star")
+        self.details = W.Layout(width="auto", grid_area="details")
         self.toggle_style = ToggleButtonStyle()
         self.button_style = W.ButtonStyle()
-        self.html_style = HTMLStyle()
 
 
-class Tile(W.VBox):
-    """One item: its thumbnail, a star toggle, a details button and a caption. Selection is a
-    CSS class (see ``CSS``), so selecting sends a class name, not a layout."""
+class Tile(W.GridBox):
+    """One item: its thumbnail, a star toggle, and its caption, which is the button that
+    selects it and shows its details. Selection is a CSS class (see ``CSS``)."""
 
     def __init__(self, index: int, parts: TileParts) -> None:
         self.index = index
@@ -60,15 +66,11 @@ class Tile(W.VBox):
         self.image = W.Image(format="jpeg", layout=parts.image)
         self.star = W.ToggleButton(description="☆", tooltip="star / unstar", layout=parts.star,
                                    style=parts.toggle_style)  # fmt: skip
-        self.details = W.Button(description="details", tooltip="select and show details",
-                                layout=parts.details, style=parts.button_style)  # fmt: skip
-        self.caption = W.HTML(layout=parts.caption, style=parts.html_style)
+        self.details = W.Button(layout=parts.details, style=parts.button_style)
         self.image.add_class("wb-thumb")
         self.star.add_class("wb-star")
         self.details.add_class("wb-details")
-        self.caption.add_class("wb-caption")
-        row = W.HBox([self.star, self.details], layout=parts.row)
-        super().__init__([self.image, row, self.caption], layout=parts.tile)
+        super().__init__([self.image, self.star, self.details], layout=parts.tile)
         self.add_class("wb-tile")
 
     def show(self, item: Generation, jpeg: bytes | None, selected: bool) -> None:
@@ -79,7 +81,8 @@ class Tile(W.VBox):
         self.item_id = item.id
         self.star.value = item.starred
         self.star.description = "★" if item.starred else "☆"
-        self.caption.value = caption(item)
+        self.details.description = caption(item)
+        self.details.tooltip = tooltip(item)
         if selected:
             self.add_class("wb-selected")
         else:
@@ -87,13 +90,16 @@ class Tile(W.VBox):
 
 
 def caption(item: Generation) -> str:
+    """Kind (and timeline frame) and the start of the prompt: one or two lines in a tile."""
     kind = "video" if item.is_video else "image"
-    prompt = html.escape((item.prompt or item.name or "")[:60])
-    frame = f" · frame {item.timeline_frame}" if item.timeline_frame is not None else ""
-    tool = html.escape(item.tool_type or "")
-    return (
-        f"<div style='font-size:11px;line-height:1.3'><b>{kind}</b>{frame} · {tool}<br>"
-        f"<span title='{prompt}'>{prompt}</span></div>"
+    frame = f" @{item.timeline_frame}" if item.timeline_frame is not None else ""
+    text = item.prompt or str(item.params.get("original_filename") or item.name or "")
+    return f"{kind}{frame} · {text[:48]}{'…' if len(text) > 48 else ''}"
+
+
+def tooltip(item: Generation) -> str:
+    return "\n".join(
+        p for p in (item.prompt or item.name, item.tool_type, "click for details") if p
     )
 
 
@@ -215,8 +221,8 @@ class Gallery(W.VBox):
         items = state.items
         while len(self.tiles) < len(items):
             self.tiles.append(self._new_tile(len(self.tiles)))
-        for index, (tile, item) in enumerate(zip(self.tiles, items, strict=False)):
-            jpeg = self.thumbnails.jpeg(item.thumbnail_url or item.location, self.tile_size)
+        jpegs = self._thumbnails(items)
+        for index, (tile, item, jpeg) in enumerate(zip(self.tiles, items, jpegs, strict=False)):
             tile.show(item, jpeg, index == state.selected)
         for tile in self.tiles[len(items) :]:
             tile.item_id = None
@@ -230,6 +236,12 @@ class Gallery(W.VBox):
             self.page.value = page.page
             self.pages.value = f"of {page.pages} · {page.total_label}"
         self.detail.follow(items)
+
+    def _thumbnails(self, items: tuple[Generation, ...]) -> list[bytes | None]:
+        """Tile JPEGs, made on a few threads (Pillow decodes and encodes without the GIL)."""
+        urls = [item.thumbnail_url or item.location for item in items]
+        with ThreadPoolExecutor(THUMBNAIL_THREADS) as pool:
+            return list(pool.map(lambda url: self.thumbnails.jpeg(url, self.tile_size), urls))
 
     def _new_tile(self, index: int) -> Tile:
         tile = Tile(index, self.parts)

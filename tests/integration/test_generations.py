@@ -428,7 +428,7 @@ def test_other_users_cannot_read_or_change(demo_wb: Workbench, demo_dsn: str) ->
 @pytest.mark.parametrize(
     ("kwargs", "message"),
     [
-        ({"project_id": "nope"}, "malformed project id"),
+        ({"project_id": "nope"}, "project 'nope' not found"),  # a name: none matches
         ({"project_id": uuid.uuid4()}, "not found among the current user's"),
         ({"shot_id": "1; DROP TABLE shots"}, "malformed shot id"),
         ({}, "name a project_id or a shot_id"),

@@ -18,10 +18,12 @@ QUICKSTART = ROOT / "examples" / "quickstart.ipynb"
 WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
 
 
-def kernel_env(monkeypatch: pytest.MonkeyPatch, dsn: str, assets: Path) -> None:
+def kernel_env(monkeypatch: pytest.MonkeyPatch, dsn: str, assets: Path, tmp: Path) -> None:
     """The kernel inherits this process's environment: point it at the test's demo database,
-    and make `python3` this interpreter (its kernelspec runs `python` from PATH)."""
+    keep IPython's folder out of the home directory, and make `python3` this interpreter (its
+    kernelspec runs `python` from PATH)."""
     monkeypatch.setenv("WORKBENCH_DSN", dsn)
+    monkeypatch.setenv("IPYTHONDIR", str(tmp / "ipython"))
     monkeypatch.setenv("WORKBENCH_ASSETS_DIR", str(assets))
     monkeypatch.setenv("PATH", f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}")
 
@@ -38,7 +40,7 @@ def outputs(cell: Any) -> str:
 def test_quickstart_runs_end_to_end(
     monkeypatch: pytest.MonkeyPatch, demo_dsn: str, demo_assets: Path, tmp_path: Path
 ) -> None:
-    kernel_env(monkeypatch, demo_dsn, demo_assets)
+    kernel_env(monkeypatch, demo_dsn, demo_assets, tmp_path)
     notebook = nbformat.read(QUICKSTART, as_version=4)
     assert notebook.metadata.kernelspec.name == "python3"  # no "Select Kernel" dialog in Lab
     client = NotebookClient(

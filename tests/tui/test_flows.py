@@ -93,8 +93,10 @@ async def test_filter_to_videos(running: tuple[WorkbenchApp, Any]) -> None:
                 and not gallery(app).loading)  # fmt: skip
     assert gallery(app).items
     assert all(item.is_video for item in gallery(app).items)
-    app.query_one("#search", Input).value = "zzz-nothing"
-    await pilot.press("slash")
+    await pilot.press("slash")  # focus the search box, then type into it and submit
+    search = app.query_one("#search", Input)
+    await until(pilot, lambda: app.focused is search)
+    search.value = "zzz-nothing"
     await pilot.press("enter")
     await until(pilot, lambda: gallery(app).filters.search == "zzz-nothing")
     await until(pilot, lambda: not gallery(app).items)

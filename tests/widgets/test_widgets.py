@@ -165,7 +165,8 @@ def test_gallery_of_a_shot(demo_wb: Workbench, project: Any) -> None:
         assert shot.name in widget.status.value
         framed = [i for i in widget.model.state.items if i.timeline_frame is not None]
         assert framed
-        assert f"frame {framed[0].timeline_frame}" in "".join(t.caption.value for t in widget.tiles)
+        captions = [t.details.description for t in widget.tiles]
+        assert any(c.startswith(f"image @{framed[0].timeline_frame} · ") for c in captions)
     finally:
         widget.close()
 
