@@ -140,6 +140,8 @@ class Gallery(W.VBox):
         self.media = W.Dropdown(options=MEDIA, value="", layout=W.Layout(width="130px"))
         self.starred = W.Checkbox(description="starred", indent=False,
                                   layout=W.Layout(width="90px"))  # fmt: skip
+        self.unpositioned = W.Checkbox(description="unpositioned", indent=False,
+                                       layout=W.Layout(width="120px"))  # fmt: skip
         self.order = W.Dropdown(options=ORDER, value="newest", layout=W.Layout(width="100px"))
         columns = f"repeat(auto-fill, minmax({tile_size + 12}px, 1fr))"
         self.grid = W.GridBox(layout=W.Layout(grid_template_columns=columns))
@@ -151,19 +153,20 @@ class Gallery(W.VBox):
         self.detail = DetailPanel(self.wb, self.thumbnails)
         self.tiles: list[Tile] = []  # kept across pages; only those in the grid are shown
         self.parts = TileParts(tile_size)
-        for name in ("status", "error", "search", "media", "starred", "order", "grid", "prev",
-                     "next", "page", "pages"):  # fmt: skip
+        for name in ("status", "error", "search", "media", "starred", "unpositioned", "order",
+                     "grid", "prev", "next", "page", "pages"):  # fmt: skip
             getattr(self, name).add_class(f"wb-{name}")
 
         self.search.observe(lambda c: self._filter(search=c["new"].strip() or None), "value")
         self.media.observe(lambda c: self._filter(media_type=c["new"] or None), "value")
         self.starred.observe(lambda c: self._filter(starred=True if c["new"] else None), "value")
+        self.unpositioned.observe(lambda c: self._filter(unpositioned=c["new"]), "value")
         self.order.observe(lambda c: self._filter(sort=c["new"]), "value")
         self.prev.on_click(lambda _: self.model.prev_page())
         self.next.on_click(lambda _: self.model.next_page())
         self.page.observe(self._jump, "value")
 
-        filters_bar = W.HBox([self.search, self.media, self.starred, self.order])
+        filters_bar = W.HBox([self.search, self.media, self.starred, self.unpositioned, self.order])
         pager = W.HBox([self.prev, self.page, self.pages, self.next])
         children = [W.HTML(CSS), self.status, filters_bar, self.error, self.grid, pager]
         super().__init__([*children, self.detail])
@@ -217,6 +220,8 @@ class Gallery(W.VBox):
         self.search.value = filters.search or ""
         self.media.value = filters.media_type or ""
         self.starred.value = bool(filters.starred)
+        self.unpositioned.value = filters.unpositioned
+        self.unpositioned.layout.display = None if state.mode == "shot" else "none"  # shots only
         self.order.value = filters.sort
         items = state.items
         while len(self.tiles) < len(items):

@@ -15,22 +15,14 @@ from typing import Any
 import ipywidgets as W
 
 from workbench.client import Workbench
+from workbench.html_repr import scope_badge
 from workbench.views import FieldRow, SettingsModel, SettingsState
 from workbench.views.settings import parse_input
 
 from .session import resolve, start_at
 
-BADGE_COLOURS = {"defaults": "#6b7280", "user": "#2563eb", "project": "#16a34a", "shot": "#ea580c"}
 STATUS_COLOURS = {"saved": "#6b7280", "saving": "#ca8a04", "failed": "#dc2626"}
 COLUMNS = "minmax(140px, 1fr) minmax(200px, 2fr) 80px minmax(120px, 1.5fr) 64px 60px"
-
-
-def badge(scope: str) -> str:
-    colour = BADGE_COLOURS.get(scope, "#6b7280")
-    return (
-        f"<span class='wb-badge wb-badge-{scope}' style='background:{colour};color:white;"
-        f"border-radius:8px;padding:1px 7px;font-size:11px'>{scope}</span>"
-    )
 
 
 def overrides(row: FieldRow) -> str:
@@ -67,7 +59,7 @@ class FieldWidgets:
     def show(self, row: FieldRow, writable: tuple[str, ...]) -> None:
         self.row = row
         self.value.value = row.shown
-        self.scope.value = badge(row.scope)
+        self.scope.value = scope_badge(row.scope)
         self.overrides.value = f"<span style='font-size:11px'>{overrides(row)}</span>"
         colour = STATUS_COLOURS[row.status]
         self.status.value = f"<span style='color:{colour}'>{row.status}</span>"

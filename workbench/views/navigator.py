@@ -71,18 +71,25 @@ class NavigatorModel(ViewModel[NavigatorState]):
         )
 
     def choose(self, project: Any = None, shot: Any = None) -> tuple[Any, Any]:
-        """Start where the caller asked (a project by record, id or name; a shot by id or name
-        within it), else where this device was last; returns ``(project_id, shot_id)``."""
-        if not project:
+        """Start where the caller asked (a project by record, id or name; a shot by record, id
+        or name, within the project when one is given), else where this device was last;
+        returns ``(project_id, shot_id)``."""
+        if not project and not shot:
             return self.state.project_id, self.state.shot_id
-        chosen = self._wb.project(project)
-        shot_id = None
+        projects = [self._wb.project(project)] if project else self._wb.projects()
+        chosen, shot_id = projects[0] if projects else None, None
         if shot:
             wanted = str(getattr(shot, "id", shot))
-            match = [s for s in self._wb.shots(chosen.id) if wanted in (s.name, str(s.id))]
-            if not match:
-                raise NotFoundError(f"no shot {wanted!r} in project {chosen.name!r}")
-            shot_id = match[0].id
+            found = [(p, s.id) for p in projects for s in self._wb.shots(p.id)
+                     if wanted in (s.name, str(s.id))]  # fmt: skip
+            if not found:
+                where = f" in project {chosen.name!r}" if project and chosen else ""
+                raise NotFoundError(f"no shot {wanted!r}{where}")
+            if len(found) > 1:
+                raise NotFoundError(f"several shots are named {wanted!r}; name the project too")
+            chosen, shot_id = found[0]
+        if chosen is None:
+            raise NotFoundError("this user has no projects")
         self.select(chosen.id, shot_id)
         return chosen.id, shot_id
 
