@@ -338,3 +338,23 @@ def test_workbench_tabs_follow_the_picker(demo_wb: Workbench, project: Any) -> N
         assert again.gallery.model.state.target_id == shot.id
     finally:
         again.close()
+
+
+def test_upload_paths_typed_on_the_kernels_machine(
+    demo_wb: Workbench, project: Any, tmp_path: Path
+) -> None:
+    for n in range(2):
+        (tmp_path / f"p{n}.png").write_bytes(image("PNG", seed=20 + n))
+    widget = Uploader(demo_wb, project=project)
+    try:
+        widget.paths.value = f" {tmp_path / 'p0.png'} , {tmp_path / 'p1.png'} "
+        widget.add_paths.click()
+        assert [Path(f.path).name for f in widget.model.state.files] == ["p0.png", "p1.png"]
+        assert widget.paths.value == ""
+        widget.upload.click()
+        assert widget.wait(60)
+        until(lambda: repr(widget) == "<Uploader 2/2 files uploaded>")
+        assert widget.upload.disabled  # nothing left to upload
+        assert (tmp_path / "p0.png").exists(), "the user's own files are never removed"
+    finally:
+        widget.close()
