@@ -9,12 +9,12 @@ so an edit another client made to other fields of the same tool shows up too.
 
 from __future__ import annotations
 
-import contextlib
 import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal
 
+from workbench.listeners import Listeners
 from workbench.settings.queue import WriteKey, WriteResult
 from workbench.settings.resolve import (
     Path,
@@ -65,7 +65,7 @@ class SettingsHandle:
         self._edits: list[_Edit] = []
         self._failed: list[_Edit] = []
         self.error: BaseException | None = None
-        self._subscribers: list[Callable[[SettingsHandle], None]] = []
+        self._subscribers: Listeners[SettingsHandle] = Listeners("settings handle")
         self._unwatch: list[Callable[[], None]] = []
         self.refresh()
         if service.watch is not None:  # another client changed one of our rows: re-read
@@ -117,14 +117,7 @@ class SettingsHandle:
 
     def subscribe(self, callback: Callable[[SettingsHandle], None]) -> Callable[[], None]:
         """Call ``callback(handle)`` after every change; returns an unsubscribe function."""
-        with self._lock:
-            self._subscribers.append(callback)
-
-        def unsubscribe() -> None:
-            with self._lock, contextlib.suppress(ValueError):
-                self._subscribers.remove(callback)
-
-        return unsubscribe
+        return self._subscribers.add(callback)
 
     # -- commands --------------------------------------------------------------------------
     def set(self, path: str | Sequence[str], value: Any, *, scope: str | None = None) -> None:
@@ -215,7 +208,4 @@ class SettingsHandle:
         self._notify()
 
     def _notify(self) -> None:
-        with self._lock:
-            subscribers = list(self._subscribers)
-        for callback in subscribers:
-            callback(self)
+        self._subscribers.notify(self)

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import asyncio
 import atexit
-import contextlib
 import itertools
 import logging
 import threading
@@ -25,6 +24,7 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from workbench.listeners import Listeners
 from workbench.settings.resolve import Path, merge
 from workbench.settings.store import Target
 
@@ -87,7 +87,7 @@ class WriteQueue:
         self._lock = threading.Condition()
         self._pending: dict[WriteKey, _Batch] = {}
         self._in_flight: set[WriteKey] = set()
-        self._listeners: list[Listener] = []
+        self._listeners: Listeners[WriteResult] = Listeners("settings write")
         self._tickets = itertools.count(1)
         self._flushing = 0
         self._closed = False
@@ -124,13 +124,7 @@ class WriteQueue:
 
     def subscribe(self, listener: Listener) -> Callable[[], None]:
         """Call ``listener`` with every write result; returns a function that unsubscribes."""
-        with self._lock:
-            self._listeners.append(listener)
-        return lambda: self._unsubscribe(listener)
-
-    def _unsubscribe(self, listener: Listener) -> None:
-        with self._lock, contextlib.suppress(ValueError):
-            self._listeners.remove(listener)
+        return self._listeners.add(listener)
 
     def pending(self) -> int:
         with self._lock:
@@ -206,12 +200,8 @@ class WriteQueue:
         result = WriteResult(key, tuple(batch.tickets), value, error)
         with self._lock:
             self.writes += 1
-            listeners = [*batch.callbacks, *self._listeners]
-        for listener in listeners:
-            try:
-                listener(result)
-            except Exception:
-                log.exception("a settings listener failed")
+            callbacks = list(batch.callbacks)
+        self._listeners.notify(result, first=callbacks)
         with self._lock:
             self._in_flight.discard(key)
             self._lock.notify_all()

@@ -12,8 +12,6 @@ front end shows the same message the same way.
 
 from __future__ import annotations
 
-import contextlib
-import logging
 import threading
 from collections.abc import Callable
 from dataclasses import replace
@@ -22,8 +20,8 @@ from typing import Any, Generic, TypeVar
 import psycopg
 
 from workbench.errors import WorkbenchError
+from workbench.listeners import Listeners
 
-log = logging.getLogger(__name__)
 S = TypeVar("S")
 
 
@@ -31,7 +29,7 @@ class ViewModel(Generic[S]):
     def __init__(self, state: S) -> None:
         self._state = state
         self._lock = threading.RLock()
-        self._listeners: list[Callable[[S], None]] = []
+        self._listeners: Listeners[S] = Listeners("view")
         self._closers: list[Callable[[], None]] = []
 
     @property
@@ -40,14 +38,7 @@ class ViewModel(Generic[S]):
 
     def subscribe(self, listener: Callable[[S], None]) -> Callable[[], None]:
         """Call ``listener(state)`` after every change; returns an unsubscribe function."""
-        with self._lock:
-            self._listeners.append(listener)
-
-        def unsubscribe() -> None:
-            with self._lock, contextlib.suppress(ValueError):
-                self._listeners.remove(listener)
-
-        return unsubscribe
+        return self._listeners.add(listener)
 
     def close(self) -> None:
         """Stop following the database (live updates, settings handles)."""
@@ -58,12 +49,8 @@ class ViewModel(Generic[S]):
     def _update(self, **changes: Any) -> S:
         with self._lock:
             self._state = replace(self._state, **changes)  # type: ignore[type-var]
-            state, listeners = self._state, list(self._listeners)
-        for listener in listeners:
-            try:
-                listener(state)
-            except Exception:
-                log.exception("a view listener failed")
+            state = self._state
+        self._listeners.notify(state)
         return state
 
     def _attempt(self, action: Callable[[], Any], **on_start: Any) -> bool:
