@@ -15,6 +15,8 @@ from workbench.models import Generation
 from workbench.views import DetailModel, DetailState
 from workbench.views.thumbnails import Thumbnails
 
+from .render import error_line
+
 PREVIEW_PX = 480
 
 
@@ -77,7 +79,7 @@ class DetailPanel(W.VBox):
 
     def _render(self, state: DetailState) -> None:
         if state.error:
-            self.info.value = f"<span style='color:#dc2626'>⚠ {html.escape(state.error)}</span>"
+            self.info.value = error_line(state.error)
             return
         detail = state.detail
         if detail is None:

@@ -9,7 +9,6 @@ the page's images again.
 from __future__ import annotations
 
 import html
-import threading
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
@@ -23,6 +22,7 @@ from workbench.views import GalleryModel, GalleryState
 from workbench.views.thumbnails import Thumbnails
 
 from .detail import DetailPanel
+from .render import Renderer, error_line
 from .session import resolve, start_at
 
 THUMBNAIL_THREADS = 4
@@ -131,8 +131,7 @@ class Gallery(W.VBox):
         self.model = model
         self.thumbnails = thumbnails or Thumbnails(self.wb.storage)
         self.tile_size = tile_size
-        self._render_lock = threading.RLock()
-        self._syncing = False
+        self._rendering = Renderer()
 
         self.status = W.HTML()
         self.error = W.HTML()
@@ -177,16 +176,16 @@ class Gallery(W.VBox):
 
     # -- user actions ----------------------------------------------------------------------
     def _filter(self, **changes: Any) -> None:
-        if not self._syncing:
+        if not self._rendering.active:
             self.model.set_filters(**changes)
 
     def _jump(self, change: dict[str, Any]) -> None:
         page = self.model.state.page
-        if not self._syncing and page is not None and change["new"] != page.page:
+        if not self._rendering.active and page is not None and change["new"] != page.page:
             self.model.jump(change["new"])
 
     def _star(self, tile: Tile, change: dict[str, Any]) -> None:
-        if self._syncing or tile.item_id is None:
+        if self._rendering.active or tile.item_id is None:
             return
         self.model.select(tile.index)
         item = self.model.state.selection
@@ -200,22 +199,13 @@ class Gallery(W.VBox):
 
     # -- rendering -------------------------------------------------------------------------
     def _render(self, state: GalleryState) -> None:
-        """Show ``state``; listeners fire on any thread, so one render at a time."""
-        with self._render_lock:
-            self._syncing = True
-            try:
-                self._show(state)
-            finally:
-                self._syncing = False
+        self._rendering(self._show, state)
 
     def _show(self, state: GalleryState) -> None:
         self.status.value = f"<b>{html.escape(state.status)}</b>" + (
             " · <span style='color:#16a34a'>live</span>" if state.live else ""
         )
-        self.error.value = (
-            f"<span style='color:#dc2626'>⚠ {html.escape(state.error)}</span>" if state.error
-            else ""
-        )  # fmt: skip
+        self.error.value = error_line(state.error)
         filters = state.filters
         self.search.value = filters.search or ""
         self.media.value = filters.media_type or ""

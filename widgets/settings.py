@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import html
 import json
-import threading
 from typing import Any
 
 import ipywidgets as W
@@ -19,6 +18,7 @@ from workbench.html_repr import scope_badge
 from workbench.views import FieldRow, SettingsModel, SettingsState
 from workbench.views.settings import parse_input
 
+from .render import Renderer, error_line
 from .session import resolve, start_at
 
 STATUS_COLOURS = {"saved": "#6b7280", "saving": "#ca8a04", "failed": "#dc2626"}
@@ -86,8 +86,7 @@ class Settings(W.VBox):
             project_id, shot_id = start_at(self.wb, project, shot)
             model = SettingsModel(self.wb, tool, project_id=project_id, shot_id=shot_id)
         self.model = model
-        self._render_lock = threading.RLock()
-        self._syncing = False
+        self._rendering = Renderer()
         self.rows: dict[str, FieldWidgets] = {}
 
         self.tool = W.Dropdown(description="tool", layout=W.Layout(width="320px"))
@@ -115,12 +114,12 @@ class Settings(W.VBox):
 
     # -- user actions ----------------------------------------------------------------------
     def _switch_tool(self, change: dict[str, Any]) -> None:
-        if not self._syncing and change["new"]:
+        if not self._rendering.active and change["new"]:
             self.model.switch_tool(change["new"])
 
     def _edited(self, widgets: FieldWidgets, change: dict[str, Any]) -> None:
         row = widgets.row
-        if self._syncing or row is None:
+        if self._rendering.active or row is None:
             return
         value = parse_input(change["new"])
         if value != row.value:
@@ -133,12 +132,7 @@ class Settings(W.VBox):
 
     # -- rendering -------------------------------------------------------------------------
     def _render(self, state: SettingsState) -> None:
-        with self._render_lock:
-            self._syncing = True
-            try:
-                self._show(state)
-            finally:
-                self._syncing = False
+        self._rendering(self._show, state)
 
     def _show(self, state: SettingsState) -> None:
         if tuple(self.tool.options) != state.tools:
@@ -150,10 +144,7 @@ class Settings(W.VBox):
         self.target.value = f"<span style='font-size:12px'>for this {state.scope}</span>"
         colour = STATUS_COLOURS[state.status]
         self.status.value = f"<span style='color:{colour}'>{state.status}</span>"
-        self.error.value = (
-            f"<span style='color:#dc2626'>⚠ {html.escape(state.error)}</span>" if state.error
-            else ""
-        )  # fmt: skip
+        self.error.value = error_line(state.error)
         self.retry.layout.display = None if state.status == "failed" else "none"
         paths = [row.path for row in state.rows]
         if paths != list(self.rows):

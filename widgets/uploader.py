@@ -12,7 +12,6 @@ import html
 import re
 import shutil
 import tempfile
-import threading
 import time
 from pathlib import Path
 from typing import Any
@@ -22,6 +21,7 @@ import ipywidgets as W
 from workbench.client import Workbench
 from workbench.views.uploads import UploadModel, UploadState
 
+from .render import Renderer, error_line
 from .session import resolve, start_at
 
 STATUS_COLOURS = {
@@ -50,7 +50,7 @@ class Uploader(W.VBox):
             model = UploadModel(self.wb, project_id=project_id, shot_id=shot_id)
         self.model = model
         self._unsubscribe: Any = lambda: None
-        self._render_lock = threading.RLock()
+        self._rendering = Renderer()
         self._last_render = 0.0
         self._staging: list[Path] = []
 
@@ -123,9 +123,8 @@ class Uploader(W.VBox):
         now = time.monotonic()
         if state.running and not force and now - self._last_render < RENDER_INTERVAL_S:
             return
-        with self._render_lock:
-            self._last_render = now
-            self._show(state)
+        self._last_render = now
+        self._rendering(self._show, state)
         if self._staging and not state.running and all(f.status != "queued" for f in state.files):
             self._clean_staging()
 
@@ -138,7 +137,7 @@ class Uploader(W.VBox):
         if state.bytes_total:
             parts.append(f"{state.bytes_done / 1e6:.1f} of {state.bytes_total / 1e6:.1f} MB")
         if state.error:
-            parts.append(f"<span style='color:#dc2626'>⚠ {html.escape(state.error)}</span>")
+            parts.append(error_line(state.error))
         self.summary.value = " · ".join(parts)
         rows = "".join(
             f"<tr class='wb-upload-row'><td>{html.escape(Path(f.path).name)}</td>"

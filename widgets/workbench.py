@@ -4,7 +4,6 @@ shared with the TUI (both open where the other left off)."""
 
 from __future__ import annotations
 
-import html
 import uuid
 from typing import Any
 
@@ -14,6 +13,7 @@ from workbench.client import Workbench as Client
 from workbench.views import NavigatorModel, NavigatorState
 
 from .gallery import Gallery
+from .render import Renderer, error_line
 from .session import resolve
 from .settings import Settings
 from .uploader import Uploader
@@ -54,7 +54,7 @@ class Workbench(W.VBox):
         self.gallery = Gallery(self.wb, project=project_id, shot=shot_id, limit=limit)
         self.settings = Settings(self.wb, tool, project=project_id, shot=shot_id)
         self.uploader = Uploader(self.wb, project=project_id, shot=shot_id)
-        self._syncing = False
+        self._rendering = Renderer()
 
         self.target = W.Dropdown(description="show", layout=W.Layout(width="420px"))
         self.target.add_class("wb-target")
@@ -71,7 +71,7 @@ class Workbench(W.VBox):
         self._built = True
 
     def _target_changed(self, change: dict[str, Any]) -> None:
-        if self._syncing or not change["new"]:
+        if self._rendering.active or not change["new"]:
             return
         project_text, _, shot_text = change["new"].partition(":")
         project_id, shot_id = uuid.UUID(project_text), uuid.UUID(shot_text) if shot_text else None
@@ -86,19 +86,15 @@ class Workbench(W.VBox):
             self.wb.local_state.set(TAB_KEY, TABS[index])
 
     def _render(self, state: NavigatorState) -> None:
-        self._syncing = True
-        try:
-            options = choices(state)
-            if list(self.target.options) != options:
-                self.target.options = options
-            selected = f"{state.project_id}:{state.shot_id or ''}"
-            self.target.value = selected if any(v == selected for _, v in options) else None
-            self.error.value = (
-                f"<span style='color:#dc2626'>⚠ {html.escape(state.error)}</span>"
-                if state.error else ""
-            )  # fmt: skip
-        finally:
-            self._syncing = False
+        self._rendering(self._show, state)
+
+    def _show(self, state: NavigatorState) -> None:
+        options = choices(state)
+        if list(self.target.options) != options:
+            self.target.options = options
+        selected = f"{state.project_id}:{state.shot_id or ''}"
+        self.target.value = selected if any(v == selected for _, v in options) else None
+        self.error.value = error_line(state.error)
 
     def close(self) -> None:
         if self._built:

@@ -358,3 +358,28 @@ def test_upload_paths_typed_on_the_kernels_machine(
         assert (tmp_path / "p0.png").exists(), "the user's own files are never removed"
     finally:
         widget.close()
+
+
+def test_a_render_on_one_thread_does_not_hide_a_users_change_on_another() -> None:
+    import threading
+
+    from workbench.widgets.render import Renderer
+
+    rendering = Renderer()
+    seen: dict[str, bool] = {}
+    inside = threading.Event()
+    release = threading.Event()
+
+    def show(_: object) -> None:
+        seen["render thread"] = rendering.active
+        inside.set()
+        release.wait(5)
+
+    worker = threading.Thread(target=rendering, args=(show, None))
+    worker.start()
+    assert inside.wait(5)
+    seen["user thread"] = rendering.active  # a click handled while the other thread renders
+    release.set()
+    worker.join(5)
+    assert seen == {"render thread": True, "user thread": False}
+    assert not rendering.active

@@ -1,0 +1,39 @@
+"""What every widget does when its model changes: render one state at a time, and tell the
+values a render set from the values a user typed."""
+
+from __future__ import annotations
+
+import html
+import threading
+from collections.abc import Callable
+from typing import TypeVar
+
+S = TypeVar("S")
+
+
+class Renderer:
+    """Model listeners fire on any thread, so renders take turns. Traitlets calls observers on
+    the thread that set the value, so "is this thread rendering?" is exactly "did a render
+    cause this change?": a user's change arriving on another thread meanwhile is not lost."""
+
+    def __init__(self) -> None:
+        self._lock = threading.RLock()
+        self._local = threading.local()
+
+    @property
+    def active(self) -> bool:
+        """True inside a render on this thread: observers then ignore the change."""
+        return bool(getattr(self._local, "depth", 0))
+
+    def __call__(self, show: Callable[[S], None], state: S) -> None:
+        with self._lock:
+            self._local.depth = getattr(self._local, "depth", 0) + 1
+            try:
+                show(state)
+            finally:
+                self._local.depth -= 1
+
+
+def error_line(message: str | None) -> str:
+    """A model's error as every widget shows it (empty when there is none)."""
+    return f"<span style='color:#dc2626'>⚠ {html.escape(message)}</span>" if message else ""
