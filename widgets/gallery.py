@@ -19,11 +19,12 @@ from workbench.client import Workbench
 from workbench.generations.filters import GenerationFilters
 from workbench.models import Generation
 from workbench.views import GalleryModel, GalleryState
+from workbench.views.navigator import starting_point
 from workbench.views.thumbnails import Thumbnails
 
 from .detail import DetailPanel
 from .render import Renderer, error_line
-from .session import resolve, start_at
+from .session import resolve
 
 THUMBNAIL_THREADS = 4
 MEDIA = (("all media", ""), ("images", "image"), ("videos", "video"))
@@ -123,7 +124,7 @@ class Gallery(W.VBox):
     ) -> None:
         self.wb = resolve(wb)
         if model is None:
-            project_id, shot_id = start_at(self.wb, project, shot)
+            project_id, shot_id = starting_point(self.wb, project, shot)
             model = GalleryModel(
                 self.wb, project_id=project_id, shot_id=shot_id, limit=limit,
                 filters=GenerationFilters.of(filters),

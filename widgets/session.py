@@ -3,10 +3,8 @@
 from __future__ import annotations
 
 import threading
-from typing import Any
 
 from workbench.client import Workbench
-from workbench.errors import WorkbenchError
 
 _lock = threading.Lock()
 _default: list[Workbench] = []  # at most one
@@ -24,16 +22,3 @@ def default_workbench() -> Workbench:
 
 def resolve(wb: Workbench | None) -> Workbench:
     return wb if wb is not None else default_workbench()
-
-
-def start_at(wb: Workbench, project: Any, shot: Any) -> tuple[Any, Any]:
-    """``(project_id, shot_id)`` as asked, else where this device was last (as the TUI)."""
-    from workbench.views import NavigatorModel
-
-    navigator = NavigatorModel(wb)
-    try:
-        if navigator.state.error:
-            raise WorkbenchError(navigator.state.error)
-        return navigator.choose(project, shot)
-    finally:
-        navigator.close()

@@ -16,10 +16,11 @@ import ipywidgets as W
 from workbench.client import Workbench
 from workbench.html_repr import scope_badge
 from workbench.views import FieldRow, SettingsModel, SettingsState
+from workbench.views.navigator import starting_point
 from workbench.views.settings import parse_input
 
 from .render import Renderer, error_line
-from .session import resolve, start_at
+from .session import resolve
 
 STATUS_COLOURS = {"saved": "#6b7280", "saving": "#ca8a04", "failed": "#dc2626"}
 COLUMNS = "minmax(140px, 1fr) minmax(200px, 2fr) 80px minmax(120px, 1.5fr) 64px 60px"
@@ -83,7 +84,7 @@ class Settings(W.VBox):
     ) -> None:
         self.wb = resolve(wb)
         if model is None:
-            project_id, shot_id = start_at(self.wb, project, shot)
+            project_id, shot_id = starting_point(self.wb, project, shot)
             model = SettingsModel(self.wb, tool, project_id=project_id, shot_id=shot_id)
         self.model = model
         self._rendering = Renderer()

@@ -19,10 +19,11 @@ from typing import Any
 import ipywidgets as W
 
 from workbench.client import Workbench
+from workbench.views.navigator import starting_point
 from workbench.views.uploads import UploadModel, UploadState
 
 from .render import Renderer, error_line
-from .session import resolve, start_at
+from .session import resolve
 
 STATUS_COLOURS = {
     "queued": "#6b7280", "uploading": "#ca8a04", "uploaded": "#16a34a",
@@ -46,7 +47,7 @@ class Uploader(W.VBox):
     ) -> None:
         self.wb = resolve(wb)
         if model is None:
-            project_id, shot_id = start_at(self.wb, project, shot)
+            project_id, shot_id = starting_point(self.wb, project, shot)
             model = UploadModel(self.wb, project_id=project_id, shot_id=shot_id)
         self.model = model
         self._unsubscribe: Any = lambda: None

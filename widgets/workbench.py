@@ -10,7 +10,8 @@ from typing import Any
 import ipywidgets as W
 
 from workbench.client import Workbench as Client
-from workbench.views import NavigatorModel, NavigatorState
+from workbench.views import GalleryModel, NavigatorModel, NavigatorState, SettingsModel
+from workbench.views.uploads import UploadModel
 
 from .gallery import Gallery
 from .render import Renderer, error_line
@@ -51,9 +52,11 @@ class Workbench(W.VBox):
         self.wb = resolve(wb)
         self.navigator = NavigatorModel(self.wb)
         project_id, shot_id = self.navigator.choose(project, shot)
-        self.gallery = Gallery(self.wb, project=project_id, shot=shot_id, limit=limit)
-        self.settings = Settings(self.wb, tool, project=project_id, shot=shot_id)
-        self.uploader = Uploader(self.wb, project=project_id, shot=shot_id)
+        # The navigator has chosen the target: the tabs get their models ready-made.
+        target = {"project_id": project_id, "shot_id": shot_id}
+        self.gallery = Gallery(self.wb, model=GalleryModel(self.wb, limit=limit, **target))
+        self.settings = Settings(self.wb, model=SettingsModel(self.wb, tool, **target))
+        self.uploader = Uploader(self.wb, model=UploadModel(self.wb, **target))
         self._rendering = Renderer()
 
         self.target = W.Dropdown(description="show", layout=W.Layout(width="420px"))

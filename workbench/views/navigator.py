@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -13,6 +14,8 @@ from workbench.views.base import ViewModel
 
 if TYPE_CHECKING:
     from workbench.client import Workbench
+
+LAST = "navigator.last"  # device-local state: the last project and shot shown
 
 
 @dataclass(frozen=True)
@@ -54,8 +57,9 @@ class NavigatorModel(ViewModel[NavigatorState]):
                 counts = {c.shot_id: c for c in self._wb.shot_counts(project.id)}
                 shots = tuple(ShotEntry(s, counts.get(s.id)) for s in self._wb.shots(project.id))
                 entries.append(ProjectEntry(project, self._wb.project_counts(project.id), shots))
-            last = self._wb.local_state.get("navigator.last") or {}
-            project_id, shot_id = _known(entries, last.get("project"), last.get("shot"))
+            shot_ids = {e.project.id: [s.shot.id for s in e.shots] for e in entries}
+            last = self._wb.local_state.get(LAST) or {}
+            project_id, shot_id = _known([e.project for e in entries], lambda p: shot_ids[p], last)
             self._update(
                 projects=tuple(entries), project_id=project_id, shot_id=shot_id, loading=False
             )
@@ -66,44 +70,63 @@ class NavigatorModel(ViewModel[NavigatorState]):
         project = uuid.UUID(str(project_id))
         shot = uuid.UUID(str(shot_id)) if shot_id is not None else None
         self._update(project_id=project, shot_id=shot)
-        self._wb.local_state.set(
-            "navigator.last", {"project": str(project), "shot": str(shot) if shot else None}
-        )
+        remember(self._wb, project, shot)
 
     def choose(self, project: Any = None, shot: Any = None) -> tuple[Any, Any]:
-        """Start where the caller asked (a project by record, id or name; a shot by record, id
-        or name, within the project when one is given), else where this device was last;
-        returns ``(project_id, shot_id)``."""
+        """``starting_point`` for this navigator: shown as its choice, and remembered."""
         if not project and not shot:
             return self.state.project_id, self.state.shot_id
-        projects = [self._wb.project(project)] if project else self._wb.projects()
-        chosen, shot_id = projects[0] if projects else None, None
-        if shot:
-            wanted = str(getattr(shot, "id", shot))
-            found = [(p, s.id) for p in projects for s in self._wb.shots(p.id)
-                     if wanted in (s.name, str(s.id))]  # fmt: skip
-            if not found:
-                where = f" in project {chosen.name!r}" if project and chosen else ""
-                raise NotFoundError(f"no shot {wanted!r}{where}")
-            if len(found) > 1:
-                raise NotFoundError(f"several shots are named {wanted!r}; name the project too")
-            chosen, shot_id = found[0]
-        if chosen is None:
-            raise NotFoundError("this user has no projects")
-        self.select(chosen.id, shot_id)
-        return chosen.id, shot_id
+        project_id, shot_id = starting_point(self._wb, project, shot)
+        self._update(project_id=project_id, shot_id=shot_id)
+        return project_id, shot_id
 
     def _changed(self, event: Any) -> None:
         if event.kind == "invalidated" and ("shot-counts" in event.key or event.key[0] == "shots"):
             self.in_background(self.load)
 
 
+def starting_point(
+    wb: Workbench, project: Any = None, shot: Any = None
+) -> tuple[uuid.UUID | None, uuid.UUID | None]:
+    """Where a front end opens: the project (record, id or name) and shot (record, id or name,
+    within the project when one is given) asked for, which is then remembered; else where this
+    device was last, if that still exists; else the first project. Cheaper than a navigator
+    (no counts), for front ends that only need the answer."""
+    if not project and not shot:
+        last = wb.local_state.get(LAST) or {}
+        return _known(wb.projects(), lambda p: [s.id for s in wb.shots(p)], last)
+    projects = [wb.project(project)] if project else wb.projects()
+    chosen, shot_id = projects[0] if projects else None, None
+    if shot:
+        wanted = str(getattr(shot, "id", shot))
+        found = [(p, s.id) for p in projects for s in wb.shots(p.id)
+                 if wanted in (s.name, str(s.id))]  # fmt: skip
+        if not found:
+            where = f" in project {chosen.name!r}" if project and chosen else ""
+            raise NotFoundError(f"no shot {wanted!r}{where}")
+        if len(found) > 1:
+            raise NotFoundError(f"several shots are named {wanted!r}; name the project too")
+        chosen, shot_id = found[0]
+    if chosen is None:
+        raise NotFoundError("this user has no projects")
+    remember(wb, chosen.id, shot_id)
+    return chosen.id, shot_id
+
+
+def remember(wb: Workbench, project_id: uuid.UUID, shot_id: uuid.UUID | None) -> None:
+    wb.local_state.set(
+        LAST, {"project": str(project_id), "shot": str(shot_id) if shot_id else None}
+    )
+
+
 def _known(
-    entries: list[ProjectEntry], project: str | None, shot: str | None
+    projects: Sequence[Project],
+    shots_of: Callable[[uuid.UUID], Iterable[uuid.UUID]],
+    last: dict[str, Any],
 ) -> tuple[uuid.UUID | None, uuid.UUID | None]:
     """The remembered choice if it still exists, else the first project."""
-    for entry in entries:
-        if str(entry.project.id) == project:
-            shots = {str(s.shot.id): s.shot.id for s in entry.shots}
-            return entry.project.id, shots.get(shot or "")
-    return (entries[0].project.id, None) if entries else (None, None)
+    for project in projects:
+        if str(project.id) == last.get("project"):
+            shots = {str(s): s for s in shots_of(project.id)}
+            return project.id, shots.get(last.get("shot") or "")
+    return (projects[0].id, None) if projects else (None, None)
