@@ -131,6 +131,7 @@ class Gallery(W.VBox):
             )  # fmt: skip
         self.model = model
         self.thumbnails = thumbnails or Thumbnails(self.wb.storage)
+        self._pool = ThreadPoolExecutor(THUMBNAIL_THREADS, thread_name_prefix="workbench-tiles")
         self.tile_size = tile_size
         self._rendering = Renderer()
 
@@ -236,8 +237,7 @@ class Gallery(W.VBox):
     def _thumbnails(self, items: tuple[Generation, ...]) -> list[bytes | None]:
         """Tile JPEGs, made on a few threads (Pillow decodes and encodes without the GIL)."""
         urls = [item.thumbnail_url or item.location for item in items]
-        with ThreadPoolExecutor(THUMBNAIL_THREADS) as pool:
-            return list(pool.map(lambda url: self.thumbnails.jpeg(url, self.tile_size), urls))
+        return list(self._pool.map(lambda url: self.thumbnails.jpeg(url, self.tile_size), urls))
 
     def _new_tile(self, index: int) -> Tile:
         tile = Tile(index, self.parts)
@@ -257,6 +257,7 @@ class Gallery(W.VBox):
             self._unsubscribe()
             self.model.close()
             self.detail.close()
+            self._pool.shutdown(wait=False)
         super().close()
 
     def __repr__(self) -> str:
