@@ -1,17 +1,13 @@
 """The uploader widget: pick files in the browser (or name paths on the kernel's machine),
 then upload them with per-file status and overall progress; it renders ``UploadModel``.
 
-Files picked in the browser arrive in the kernel's memory; they are written to a private
-temporary folder (their names reduced to a safe base name) for the uploader, and that folder is
-removed when the batch ends.
+Files picked in the browser arrive in the kernel's memory and are uploaded from there as
+``UploadData`` (named bytes), never written to the kernel's disk.
 """
 
 from __future__ import annotations
 
 import html
-import re
-import shutil
-import tempfile
 import time
 from pathlib import Path
 from typing import Any
@@ -19,6 +15,7 @@ from typing import Any
 import ipywidgets as W
 
 from workbench.client import Workbench
+from workbench.uploads.sources import UploadData
 from workbench.views.navigator import starting_point
 from workbench.views.uploads import UploadModel, UploadState
 
@@ -53,7 +50,6 @@ class Uploader(W.VBox):
         self._unsubscribe: Any = lambda: None
         self._rendering = Renderer()
         self._last_render = 0.0
-        self._staging: list[Path] = []
 
         self.picker = W.FileUpload(accept="image/*,video/*,.safetensors", multiple=True,
                                    description="choose files")  # fmt: skip
@@ -94,18 +90,13 @@ class Uploader(W.VBox):
     # -- user actions ----------------------------------------------------------------------
     def _picked(self, change: dict[str, Any]) -> None:
         files = change["new"]
-        if not files:
-            return
-        folder = Path(tempfile.mkdtemp(prefix="workbench-upload-"))
-        self._staging.append(folder)
-        paths = []
-        for index, item in enumerate(files):
-            name = safe_name(str(item.get("name") or f"file-{index}"))
-            path = folder / f"{index:03d}-{name}"
-            path.write_bytes(bytes(item["content"]))
-            paths.append(path)
-        self.model.add(*paths)
-        self.picker.value = ()
+        if files:
+            # A browser sends bare names; should a name carry folders, only its last part is
+            # kept (the uploader refuses names with folders in them).
+            names = (str(f.get("name") or "").replace("\\", "/").rsplit("/", 1)[-1] for f in files)
+            data = [UploadData(n, bytes(f["content"])) for n, f in zip(names, files, strict=True)]
+            self.model.add(*data)
+            self.picker.value = ()
 
     def _add_typed(self) -> None:
         typed = [p.strip() for p in self.paths.value.split(",") if p.strip()]
@@ -126,8 +117,6 @@ class Uploader(W.VBox):
             return
         self._last_render = now
         self._rendering(self._show, state)
-        if self._staging and not state.running and all(f.status != "queued" for f in state.files):
-            self._clean_staging()
 
     def _show(self, state: UploadState) -> None:
         self.progress.value = state.fraction
@@ -148,18 +137,12 @@ class Uploader(W.VBox):
         )
         self.files.value = f"<table style='font-size:12px'>{rows}</table>" if rows else ""
 
-    def _clean_staging(self) -> None:
-        for folder in self._staging:
-            shutil.rmtree(folder, ignore_errors=True)
-        self._staging.clear()
-
     # -- lifecycle -------------------------------------------------------------------------
     def close(self) -> None:
         if self._built:
             self._unsubscribe()
             self.model.cancel()
             self.model.close()
-            self._clean_staging()
         super().close()
 
     def __repr__(self) -> str:
@@ -167,9 +150,3 @@ class Uploader(W.VBox):
         done = sum(f.status in ("uploaded", "duplicate") for f in state.files)
         running = " · uploading" if state.running else ""
         return f"<Uploader {done}/{len(state.files)} files uploaded{running}>"
-
-
-def safe_name(name: str) -> str:
-    """A browser-supplied file name as a plain base name (no folders, no odd characters)."""
-    base = re.sub(r"[^A-Za-z0-9._-]+", "_", Path(name.replace("\\", "/")).name).strip("._")
-    return base[:120] or "file"

@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
 from workbench.errors import WorkbenchError
+from workbench.uploads.sources import UploadData
 from workbench.views.base import ViewModel
 
 if TYPE_CHECKING:
@@ -52,10 +53,18 @@ class UploadModel(ViewModel[UploadState]):
         self._wb = wb
         self._cancel = threading.Event()
         self._thread: threading.Thread | None = None
+        self._data: dict[str, UploadData] = {}  # queued in-memory files, by their row's name
 
-    def add(self, *paths: str | Path) -> None:
-        """Queue files or folders (a folder is expanded by the uploader)."""
-        rows = [FileRow(str(Path(p).expanduser())) for p in paths if str(p).strip()]
+    def add(self, *items: str | Path | UploadData) -> None:
+        """Queue files or folders (a folder is expanded by the uploader), or named bytes (a
+        browser's file picker): those stay in memory, never written to the kernel's disk."""
+        rows = []
+        for item in items:
+            if isinstance(item, UploadData):
+                self._data[item.name] = item
+                rows.append(FileRow(item.name))
+            elif str(item).strip():
+                rows.append(FileRow(str(Path(item).expanduser())))
         self._update(files=self.state.files + tuple(rows), error=None)
 
     def start(self) -> None:
@@ -63,9 +72,10 @@ class UploadModel(ViewModel[UploadState]):
         if self.state.running or not self.state.files:
             return
         self._cancel.clear()
-        paths = [row.path for row in self.state.files if row.status == "queued"]
+        queued = [row.path for row in self.state.files if row.status == "queued"]
+        inputs = [self._data.pop(path) if path in self._data else path for path in queued]
         self._update(running=True, error=None, bytes_done=0, files_done=0)
-        self._thread = threading.Thread(target=self._run, args=(paths,), daemon=True)
+        self._thread = threading.Thread(target=self._run, args=(inputs,), daemon=True)
         self._thread.start()
 
     def cancel(self) -> None:
@@ -76,7 +86,7 @@ class UploadModel(ViewModel[UploadState]):
             self._thread.join(timeout)
         return not self.state.running
 
-    def _run(self, paths: list[str]) -> None:
+    def _run(self, paths: list[str | UploadData]) -> None:
         results: list[Any] = []
         try:
             results = self._wb.upload(
