@@ -15,9 +15,9 @@ import ipywidgets as W
 
 from workbench.client import Workbench
 from workbench.html_repr import scope_badge
+from workbench.settings.resolve import parse_value
 from workbench.views import FieldRow, SettingsModel, SettingsState
 from workbench.views.navigator import starting_point
-from workbench.views.settings import parse_input
 
 from .render import Renderer, error_line
 from .session import resolve
@@ -122,7 +122,7 @@ class Settings(W.VBox):
         row = widgets.row
         if self._rendering.active or row is None:
             return
-        value = parse_input(change["new"])
+        value = parse_value(change["new"])
         if value != row.value:
             self.model.set_field(row.path, value, scope=self.edit_scope.value)
 

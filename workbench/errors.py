@@ -52,3 +52,9 @@ class ValidationError(WorkbenchError):
 
 class MediaError(ValidationError):
     """A file's content is not a supported, decodable image or video."""
+
+
+def first_line(exc: BaseException) -> str:
+    """An error's message as a one-line report shows it (its class name when it has none)."""
+    text = str(exc).strip()
+    return text.splitlines()[0] if text else type(exc).__name__

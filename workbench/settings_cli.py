@@ -9,14 +9,6 @@ from typing import Any
 from workbench.cli_support import find_shot, print_json
 
 
-def _parse_value(text: str) -> Any:
-    """JSON when it parses (numbers, true, null, [..], {..}), else the text itself."""
-    try:
-        return json.loads(text)
-    except json.JSONDecodeError:
-        return text
-
-
 def cmd_settings(args: argparse.Namespace) -> int:
     from workbench.errors import ValidationError
     from workbench.startup import connect
@@ -47,10 +39,10 @@ def cmd_settings(args: argparse.Namespace) -> int:
         if args.settings_command == "set":
             if args.value is None:
                 raise ValidationError("settings set needs a VALUE")
-            from workbench.settings.resolve import parse_path
+            from workbench.settings.resolve import parse_path, parse_value
             from workbench.settings.service import path_patch
 
-            patch = path_patch(parse_path(args.path), _parse_value(args.value))
+            patch = path_patch(parse_path(args.path), parse_value(args.value))
             stored = wb.update_settings(args.scope, target, args.tool, patch)
         else:
             stored = wb.reset_setting(args.scope, target, args.tool, args.path)

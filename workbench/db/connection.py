@@ -17,7 +17,7 @@ from psycopg import conninfo
 from psycopg_pool import ConnectionPool
 
 from workbench.config import mask_dsn
-from workbench.errors import ConfigError, WorkbenchConnectionError
+from workbench.errors import ConfigError, WorkbenchConnectionError, first_line
 
 CONNECT_TIMEOUT_S = 5
 T = TypeVar("T")
@@ -28,14 +28,9 @@ def parse_dsn(dsn: str) -> dict[str, Any]:
         return conninfo.conninfo_to_dict(dsn)
     except psycopg.ProgrammingError as exc:
         raise ConfigError(
-            f"the database DSN {mask_dsn(dsn)!r} is malformed ({_first_line(exc)}); expected "
+            f"the database DSN {mask_dsn(dsn)!r} is malformed ({first_line(exc)}); expected "
             f"e.g. postgresql://user:password@host:5432/dbname"
         ) from None
-
-
-def _first_line(exc: BaseException) -> str:
-    text = str(exc).strip()
-    return text.splitlines()[0] if text else type(exc).__name__
 
 
 def _hint(message: str) -> str:
@@ -54,7 +49,7 @@ def _hint(message: str) -> str:
 
 
 def connection_error(dsn: str, exc: BaseException) -> WorkbenchConnectionError:
-    message = _first_line(exc)
+    message = first_line(exc)
     return WorkbenchConnectionError(
         f"cannot connect to {mask_dsn(dsn)}: {message} ({_hint(message)})"
     )

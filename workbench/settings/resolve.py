@@ -32,6 +32,15 @@ def parse_path(path: str | Sequence[str]) -> Path:
     return parts
 
 
+def parse_value(text: str) -> Any:
+    """A value as a user typed it (a value box, the command line): JSON when it parses (``65``,
+    ``true``, ``["a"]``, ``"quoted"``), else the text itself, so a prompt needs no quotes."""
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError:
+        return text
+
+
 def dotted(path: Path) -> str:
     return ".".join(path)
 

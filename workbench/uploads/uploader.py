@@ -27,7 +27,12 @@ from typing import TYPE_CHECKING, Literal
 
 import psycopg
 
-from workbench.errors import ValidationError, WorkbenchConnectionError, WorkbenchError
+from workbench.errors import (
+    ValidationError,
+    WorkbenchConnectionError,
+    WorkbenchError,
+    first_line,
+)
 from workbench.storage.base import TransferOptions, Transfers
 from workbench.uploads import records
 from workbench.uploads.detect import KINDS, Kind
@@ -202,11 +207,11 @@ class _Batch:
             )  # fmt: skip
         except psycopg.OperationalError as exc:
             raise WorkbenchConnectionError(
-                f"{item.label}: stored, but recording it failed: {_first_line(exc)}"
+                f"{item.label}: stored, but recording it failed: {first_line(exc)}"
             ) from None
         except psycopg.Error as exc:
             raise WorkbenchError(
-                f"{item.label}: stored, but recording it failed: {_first_line(exc)}"
+                f"{item.label}: stored, but recording it failed: {first_line(exc)}"
             ) from None
 
     def _remove(self, keys: list[str]) -> None:
@@ -230,11 +235,6 @@ class _Batch:
 def _named(exc: WorkbenchError, label: str) -> WorkbenchError:
     """The same error, its message starting with the file it is about (not a storage key)."""
     return exc if str(exc).startswith(label) else type(exc)(f"{label}: {exc}")
-
-
-def _first_line(exc: BaseException) -> str:
-    text = str(exc).strip()
-    return text.splitlines()[0] if text else type(exc).__name__
 
 
 def upload(

@@ -19,7 +19,7 @@ from typing import Any, Generic, TypeVar
 
 import psycopg
 
-from workbench.errors import WorkbenchError
+from workbench.errors import WorkbenchError, first_line
 from workbench.listeners import Listeners
 
 S = TypeVar("S")
@@ -60,7 +60,7 @@ class ViewModel(Generic[S]):
         try:
             action()
         except (WorkbenchError, psycopg.Error) as exc:
-            self._update(error=str(exc).splitlines()[0], loading=False)
+            self._update(error=first_line(exc), loading=False)
             return False
         return True
 

@@ -7,6 +7,7 @@ import json
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal
 
+from workbench.errors import first_line
 from workbench.settings.handle import SettingsHandle
 from workbench.settings.registry import registered_tools
 from workbench.settings.resolve import Scope
@@ -114,17 +115,8 @@ class SettingsModel(ViewModel[SettingsState]):
                 else ("failed" if _touches(path, failed) else "saved")
             )
             rows.append(FieldRow(path, value, scope, lower, status))
-        error = str(handle.error).splitlines()[0] if handle.error else None
+        error = first_line(handle.error) if handle.error else None
         self._update(rows=tuple(rows), status=handle.status, error=error, loading=False)
-
-
-def parse_input(text: str) -> Any:
-    """What a user typed into a value box: JSON when it parses (``65``, ``true``, ``["a"]``,
-    ``"quoted"``), else the text itself, so a prompt can be typed without quotes."""
-    try:
-        return json.loads(text)
-    except json.JSONDecodeError:
-        return text
 
 
 def _touches(path: str, edited: set[str]) -> bool:

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
-from workbench.errors import WorkbenchError
+from workbench.errors import WorkbenchError, first_line
 from workbench.uploads.sources import UploadData
 from workbench.views.base import ViewModel
 
@@ -94,7 +94,7 @@ class UploadModel(ViewModel[UploadState]):
                 progress=self._progress, cancel=self._cancel,
             )  # fmt: skip
         except WorkbenchError as exc:
-            self._update(error=str(exc).splitlines()[0])
+            self._update(error=first_line(exc))
         by_path = {r.path: r for r in results}
         rows = []
         for row in self.state.files:

@@ -12,8 +12,8 @@ from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, OptionList, RadioButton, RadioSet
 from textual.widgets.option_list import Option
 
+from workbench.settings.resolve import parse_value
 from workbench.views import FieldRow
-from workbench.views.settings import parse_input
 
 DIALOG_CSS = """
 {name} {{ align: center middle; }}
@@ -52,7 +52,7 @@ class EditValue(ModalScreen[tuple[Any, str] | None]):
     @on(Input.Submitted)
     @on(Button.Pressed, "#save")
     def save(self) -> None:
-        value = parse_input(self.query_one("#value", Input).value)
+        value = parse_value(self.query_one("#value", Input).value)
         pressed = self.query_one("#scope", RadioSet).pressed_button
         scope = pressed.name if pressed is not None and pressed.name else self.scopes[-1]
         self.dismiss((value, scope))
