@@ -101,6 +101,7 @@ class Workbench:
         self.cache.configure(GALLERY_FAMILY, FamilyOptions(stale_time=30.0, gc_time=600.0))
         self._generations: GenerationsService | None = None
         self._listener: RealtimeListener | None = None
+        self._no_triggers = False  # the database cannot send live updates (checked once)
 
     # -- lifecycle -------------------------------------------------------------------------
     def close(self) -> None:
@@ -186,9 +187,7 @@ class Workbench:
 
     def shots(self, project: Any) -> list[Shot]:
         """The shots of one of the current user's projects, in the project's shot order."""
-        project_id = (
-            self.project(project).id if isinstance(project, str) else as_uuid(project, "project id")
-        )
+        project_id = as_uuid(self._by_name(project), "project id")
         query = sql.SQL(
             "SELECT {} FROM shots s JOIN projects p ON p.id = s.project_id "
             "WHERE s.project_id = %s AND p.user_id = %s ORDER BY {}, s.name"
@@ -261,9 +260,16 @@ class Workbench:
             self._generations = GenerationsService(self.pool, self.cache, lambda: self.user_id)
         return self._generations
 
+    def _by_name(self, project: Any) -> Any:
+        """A project's name becomes its id; an id or a record is passed on as it is, to be
+        checked where it is used (the services cache that check; a name lookup reads every
+        project)."""
+        if isinstance(project, str) and not is_uuid(project):
+            return self.project(project).id
+        return project
+
     def _gallery(self, project_id: Any, shot_id: Any) -> Target:
-        if isinstance(project_id, str) and shot_id is None and not is_uuid(project_id):
-            project_id = self.project(project_id).id
+        project_id = self._by_name(project_id) if shot_id is None else project_id
         return self.generations_service.target(project_id, shot_id)
 
     def generations(
@@ -310,10 +316,10 @@ class Workbench:
 
     def shot_counts(self, project: Any) -> list[ShotCounts]:
         """Per shot: total, positioned, unpositioned images and videos (Reigh's numbers)."""
-        return self.generations_service.shot_counts(self.project(project).id)
+        return self.generations_service.shot_counts(self._by_name(project))
 
     def project_counts(self, project: Any) -> ProjectCounts:
-        return self.generations_service.project_counts(self.project(project).id)
+        return self.generations_service.project_counts(self._by_name(project))
 
     def generation_detail(self, generation_id: Any) -> GenerationDetail:
         """One generation with its variants, lineage and shots (one round trip)."""
@@ -357,8 +363,11 @@ class Workbench:
     def start_live(self) -> bool:
         """Listen for other clients' changes; False when the database cannot send them."""
         if self._listener is None:
+            if self._no_triggers:
+                return False  # asked already: every subscribe would ask again
             with self.pool.connection() as conn:
                 if not triggers_installed(conn):
+                    self._no_triggers = True
                     return False
             self._listener = RealtimeListener(self.dsn, self.cache).start()
         return True
