@@ -176,7 +176,7 @@ def cmd_tui(args: argparse.Namespace) -> int:
         print("the TUI needs Textual: pip install 'reigh-workbench[tui]'; projects meanwhile:",
               file=sys.stderr)  # fmt: skip
         return cmd_projects(argparse.Namespace(json=False))
-    run(project=args.project, shot=args.shot, page_size=getattr(args, "page_size", 50))
+    run(project=args.project, shot=args.shot, page_size=args.page_size)
     return 0
 
 
@@ -188,6 +188,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("-v", "--verbose", action="store_true", help="log what happens")
     parser.add_argument("--project", help="open the TUI on this project (name or id)")
     parser.add_argument("--shot", help="open the TUI on this shot of --project")
+    parser.set_defaults(page_size=50)
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
 
     p = sub.add_parser(
@@ -196,9 +197,12 @@ def build_parser() -> argparse.ArgumentParser:
         description="Open the terminal interface on the configured database (the embedded "
         "demo by default). Keys: ? lists them all; ctrl+p opens the command palette.",
     )
-    p.add_argument("--project", help="open on this project (name or id)")
-    p.add_argument("--shot", help="open on this shot of --project (name or id)")
-    p.add_argument("--page-size", type=int, default=50, help="tiles per gallery page")
+    # SUPPRESS: `workbench --project X tui` keeps X (a subparser's default would replace it).
+    p.add_argument("--project", default=argparse.SUPPRESS, help="open on this project (name or id)")
+    p.add_argument("--shot", default=argparse.SUPPRESS,
+                   help="open on this shot of --project (name or id)")  # fmt: skip
+    p.add_argument("--page-size", type=int, default=argparse.SUPPRESS,
+                   help="tiles per gallery page (default 50)")  # fmt: skip
     p.set_defaults(func=cmd_tui)
 
     p = sub.add_parser("config", help="print the effective configuration and its sources")
