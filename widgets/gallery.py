@@ -74,11 +74,15 @@ class Tile(W.GridBox):
         super().__init__([self.image, self.star, self.details], layout=parts.tile)
         self.add_class("wb-tile")
 
+    def wants_image(self, item: Generation) -> bool:
+        """Whether showing ``item`` needs a new image (a star or a selection does not)."""
+        return image_key(item) != self.image_key
+
     def show(self, item: Generation, jpeg: bytes | None, selected: bool) -> None:
-        key = f"{item.id}:{item.thumbnail_url}"
-        if key != self.image_key:
+        """Show ``item``; ``jpeg`` is used when ``wants_image`` said so (else it is None)."""
+        if self.wants_image(item):
             self.image.value = jpeg or b""
-            self.image_key = key
+            self.image_key = image_key(item)
         self.item_id = item.id
         self.star.value = item.starred
         self.star.description = "★" if item.starred else "☆"
@@ -88,6 +92,10 @@ class Tile(W.GridBox):
             self.add_class("wb-selected")
         else:
             self.remove_class("wb-selected")
+
+
+def image_key(item: Generation) -> str:
+    return f"{item.id}:{item.thumbnail_url}"
 
 
 def caption(item: Generation) -> str:
@@ -218,8 +226,9 @@ class Gallery(W.VBox):
         items = state.items
         while len(self.tiles) < len(items):
             self.tiles.append(self._new_tile(len(self.tiles)))
-        jpegs = self._thumbnails(items)
-        for index, (tile, item, jpeg) in enumerate(zip(self.tiles, items, jpegs, strict=False)):
+        shown = list(zip(self.tiles, items, strict=False))
+        jpegs = self._thumbnails([item if tile.wants_image(item) else None for tile, item in shown])
+        for index, ((tile, item), jpeg) in enumerate(zip(shown, jpegs, strict=True)):
             tile.show(item, jpeg, index == state.selected)
         for tile in self.tiles[len(items) :]:
             tile.item_id = None
@@ -234,10 +243,16 @@ class Gallery(W.VBox):
             self.pages.value = f"of {page.pages} · {page.total_label}"
         self.detail.follow(items)
 
-    def _thumbnails(self, items: tuple[Generation, ...]) -> list[bytes | None]:
-        """Tile JPEGs, made on a few threads (Pillow decodes and encodes without the GIL)."""
-        urls = [item.thumbnail_url or item.location for item in items]
-        return list(self._pool.map(lambda url: self.thumbnails.jpeg(url, self.tile_size), urls))
+    def _thumbnails(self, items: list[Generation | None]) -> list[bytes | None]:
+        """Tile JPEGs for the items given (None: no image wanted), made on a few threads
+        (Pillow decodes and encodes without the GIL)."""
+
+        def jpeg(item: Generation | None) -> bytes | None:
+            if item is None:
+                return None
+            return self.thumbnails.jpeg(item.thumbnail_url or item.location, self.tile_size)
+
+        return list(self._pool.map(jpeg, items))
 
     def _new_tile(self, index: int) -> Tile:
         tile = Tile(index, self.parts)

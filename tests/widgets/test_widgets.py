@@ -89,13 +89,21 @@ def test_star_toggle_is_stored_and_shown(gallery: Gallery, demo_dsn: str) -> Non
     assert "wb-selected" not in gallery.tiles[0]._dom_classes
 
 
-def test_an_unchanged_tile_is_not_sent_again(gallery: Gallery) -> None:
+def test_an_unchanged_tile_is_not_sent_again(
+    gallery: Gallery, monkeypatch: pytest.MonkeyPatch
+) -> None:
     sent = [t.image.value for t in gallery.tiles]
     keys = [t.image_key for t in gallery.tiles]
+    made: list[str | None] = []
+    real = gallery.thumbnails.jpeg
+    monkeypatch.setattr(
+        gallery.thumbnails, "jpeg", lambda url, side: made.append(url) or real(url, side)
+    )
     gallery.tiles[0].star.value = not gallery.tiles[0].star.value
     until(lambda: gallery.model.state.items[0].starred == gallery.tiles[0].star.value)
     assert [t.image_key for t in gallery.tiles] == keys
     assert all(a is b for a, b in zip(sent, (t.image.value for t in gallery.tiles), strict=True))
+    assert made == [], "a star makes no thumbnail"
 
 
 def test_filters_and_pager(gallery: Gallery) -> None:
