@@ -8,7 +8,6 @@ Exit status: 0 when every file was uploaded or already there, 1 when any failed.
 from __future__ import annotations
 
 import argparse
-import json
 import re
 import shutil
 import sys
@@ -16,7 +15,7 @@ import threading
 import time
 from typing import TYPE_CHECKING, Any, TextIO
 
-from workbench.cli_support import find_shot
+from workbench.cli_support import find_shot, print_json
 
 if TYPE_CHECKING:
     from workbench.uploads import UploadProgress, UploadResult
@@ -144,15 +143,8 @@ def cmd_upload(args: argparse.Namespace) -> int:
                 bar.finish()
         seconds = time.monotonic() - started
     if args.json:
-        counts = {
-            s: sum(r.status == s for r in results) for s in ("uploaded", "duplicate", "failed")
-        }
-        json.dump(
-            {"results": [_as_json(r) for r in results], **counts, "seconds": round(seconds, 3)},
-            sys.stdout,
-            indent=2,
-        )
-        sys.stdout.write("\n")
+        rows = [_as_json(r) for r in results]
+        print_json({"results": rows, **_counts(results), "seconds": round(seconds, 3)})
     else:
         _summary(results, seconds, sys.stdout)
     return 1 if any(r.status == "failed" for r in results) else 0
