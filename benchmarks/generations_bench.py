@@ -1,4 +1,4 @@
-"""Generations: constant-cost pages, streaming, and the cache, as ratios measured in one run.
+"""Generations: constant-cost pages and streaming, as ratios measured in one run (the cache: cache_bench.py).
 
 Run: python benchmarks/generations_bench.py   (starts its own embedded PostgreSQL in a temp
 dir and builds a 200k-generation project with COPY; takes about a minute).
@@ -21,7 +21,6 @@ import psycopg
 from psycopg import sql
 from psycopg.types.json import Jsonb
 
-from workbench.cache import QueryCache
 from workbench.db import connection, migrate
 from workbench.generations import query as q
 from workbench.generations import stream
@@ -127,7 +126,6 @@ def main() -> None:
             with connect(dsn, user_id=user, storage=LocalStorage(Path(tmp) / "a")) as wb:
                 pages(wb, dsn, project)
                 streaming(wb, dsn, shots)
-            cache()
         finally:
             server.stop()
 
@@ -221,32 +219,6 @@ def streaming(wb: Any, dsn: str, shots: list[uuid.UUID]) -> None:
     print(f"  plain server-side cursor          {cursor_ms:9.1f} ms   {cursor_ms / copy_ms:5.2f}x")
     print(f"  seed's 1000-row OFFSET loop       {offset_ms:9.1f} ms   {offset_ms / copy_ms:5.2f}x")
     print(f"  peak Python memory while streaming {count:,} records: {peak / 1e6:.1f} MB")
-
-
-def cache() -> None:
-    import timeit
-
-    store = QueryCache()
-    projects = [uuid.uuid4() for _ in range(1000)]
-    for project in projects:
-        for page in range(100):
-            store.set_query_data(("unified-generations", "project", project, page, 50), page)
-    key = ("unified-generations", "project", projects[7], 3, 50)
-    plain = {key: 1}
-    n = 200_000
-    hit = min(timeit.repeat(lambda: store.get(key), number=n, repeat=5)) / n * 1e9
-    dict_get = min(timeit.repeat(lambda: plain.get(key), number=n, repeat=5)) / n * 1e9
-    started = time.perf_counter()
-    store.invalidate(("unified-generations", "project", projects[9]))
-    one_project = (time.perf_counter() - started) * 1000
-    started = time.perf_counter()
-    for project in projects[100:200]:
-        store.invalidate(("unified-generations", "project", project))
-    ten_thousand = (time.perf_counter() - started) * 1000
-    print(f"cache ({len(store):,} keys):")
-    print(f"  hit {hit:6.0f} ns vs dict get {dict_get:5.0f} ns   ratio {hit / dict_get:4.1f}x")
-    print(f"  invalidate one project's 100 keys  {one_project:6.3f} ms")
-    print(f"  invalidate 10,000 keys (100 prefixes) {ten_thousand:6.2f} ms")
 
 
 if __name__ == "__main__":

@@ -158,9 +158,7 @@ class S3Transfers:
         try:
             self._storage.abort_incomplete(key, client=self._cleanup_client)
             self._cleanup_client.delete_object(Bucket=self._storage.bucket, Key=key)
-        except WorkbenchError:
-            settled = False
-        except Exception:  # botocore's own errors from delete_object: the store is unwell
+        except Exception:  # abort_incomplete's WorkbenchError, or botocore's: the store is unwell
             settled = False
         if not settled:
             with self._lock:

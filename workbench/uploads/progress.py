@@ -61,10 +61,6 @@ class Tracker:
         self._current: str | None = None
         self._last_call = 0.0
 
-    def snapshot(self) -> UploadProgress:
-        with self._lock:
-            return self._snapshot()
-
     def _snapshot(self) -> UploadProgress:
         return UploadProgress(
             bytes_done=max(0, self._bytes),
