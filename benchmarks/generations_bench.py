@@ -1,7 +1,8 @@
-"""Generations: constant-cost pages and streaming, as ratios measured in one run (the cache: cache_bench.py).
+"""Generations: constant-cost pages and streaming, as ratios measured in one run.
 
 Run: python benchmarks/generations_bench.py   (starts its own embedded PostgreSQL in a temp
-dir and builds a 200k-generation project with COPY; takes about a minute).
+dir and builds a 200k-generation project with COPY; takes about a minute). The query cache
+has its own benchmark: cache_bench.py.
 """
 
 from __future__ import annotations
