@@ -103,9 +103,7 @@ class LocalStorage:
         *,
         progress: ProgressFn | None = None,
     ) -> str:
-        del content_type
-        with open(path, "rb") as handle:
-            return self._write(key, handle, progress)
+        return self.transfers().put(key, Path(path), content_type, progress=progress)
 
     def transfers(self, options: TransferOptions | None = None) -> LocalTransfers:
         del options  # a local copy has no parts, threads or stalls to tune
