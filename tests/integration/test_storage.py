@@ -179,6 +179,15 @@ def test_check_describes_the_store(store: Storage) -> None:
     assert "writable" in store.check() or "reachable" in store.check()
 
 
+def test_check_names_what_is_wrong_with_s3(s3_server: S3Server, stopped_s3: S3Storage) -> None:
+    from workbench.errors import ConfigError, WorkbenchConnectionError
+
+    with pytest.raises(ConfigError, match=r"S3 bucket 'no-such-bucket' does not exist; create it"):
+        s3_server.storage("no-such-bucket").check()
+    with pytest.raises(WorkbenchConnectionError, match=r"bucket 'nowhere': cannot reach S3 at"):
+        stopped_s3.check()
+
+
 @pytest.fixture
 def stopped_s3() -> S3Storage:
     """An S3 store nobody listens at: the port of a socket we bound and closed."""

@@ -271,26 +271,14 @@ class S3Storage:
 
     def check(self) -> str:
         """Prove the bucket is reachable with the configured credentials."""
-        from botocore.exceptions import BotoCoreError, ClientError, NoCredentialsError
+        from botocore.exceptions import ClientError
 
         try:
             self.client.head_bucket(Bucket=self.bucket)
-        except NoCredentialsError:
-            raise ConfigError(
-                "no S3 credentials: set WORKBENCH_S3_ACCESS_KEY_ID and "
-                "WORKBENCH_S3_SECRET_ACCESS_KEY (or AWS_* variables / an AWS profile)"
-            ) from None
-        except ClientError as exc:
-            code = exc.response.get("Error", {}).get("Code", "?")
-            if code in ("404", "NoSuchBucket", "NotFound"):
+        except Exception as exc:
+            # HEAD on a bucket answers a bare 404 for a missing bucket, not NoSuchBucket.
+            info = exc.response.get("Error", {}) if isinstance(exc, ClientError) else {}
+            if info.get("Code") in ("404", "NotFound", "NoSuchBucket"):
                 raise ConfigError(f"S3 bucket {self.bucket!r} does not exist; create it") from None
-            if code in _DENIED:
-                raise ConfigError(
-                    f"S3 refused access to bucket {self.bucket!r} ({code}): check the credentials"
-                ) from None
-            raise WorkbenchConnectionError(f"S3 error on bucket {self.bucket!r}: {code}") from None
-        except BotoCoreError as exc:
-            raise WorkbenchConnectionError(
-                f"cannot reach S3 at {self.endpoint_url or 'AWS'}: {exc}"
-            ) from None
-        return f"S3 bucket {self.bucket!r} at {self.endpoint_url or 'AWS'} is reachable"
+            raise self.error(exc, f"bucket {self.bucket!r}") from None
+        return f"S3 bucket {self.bucket!r} at {self.where} is reachable"
