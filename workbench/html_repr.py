@@ -87,8 +87,7 @@ def page_html(page: GenerationPage) -> str:
 def settings_html(resolved: ResolvedSettings) -> str:
     rows = []
     for path, value, scope in resolved:
-        lower = [(s, v) for s, v in resolved.candidates(path) if s != scope]
-        overridden = ", ".join(f"{s} {json.dumps(v)}" for s, v in lower[::-1])
+        overridden = ", ".join(f"{s} {json.dumps(v)}" for s, v in resolved.overrides(path))
         rows.append([
             f"<code>{escape(path)}</code>", escape(_short(value)), scope_badge(scope),
             escape(overridden),

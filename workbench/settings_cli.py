@@ -27,8 +27,8 @@ def cmd_settings(args: argparse.Namespace) -> int:
                 return 0
             width = max((len(path) for path, _, _ in resolved), default=10)
             for path, value, scope in resolved:
-                lower = [f"{s} {json.dumps(v)}" for s, v in resolved.candidates(path)[:-1]]
-                overrides = f"  overrides {', '.join(lower[::-1])}" if lower else ""
+                lower = [f"{s} {json.dumps(v)}" for s, v in resolved.overrides(path)]
+                overrides = f"  overrides {', '.join(lower)}" if lower else ""
                 print(f"{path:<{width}}  {json.dumps(value):<24} [{scope}]{overrides}")
             return 0
         targets = {"user": wb.user_id, "project": project.id if project else None,

@@ -112,6 +112,8 @@ def test_explain_and_candidates() -> None:
     assert resolved.candidates("a") == [("defaults", 1), ("user", 2), ("project", 3)]
     assert resolved.explain("a") == "a = 3 from project (overrides user 2, defaults 1)"
     assert resolved.explain("nope") == "nope is not set at any scope"
+    assert resolved.overrides("a") == [("user", 2), ("defaults", 1)]  # nearest first
+    assert resolved.overrides("nope") == []
     assert resolved.scope_of("obj") == "defaults"
     assert resolved.value(["obj", "y", "deep"]) is True
 

@@ -143,6 +143,15 @@ class ResolvedSettings:
                 found.append((scope, value))
         return found
 
+    def overrides(self, path: str | Sequence[str]) -> list[tuple[Scope, Any]]:
+        """The lower scopes that set ``path`` too, nearest first, with their values: what the
+        value in effect overrides."""
+        scope = self.scope_of(path)
+        if scope is None:
+            return []
+        lower = [(s, v) for s, v in self.candidates(path) if SCOPES.index(s) < SCOPES.index(scope)]
+        return lower[::-1]
+
     def explain(self, path: str | Sequence[str]) -> str:
         """One line: the value, its scope, and what it overrides."""
         key = dotted(parse_path(path))
@@ -153,10 +162,9 @@ class ResolvedSettings:
         stored = dict(self.candidates(key)).get(scope)
         if stored is not None and stored != self.value(key):
             text += f" (stored {json.dumps(stored)}, read as {json.dumps(self.value(key))})"
-        lower = [(s, v) for s, v in self.candidates(key) if SCOPES.index(s) < SCOPES.index(scope)]
+        lower = self.overrides(key)
         if lower:
-            text += " (overrides " + ", ".join(f"{s} {json.dumps(v)}" for s, v in lower[::-1])
-            text += ")"
+            text += " (overrides " + ", ".join(f"{s} {json.dumps(v)}" for s, v in lower) + ")"
         return text
 
     def __iter__(self) -> Iterator[tuple[str, Any, Scope]]:

@@ -108,7 +108,7 @@ class SettingsModel(ViewModel[SettingsState]):
         pending, failed = handle.pending_paths(), handle.failed_paths()
         rows = []
         for path, value, scope in resolved:
-            lower = tuple(resolved.candidates(path)[:-1][::-1])
+            lower = tuple(resolved.overrides(path))
             status: FieldStatus = (
                 "saving"
                 if _touches(path, pending)
