@@ -207,7 +207,7 @@ class WorkbenchApp(App[None]):
         def done(result: tuple[Any, str] | None) -> None:
             if result is not None:
                 value, scope = result
-                self.query_one(SettingsPane).run("set_field", event.row.path, value, scope)
+                self.query_one(SettingsPane).run("set_field", event.row.path, value, scope=scope)
 
         self.push_screen(EditValue(event.row, event.scopes), done)
 

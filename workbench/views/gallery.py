@@ -71,6 +71,7 @@ class GalleryModel(ViewModel[GalleryState]):
         self._cursor: str | None = None
         self._page_number: int | None = None
         self._unfollow: Any = None
+        self._closers.append(lambda: self._unfollow() if self._unfollow else None)
         self._reloading = self._again = False
         if project_id is not None or shot_id is not None:
             self.set_target(project_id=project_id, shot_id=shot_id)
@@ -244,4 +245,3 @@ class GalleryModel(ViewModel[GalleryState]):
                 self._reload_soon()
 
         self._unfollow = self._wb.subscribe((FAMILY, mode, target_id), changed)
-        self._closers.append(lambda: self._unfollow() if self._unfollow else None)

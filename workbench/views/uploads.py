@@ -105,8 +105,8 @@ class UploadModel(ViewModel[UploadState]):
                 rows.append(FileRow(row.path, "failed", self.state.error or "not uploaded"))
             else:
                 rows.append(row)
-        extra = tuple(FileRow(r.path, r.status, r.error) for r in results if r.path not in
-                      {row.path for row in self.state.files})  # fmt: skip
+        queued = {row.path for row in self.state.files}
+        extra = tuple(FileRow(r.path, r.status, r.error) for r in results if r.path not in queued)
         done = sum(r.status != "failed" for r in results)
         self._update(files=tuple(rows) + extra, running=False, files_done=done)
 

@@ -99,19 +99,14 @@ class SettingsPane(RendersModel, Vertical):
     def action_reset(self) -> None:
         row = self.selected()
         if row is not None and row.scope in self.model.state.scopes:
-            self.run("reset_field", row.path, row.scope)
+            self.run("reset_field", row.path, scope=row.scope)
 
     def action_retry(self) -> None:
         self.model.retry()
 
     @work(thread=True, group="settings")
-    def run(self, command: str, *args: Any) -> None:
-        if command == "reset_field":
-            self.model.reset_field(args[0], scope=args[1])
-        elif command == "set_field":
-            self.model.set_field(args[0], args[1], scope=args[2])
-        else:
-            getattr(self.model, command)(*args)
+    def run(self, command: str, *args: Any, **kwargs: Any) -> None:
+        getattr(self.model, command)(*args, **kwargs)
 
 
 def _short(value: Any, width: int = 24) -> str:
