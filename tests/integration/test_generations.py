@@ -386,6 +386,60 @@ def test_shot_membership_and_timeline_mutations(demo_wb: Workbench, demo_dsn: st
         demo_wb.add_to_shot(outsider.id, other_project_shot.id)
 
 
+def test_concurrent_appends_to_one_shot_get_distinct_frames(
+    demo_wb: Workbench, demo_dsn: str
+) -> None:
+    project = demo_wb.projects()[0]
+    shot = demo_wb.shots(project)[0]
+    generations = [g.id for g in demo_wb.generations(project.id, limit=8)]
+    assert len(generations) == 8  # as many appenders as the workbench's pool has connections
+    with psycopg.connect(demo_dsn, autocommit=True) as conn:
+        row = conn.execute(
+            "SELECT coalesce(max(timeline_frame), -50) FROM shot_generations WHERE shot_id = %s",
+            (shot.id,),
+        ).fetchone()
+        assert row is not None
+        last = row[0]
+    errors: list[BaseException] = []
+
+    def append(generation_id: uuid.UUID) -> None:
+        try:
+            demo_wb.add_to_shot(generation_id, shot.id, frame="end")
+        except BaseException as exc:  # reported below, not lost in the thread
+            errors.append(exc)
+
+    threads = [threading.Thread(target=append, args=(g,)) for g in generations]
+    # Hold inserts into shot_generations back (reads still pass) until all eight appenders
+    # wait on a lock: without a per-shot lock each would have read the same last frame.
+    with psycopg.connect(demo_dsn) as blocker:
+        blocker.execute("LOCK TABLE shot_generations IN SHARE MODE")
+        try:
+            for thread in threads:
+                thread.start()
+            deadline = time.monotonic() + 20
+            waiting = 0
+            while waiting < len(threads) and not errors and time.monotonic() < deadline:
+                time.sleep(0.02)
+                row = blocker.execute(
+                    "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
+                    "AND wait_event_type = 'Lock'"
+                ).fetchone()
+                waiting = row[0] if row else 0
+            assert waiting == len(threads), f"only {waiting} appenders reached the lock"
+        finally:
+            blocker.commit()  # releases the table lock
+            for thread in threads:
+                thread.join(30)
+    assert not errors, errors
+    with psycopg.connect(demo_dsn) as conn:
+        frames = conn.execute(
+            "SELECT timeline_frame FROM shot_generations WHERE shot_id = %s "
+            "AND generation_id = ANY(%s) AND timeline_frame > %s ORDER BY timeline_frame",
+            (shot.id, generations, last),
+        ).fetchall()
+    assert [f[0] for f in frames] == [last + 50 * n for n in range(1, 9)]
+
+
 def test_delete_and_primary_variant(demo_wb: Workbench, demo_dsn: str) -> None:
     project = demo_wb.projects()[0]
     victim = demo_wb.generations(project.id)[0]

@@ -15,6 +15,7 @@ from psycopg.types.json import Jsonb
 
 from workbench.demo.plan import DEFAULT_SEED, DEMO_EMAIL, EPOCH, PLANS, TRAVEL_SETTINGS, ProjectPlan
 from workbench.errors import SchemaError
+from workbench.generations.mutations import FRAME_SPACING
 from workbench.storage import Storage
 
 
@@ -380,7 +381,7 @@ class _Seeder:
         frame = None
         if not is_video and self.rng.random() < 0.82:
             frame = self.frames[shot_id]
-            self.frames[shot_id] += 50  # Reigh spaces new timeline items 50 frames apart
+            self.frames[shot_id] += FRAME_SPACING
         self.conn.execute(
             "INSERT INTO shot_generations (id, shot_id, generation_id, timeline_frame, metadata, "
             "created_at, updated_at) VALUES (%s, %s, %s, %s, %s, %s, %s)",

@@ -44,7 +44,8 @@ def _owned_generation(
     return row[0], tuple(row[2])
 
 
-def _owned_shot(conn: psycopg.Connection[Any], shot_id: uuid.UUID, user_id: uuid.UUID) -> uuid.UUID:
+def owned_shot(conn: psycopg.Connection[Any], shot_id: uuid.UUID, user_id: uuid.UUID) -> uuid.UUID:
+    """The shot's project id; refuses a missing shot or another user's."""
     row = conn.execute(
         "SELECT s.project_id, p.user_id FROM shots s JOIN projects p ON p.id = s.project_id "
         "WHERE s.id = %s",
@@ -69,32 +70,62 @@ def set_starred(
     return Touched(project_id, shots)
 
 
+def append_to_shot(
+    conn: psycopg.Connection[Any],
+    shot_id: uuid.UUID,
+    generation_id: uuid.UUID,
+    *,
+    positioned: bool = True,
+    only_if_absent: bool = False,
+) -> None:
+    """Link the generation into the shot: at the end of its timeline (the last frame + 50, or 0)
+    when ``positioned``, else unpositioned; with ``only_if_absent``, not if it is already there.
+
+    Call inside a transaction: a per-shot advisory lock, held until it ends, keeps concurrent
+    appends from reading the same last frame.
+    """
+    conn.execute(
+        "SELECT pg_advisory_xact_lock(hashtextextended(%s, 0))", (f"workbench-shot:{shot_id}",)
+    )
+    if (
+        only_if_absent
+        and conn.execute(
+            "SELECT 1 FROM shot_generations WHERE shot_id = %s AND generation_id = %s",
+            (shot_id, generation_id),
+        ).fetchone()
+    ):
+        return
+    conn.execute(
+        "INSERT INTO shot_generations (shot_id, generation_id, timeline_frame) "
+        "SELECT %s, %s, CASE WHEN %s THEN (SELECT coalesce(max(timeline_frame) + %s, 0) "
+        "FROM shot_generations WHERE shot_id = %s) END",
+        (shot_id, generation_id, positioned, FRAME_SPACING, shot_id),
+    )
+
+
 def add_to_shot(
     conn: psycopg.Connection[Any],
     user_id: uuid.UUID,
     generation_id: uuid.UUID,
     shot_id: uuid.UUID,
     frame: int | str | None,
-) -> tuple[Touched, uuid.UUID]:
+) -> Touched:
     """Link a generation into a shot at ``frame``, unpositioned (None) or at the "end"."""
     with conn.transaction():
         project_id, shots = _owned_generation(conn, generation_id, user_id)
-        if _owned_shot(conn, shot_id, user_id) != project_id:
+        if owned_shot(conn, shot_id, user_id) != project_id:
             raise ValidationError("the shot and the generation belong to different projects")
-        if frame == "end":
-            row = conn.execute(
-                "SELECT max(timeline_frame) FROM shot_generations WHERE shot_id = %s", (shot_id,)
-            ).fetchone()
-            frame = 0 if row is None or row[0] is None else int(row[0]) + FRAME_SPACING
-        elif frame is not None and (not isinstance(frame, int) or frame < 0):
+        if frame == "end" or frame is None:
+            append_to_shot(conn, shot_id, generation_id, positioned=frame == "end")
+        elif isinstance(frame, int) and frame >= 0:
+            conn.execute(
+                "INSERT INTO shot_generations (shot_id, generation_id, timeline_frame) "
+                "VALUES (%s, %s, %s)",
+                (shot_id, generation_id, frame),
+            )
+        else:
             raise ValidationError(f"timeline frame must be a whole number ≥ 0, not {frame!r}")
-        link = conn.execute(
-            "INSERT INTO shot_generations (shot_id, generation_id, timeline_frame) "
-            "VALUES (%s, %s, %s) RETURNING id",
-            (shot_id, generation_id, frame),
-        ).fetchone()
-    assert link is not None  # INSERT ... RETURNING returns the row
-    return Touched(project_id, (*shots, shot_id)), link[0]
+    return Touched(project_id, (*shots, shot_id))
 
 
 def remove_from_shot(
@@ -106,7 +137,7 @@ def remove_from_shot(
 ) -> Touched:
     """Remove the generation's links from the shot (just ``link_id`` when given)."""
     with conn.transaction():
-        project_id = _owned_shot(conn, shot_id, user_id)
+        project_id = owned_shot(conn, shot_id, user_id)
         deleted = conn.execute(
             "DELETE FROM shot_generations WHERE shot_id = %s AND generation_id = %s "
             "AND (%s::uuid IS NULL OR id = %s::uuid) RETURNING id",
@@ -125,7 +156,7 @@ def reorder_shot(
     if len(set(link_ids)) != len(link_ids):
         raise ValidationError("a link appears twice in the new order")
     with conn.transaction():
-        project_id = _owned_shot(conn, shot_id, user_id)
+        project_id = owned_shot(conn, shot_id, user_id)
         rows = conn.execute(
             "SELECT id, timeline_frame FROM shot_generations WHERE shot_id = %s "
             "ORDER BY timeline_frame NULLS LAST, id FOR UPDATE",

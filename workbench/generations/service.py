@@ -281,7 +281,7 @@ class GenerationsService:
     def add_to_shot(self, generation_id: object, shot_id: object, frame: int | str | None) -> None:
         gid, sid = as_uuid(generation_id, "generation id"), as_uuid(shot_id, "shot id")
         self._mutate(
-            lambda c: mutations.add_to_shot(c, self._user_id(), gid, sid, frame)[0],
+            lambda c: mutations.add_to_shot(c, self._user_id(), gid, sid, frame),
             lambda page: _change(
                 page, gid, lambda item: replace(item, shot_ids=tuple({*item.shot_ids, sid}))
             ),

@@ -18,13 +18,11 @@ import psycopg
 from psycopg.types.json import Jsonb
 
 from workbench.errors import NotFoundError, PermissionDenied, SchemaError, ValidationError
+from workbench.generations.mutations import append_to_shot, owned_shot
 from workbench.ids import as_uuid
 
 if TYPE_CHECKING:
     from workbench.client import Workbench
-
-# Reigh spaces new timeline items 50 frames apart.
-FRAME_SPACING = 50
 
 
 @dataclass(frozen=True)
@@ -56,18 +54,8 @@ def check_target(wb: Workbench, project: Any, shot: Any) -> Target:
             raise NotFoundError(f"project {project_id} does not exist")
         if row[0] != user_id:
             raise PermissionDenied(f"project {project_id} belongs to another user")
-        if shot_id is not None:
-            found = conn.execute(
-                "SELECT s.project_id, p.user_id FROM shots s "
-                "JOIN projects p ON p.id = s.project_id WHERE s.id = %s",
-                (shot_id,),
-            ).fetchone()
-            if found is None:
-                raise NotFoundError(f"shot {shot_id} does not exist")
-            if found[1] != user_id:
-                raise PermissionDenied(f"shot {shot_id} belongs to another user")
-            if found[0] != project_id:
-                raise ValidationError(f"shot {shot_id} is not in project {project_id}")
+        if shot_id is not None and owned_shot(conn, shot_id, user_id) != project_id:
+            raise ValidationError(f"shot {shot_id} is not in project {project_id}")
     return Target(user_id, project_id, shot_id)
 
 
@@ -98,42 +86,16 @@ def find_lora(conn: psycopg.Connection[Any], user_id: uuid.UUID, sha: str) -> uu
     return row[0] if row else None
 
 
-def link_to_shot(
-    conn: psycopg.Connection[Any],
-    shot_id: uuid.UUID,
-    generation_id: uuid.UUID,
-    *,
-    positioned: bool,
-    only_if_absent: bool = False,
-) -> None:
-    """Add the generation to the shot, at the end of its timeline when ``positioned``.
-
-    Images go on the timeline (the last frame + 50, or 0); videos join unpositioned, as in
-    Reigh, whose timelines hold images. A per-shot lock keeps concurrent appends apart.
-    """
-    _lock(conn, "shot", shot_id)
-    if (
-        only_if_absent
-        and conn.execute(
-            "SELECT 1 FROM shot_generations WHERE shot_id = %s AND generation_id = %s",
-            (shot_id, generation_id),
-        ).fetchone()
-    ):
-        return
-    conn.execute(
-        "INSERT INTO shot_generations (shot_id, generation_id, timeline_frame) "
-        "SELECT %s, %s, CASE WHEN %s THEN (SELECT coalesce(max(timeline_frame) + %s, 0) "
-        "FROM shot_generations WHERE shot_id = %s) END",
-        (shot_id, generation_id, positioned, FRAME_SPACING, shot_id),
-    )
-
-
 def link_duplicate(wb: Workbench, target: Target, generation_id: uuid.UUID, kind: str) -> None:
-    """A re-uploaded file still joins the shot it was uploaded to, once."""
+    """A re-uploaded file still joins the shot it was uploaded to, once.
+
+    Images go on the end of the timeline; videos join unpositioned, as in Reigh, whose
+    timelines hold images.
+    """
     if target.shot_id is None:
         return
     with wb.pool.connection() as conn, conn.transaction():
-        link_to_shot(
+        append_to_shot(
             conn, target.shot_id, generation_id, positioned=kind == "image", only_if_absent=True
         )
 
@@ -171,8 +133,8 @@ def insert_generation(
                 "'Original')",
                 (generation_id, location, thumbnail_url, Jsonb(params)),
             )
-        if target.shot_id is not None:
-            link_to_shot(conn, target.shot_id, generation_id, positioned=kind == "image")
+        if target.shot_id is not None:  # images on the timeline's end, videos unpositioned
+            append_to_shot(conn, target.shot_id, generation_id, positioned=kind == "image")
     return generation_id, True
 
 
