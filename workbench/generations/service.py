@@ -172,10 +172,17 @@ class GenerationsService:
 
     def total(self, target: Target, filters: GenerationFilters) -> tuple[int, bool]:
         """(count, exact): exact up to COUNT_CAP; beyond, the planner's estimate at once and
-        the exact count computed in the background (subscribers hear when it lands)."""
+        the exact count computed in the background (subscribers hear when it lands).
+
+        A remembered exact count (from the background or a page index) is only used while it
+        is fresh: ``cache.get`` still returns one an invalidation (a mutation, another client's
+        change) or age made stale, and that may be wrong, so it must not be reported as exact.
+        """
         prefix = self._prefix(target)
-        exact = self._cache.get((*prefix, "count-exact", filters))
-        if isinstance(exact, int):
+        exact_key = (*prefix, "count-exact", filters)
+        fresh = self._cache.is_fresh(exact_key)  # before the read: data only ever lands fresh
+        exact = self._cache.get(exact_key)
+        if fresh and isinstance(exact, int):
             return exact, True
         capped: int = self._cache.get_or_fetch(
             (*prefix, "count", filters), lambda: self._scalar(*query.count_query(target, filters))
