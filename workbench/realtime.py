@@ -17,17 +17,17 @@ import logging
 import threading
 import time
 import uuid
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from typing import Any
 
 import psycopg
 from psycopg import sql
 
 from workbench.cache import QueryCache
+from workbench.generations.service import gallery_prefix
 
 log = logging.getLogger(__name__)
 CHANNEL = "workbench_changes"
-GALLERY = "unified-generations"
 
 
 def prefixes_for(event: dict[str, Any]) -> set[tuple[Any, ...]]:
@@ -45,16 +45,14 @@ def prefixes_for(event: dict[str, Any]) -> set[tuple[Any, ...]]:
     table = event.get("table")
     for project in ids(event.get("project")):
         if table in ("generations", "generation_variants", "shot_generations", "shots"):
-            found.add((GALLERY, "project", project))
+            found.add(gallery_prefix("project", project))  # also its shot counts
         if table == "projects":
             found.add(("settings", "project", project))
-        if table == "shots":
-            found.add(("shots", project))
     for shot in ids(event.get("shots", [])):
-        found.add((GALLERY, "shot", shot))
+        found.add(gallery_prefix("shot", shot))
     for shot in ids(event.get("shot")):
         found.add(("settings", "shot", shot))
-        found.add((GALLERY, "shot", shot))
+        found.add(gallery_prefix("shot", shot))
     for user in ids(event.get("user")):
         if table == "users":
             found.add(("settings", "user", user))
@@ -64,23 +62,14 @@ def prefixes_for(event: dict[str, Any]) -> set[tuple[Any, ...]]:
 class RealtimeListener:
     """Turns ``workbench_changes`` notifications into cache invalidations, reconnecting."""
 
-    def __init__(
-        self,
-        dsn: str,
-        cache: QueryCache,
-        *,
-        batch_window: float = 0.1,
-        on_status: Callable[[bool], None] | None = None,
-    ) -> None:
+    def __init__(self, dsn: str, cache: QueryCache, *, batch_window: float = 0.1) -> None:
         self._dsn = dsn
         self._cache = cache
         self._window = batch_window
-        self._on_status = on_status
         self._stop = threading.Event()
         self._conn: psycopg.Connection[Any] | None = None
         self.live = False
         self.reconnects = 0
-        self.events = 0
         self._thread = threading.Thread(target=self._run, name="workbench-realtime", daemon=True)
 
     def start(self) -> RealtimeListener:
@@ -96,12 +85,6 @@ class RealtimeListener:
         conn = self._conn
         return conn.info.backend_pid if conn is not None and not conn.closed else None
 
-    def _set_live(self, live: bool) -> None:
-        if live != self.live:
-            self.live = live
-            if self._on_status is not None:
-                self._on_status(live)
-
     def _run(self) -> None:
         delay = 0.2
         first = True
@@ -110,7 +93,7 @@ class RealtimeListener:
                 with psycopg.connect(self._dsn, autocommit=True, connect_timeout=5) as conn:
                     self._conn = conn
                     conn.execute(sql.SQL("LISTEN {}").format(sql.Identifier(CHANNEL)))
-                    self._set_live(True)
+                    self.live = True
                     if not first:
                         self.reconnects += 1
                         self._cache.invalidate(())  # what happened while away was not heard
@@ -120,7 +103,7 @@ class RealtimeListener:
                 log.info("workbench: live updates interrupted (%s); reconnecting", exc)
             finally:
                 self._conn = None
-                self._set_live(False)
+                self.live = False
             self._stop.wait(delay)
             delay = min(delay * 2, 10.0)
 
@@ -134,7 +117,6 @@ class RealtimeListener:
                     event = json.loads(note.payload)
                 except json.JSONDecodeError:
                     continue
-                self.events += 1
                 pending |= prefixes_for(event)
                 if deadline is None:
                     deadline = time.monotonic() + self._window

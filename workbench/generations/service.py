@@ -32,6 +32,12 @@ FAMILY = "unified-generations"
 MAX_LIMIT = 500
 
 
+def gallery_prefix(mode: str, target_id: uuid.UUID) -> tuple[Any, ...]:
+    """The cache prefix holding everything derived from one gallery (``mode``: "project" or
+    "shot"): invalidating it refreshes all of that gallery's pages, counts and cursors."""
+    return (FAMILY, mode, target_id)
+
+
 def check_limit(limit: object) -> int:
     if isinstance(limit, bool) or not isinstance(limit, int):
         raise ValidationError(f"limit must be a whole number, not {limit!r}")
@@ -97,14 +103,14 @@ class GenerationsService:
             number, seek = page, self._seek_for_page(target, filters, limit, page)
         else:
             number, seek = 1, None
-        key = (FAMILY, target.mode, target.id, number, limit, filters)
+        key = (*self._prefix(target), number, limit, filters)
         result: GenerationPage = self._cache.get_or_fetch(
             key, lambda: self._fetch_page(target, filters, limit, number, seek), force=fresh
         )
         return self._with_tasks(result) if include_tasks else result
 
     def _prefix(self, target: Target) -> tuple[Any, ...]:
-        return (FAMILY, target.mode, target.id)
+        return gallery_prefix(target.mode, target.id)
 
     def _seek_for_page(
         self, target: Target, filters: GenerationFilters, limit: int, number: int
@@ -194,10 +200,7 @@ class GenerationsService:
         )
         threading.Thread(
             target=self._cache.get_or_fetch,
-            args=(
-                (*prefix, "count-exact", filters),
-                lambda: self._scalar(*query.full_count_query(target, filters)),
-            ),
+            args=(exact_key, lambda: self._scalar(*query.full_count_query(target, filters))),
             daemon=True,
         ).start()
         return max(estimate, capped), False
@@ -214,7 +217,8 @@ class GenerationsService:
     # -- task data -------------------------------------------------------------------------
     def _with_tasks(self, page: GenerationPage) -> GenerationPage:
         ids = sorted({i.task_id for i in page.items if i.task_id and is_uuid(i.task_id)})
-        key = (FAMILY, page.mode, page.target_id, "tasks", page.page, page.limit, page.filters)
+        prefix = gallery_prefix(page.mode, page.target_id)
+        key = (*prefix, "tasks", page.page, page.limit, page.filters)
         tasks: dict[str, Task] = self._cache.get_or_fetch(key, lambda: self._fetch_tasks(ids))
         items = tuple(replace(i, task=tasks.get(i.task_id or "")) for i in page.items)
         return replace(page, items=items)
@@ -357,9 +361,9 @@ class GenerationsService:
     def invalidate(self, project_id: uuid.UUID | None, shot_ids: Sequence[uuid.UUID] = ()) -> None:
         """Refresh everything derived from a project's gallery and these shots' galleries."""
         if project_id is not None:
-            self._cache.invalidate((FAMILY, "project", project_id))
+            self._cache.invalidate(gallery_prefix("project", project_id))
         for shot_id in shot_ids:
-            self._cache.invalidate((FAMILY, "shot", shot_id))
+            self._cache.invalidate(gallery_prefix("shot", shot_id))
 
 
 def _change(

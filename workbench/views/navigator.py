@@ -47,8 +47,8 @@ class NavigatorModel(ViewModel[NavigatorState]):
         super().__init__(NavigatorState())
         self._wb = wb
         self.load()
+        # A shot's row changing invalidates its project's gallery prefix, shot counts included.
         self._closers.append(wb.subscribe((FAMILY, "project"), self._changed))
-        self._closers.append(wb.subscribe(("shots",), self._changed))
 
     def load(self) -> None:
         def work() -> None:
@@ -81,7 +81,7 @@ class NavigatorModel(ViewModel[NavigatorState]):
         return project_id, shot_id
 
     def _changed(self, event: Any) -> None:
-        if event.kind == "invalidated" and ("shot-counts" in event.key or event.key[0] == "shots"):
+        if event.kind == "invalidated" and "shot-counts" in event.key:
             self.in_background(self.load)
 
 
