@@ -171,7 +171,6 @@ class SettingsService:
     def check_scope_for(self, target: Target, scope: object) -> TargetScope:
         """A handle on a project cannot write a shot's settings, and so on."""
         checked: TargetScope = store.check_scope(scope)
-        order = ("user", "project", "shot")
-        if order.index(checked) > order.index(target.scope):
+        if checked not in store.writable_from(target.scope):
             raise ValidationError(f"cannot write {checked} settings through a {target.scope} view")
         return checked

@@ -72,6 +72,13 @@ def check_scope(scope: object) -> TargetScope:
     return scope  # type: ignore[return-value]
 
 
+def writable_from(target: TargetScope) -> tuple[TargetScope, ...]:
+    """The scopes a view of ``target`` may write: its own and the ones below (a project's
+    view writes the user's and the project's settings, never a shot's)."""
+    scopes: tuple[TargetScope, ...] = ("user", "project", "shot")
+    return scopes[: scopes.index(target) + 1]
+
+
 def check_patch(patch: object) -> dict[str, Any]:
     """A JSON object of JSON values, under the size limit; names the first offending path."""
     if not isinstance(patch, Mapping):

@@ -11,6 +11,7 @@ from workbench.errors import first_line
 from workbench.settings.handle import SettingsHandle
 from workbench.settings.registry import registered_tools
 from workbench.settings.resolve import Scope
+from workbench.settings.store import writable_from
 from workbench.views.base import ViewModel
 
 if TYPE_CHECKING:
@@ -92,9 +93,7 @@ class SettingsModel(ViewModel[SettingsState]):
                 self._handle.close()
             handle = self._wb.settings_handle(self.state.tool_id, **self._targets)
             self._handle = handle
-            scopes = {"user": ("user",), "project": ("user", "project")}.get(
-                handle.target.scope, ("user", "project", "shot")
-            )
+            scopes = writable_from(handle.target.scope)
             self._update(scope=handle.target.scope, target_id=handle.target.id, scopes=scopes)
             handle.subscribe(self._render)
             self._render(handle)
