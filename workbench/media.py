@@ -203,9 +203,14 @@ def probe_video(path: str | os.PathLike[str]) -> VideoInfo:
 
 
 def video_thumbnail(
-    path: str | os.PathLike[str], *, max_width: int = 1280, quality: int = 85
+    path: str | os.PathLike[str],
+    *,
+    max_width: int = 1280,
+    max_height: int | None = None,
+    quality: int = 85,
 ) -> tuple[bytes, VideoInfo]:
-    """The first decodable frame as a JPEG, upright as a player shows it, plus the probe.
+    """The first decodable frame as a JPEG, upright as a player shows it, plus the probe;
+    shrunk (never enlarged) to fit ``max_width`` and, when given, ``max_height``.
 
     Frames that fail to decode (a damaged start) are skipped rather than failing the upload.
     When the video carries a quarter-turn rotation, the returned info has width and height
@@ -213,8 +218,8 @@ def video_thumbnail(
     """
     from PIL import Image
 
-    if max_width < 1:
-        raise ValueError(f"max_width must be positive, got {max_width}")
+    if max_width < 1 or (max_height is not None and max_height < 1):
+        raise ValueError(f"the largest size must be positive, got {max_width} x {max_height}")
     container, stream = _open_video(path)
     try:
         info = _info(container, stream)
@@ -230,9 +235,10 @@ def video_thumbnail(
         img = img.rotate(rotation, expand=True)
         if rotation in (90, 270):
             info = dataclasses.replace(info, width=info.height, height=info.width)
-    if img.width > max_width:
-        height = max(1, round(img.height * max_width / img.width))
-        img = img.resize((max_width, height), Image.Resampling.LANCZOS, reducing_gap=3.0)
+    scale = min(max_width / img.width, (max_height or img.height) / img.height)
+    if scale < 1:
+        size = (max(1, round(img.width * scale)), max(1, round(img.height * scale)))
+        img = img.resize(size, Image.Resampling.LANCZOS, reducing_gap=3.0)
     return _to_jpeg(img, quality), info
 
 

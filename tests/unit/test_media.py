@@ -195,6 +195,8 @@ def test_video_thumbnail_caps_the_width(clip: Path) -> None:
     data, info = video_thumbnail(clip, max_width=160)
     assert _decode(data).size == (160, 90)
     assert (info.width, info.height) == (320, 180)
+    data, _ = video_thumbnail(clip, max_width=320, max_height=90)  # the height binds
+    assert _decode(data).size == (160, 90)
 
 
 def test_rotated_video_thumbnail_is_upright(tmp_path: Path) -> None:

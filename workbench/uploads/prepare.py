@@ -151,21 +151,21 @@ def _video(item: Item) -> tuple[bytes, Any]:
     Reigh's web app allows video thumbnails up to 1280 px wide; ours are gallery thumbnails,
     sized like the image ones, so a grid of videos stays as light as a grid of pictures.
     """
-    from workbench.media import image_size, image_thumbnail, video_thumbnail
+    from workbench.media import video_thumbnail
 
     if item.path is not None:
-        thumb, info = video_thumbnail(item.path, max_width=THUMBNAIL_SIDE)
+        thumb, info = video_thumbnail(
+            item.path, max_width=THUMBNAIL_SIDE, max_height=THUMBNAIL_SIDE
+        )
     else:
         assert item.data is not None
         fd, tmp = tempfile.mkstemp(suffix=".video")  # PyAV decodes from a path most reliably
         try:
             with os.fdopen(fd, "wb") as handle:
                 handle.write(item.data)
-            thumb, info = video_thumbnail(tmp, max_width=THUMBNAIL_SIDE)
+            thumb, info = video_thumbnail(tmp, max_width=THUMBNAIL_SIDE, max_height=THUMBNAIL_SIDE)
         finally:
             Path(tmp).unlink(missing_ok=True)
-    if max(image_size(thumb)) > THUMBNAIL_SIDE:  # portrait: the height is the long side
-        thumb = image_thumbnail(thumb, max_side=THUMBNAIL_SIDE, quality=85)
     return thumb, info
 
 
