@@ -18,9 +18,9 @@ from workbench.client import Workbench
 from workbench.startup import connect
 from workbench.storage import LocalStorage
 from workbench.tui.app import WorkbenchApp
+from workbench.tui.components.navigator import Navigator
 from workbench.tui.screens.dialogs import EditValue
 from workbench.tui.screens.upload import UploadScreen
-from workbench.tui.widgets.navigator import Navigator
 
 SIZE = (160, 48)
 

@@ -18,16 +18,16 @@ from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
 from textual.widgets import Footer, Header, LoadingIndicator, TabbedContent, TabPane
 
+from workbench.tui.components.filters import FilterBar
+from workbench.tui.components.gallery import GalleryGrid
+from workbench.tui.components.navigator import Navigator
+from workbench.tui.components.settings import SettingsPane
+from workbench.tui.components.status import StatusLine
 from workbench.tui.screens.detail import DetailScreen
 from workbench.tui.screens.dialogs import EditValue, PickShot
 from workbench.tui.screens.help import HelpScreen
 from workbench.tui.screens.upload import UploadScreen
 from workbench.tui.threads import on_ui
-from workbench.tui.widgets.filters import FilterBar
-from workbench.tui.widgets.gallery import GalleryGrid
-from workbench.tui.widgets.navigator import Navigator
-from workbench.tui.widgets.settings import SettingsPane
-from workbench.tui.widgets.status import StatusLine
 
 TOOL = "travel-between-images"
 
