@@ -1,4 +1,5 @@
-"""Query cache: hit cost against a plain dict (and cachetools), prefix invalidation at 100k keys.
+"""Query cache: hit cost against a plain dict (and cachetools), prefix invalidation at 100k keys,
+and the cost of a write past the bound on unobserved entries.
 
 Run: python benchmarks/cache_bench.py
 Prints medians and ratios measured in this one run; asserts nothing (DESIGN §9 targets: a hit
@@ -69,7 +70,8 @@ def hit_costs(label: str, key: CacheKey) -> None:
 
 
 def invalidation_costs() -> None:
-    cache = QueryCache()
+    # 100k keys nobody subscribes to: ten times the default bound on unobserved entries.
+    cache = QueryCache(max_unobserved=None)
     projects = [str(uuid.uuid4()) for _ in range(PROJECTS)]
     shots = [str(uuid.uuid4()) for _ in range(SHOTS)]
     started = timeit.default_timer()
@@ -98,11 +100,27 @@ def invalidation_costs() -> None:
     print(f"  gc() scanning {len(cache):,} keys, removing none  {seconds * 1000:8.1f} ms")
 
 
+def eviction_costs() -> None:
+    """A write of a new key into a full cache also evicts the least recently used entry."""
+    keys = [page_key("project", str(n), 0) for n in range(50_000)]
+    print(f"\nwriting {len(keys):,} new keys (none subscribed):")
+    for label, cache in (
+        ("no bound", QueryCache(max_unobserved=None)),
+        ("default bound (10,000 kept)", QueryCache()),
+    ):
+        started = timeit.default_timer()
+        for key in keys:
+            cache.set_query_data(key, ["rows"])
+        per_write = (timeit.default_timer() - started) / len(keys) * 1e6
+        print(f"  {label:30} {per_write:6.2f} us per write, {len(cache):,} kept")
+
+
 def main() -> None:
     hit_costs("gallery key (6 parts, a frozen dataclass)", page_key("project", "p", 3))
     print()
     hit_costs("settings key (3 parts)", ("settings", "shot", 12345))
     invalidation_costs()
+    eviction_costs()
 
 
 if __name__ == "__main__":

@@ -18,7 +18,19 @@ long an entry nobody subscribes to is kept after its last use).
   so a slow read never overwrites a newer write. Prefix lookups use an index, never a scan.
 - ``subscribe(prefix, callback)`` reports "updated" / "invalidated" / "removed" events, on the
   thread that caused them; subscribed entries are never garbage-collected.
+- ``follow(prefix, callback)`` hears every invalidation or removal that overlaps ``prefix``,
+  once per call and whether or not anything is cached there: for views that show data they
+  did not fetch through the cache.
 - ``gc()`` drops unobserved entries past their gc time; it also runs every few writes.
+- Unobserved entries (no subscriber, no fetch in flight) are also bounded by count, so a
+  script paging through a huge project cannot grow the cache without limit inside one gc
+  time: past ``QueryCache(max_unobserved=...)`` (10,000 by default; None for no bound) the
+  least recently used is evicted, exactly as ``remove`` drops it (a fetch still running for
+  it is not stored; nobody is notified, as nobody observes it). Observed entries are never
+  evicted and do not count. The bound is a cachetools ``LRUCache`` of the unobserved keys,
+  kept under the lock; the lock-free hit path cannot reorder it, so an entry read since it
+  was last ordered gets a second chance at eviction time instead (CLOCK-style), which keeps
+  the hit path a plain dict lookup.
 """
 
 from __future__ import annotations

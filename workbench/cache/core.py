@@ -11,9 +11,17 @@ import time
 from collections.abc import Callable
 from typing import Any, Literal, TypeVar, cast
 
-from workbench.cache.flight import MISSING, Flight, start_daemon
+from workbench.cache.flight import MISSING, Entry, Flight, start_daemon
 from workbench.cache.store import Calls, EntryStore, notify
-from workbench.cache.types import CacheKey, CacheStats, FamilyOptions, Subscriber, check_key
+from workbench.cache.types import (
+    CacheEvent,
+    CacheKey,
+    CacheStats,
+    EventKind,
+    FamilyOptions,
+    Subscriber,
+    check_key,
+)
 from workbench.errors import ValidationError
 
 log = logging.getLogger("workbench.cache")
@@ -33,15 +41,27 @@ class QueryCache:
         *,
         default: FamilyOptions = FamilyOptions(),  # noqa: B008 - frozen, so sharing it is safe
         clock: Callable[[], float] = time.monotonic,
+        max_unobserved: int | None = 10_000,
     ) -> None:
+        """``max_unobserved``: how many entries nobody observes (no subscriber, no fetch in
+        flight) are kept at most, the least recently used evicted first; None for no bound."""
         if not isinstance(default, FamilyOptions):
             raise ValidationError(f"default must be FamilyOptions, not {type(default).__name__}")
+        if max_unobserved is not None and (
+            not isinstance(max_unobserved, int)
+            or isinstance(max_unobserved, bool)
+            or max_unobserved < 1
+        ):
+            raise ValidationError(
+                f"max_unobserved must be a count >= 1 (None for no bound), not {max_unobserved!r}"
+            )
         self.stats = CacheStats()
         self._clock = clock
         self._lock = threading.RLock()
-        self._store = EntryStore(default)
+        self._store = EntryStore(default, max_unobserved, self.stats)
         self._entries = self._store.entries  # the same dict, read without the lock by `get`
         self._writes = 0
+        self._followers: dict[int, tuple[CacheKey, Subscriber]] = {}
 
     # -- reading -------------------------------------------------------------------------------
 
@@ -152,6 +172,7 @@ class QueryCache:
             elif entry.data is not MISSING:
                 store.drop_data(entry)
                 calls = store.calls(key, "removed")
+            store.track(entry)
             gc_due = self._count_write()
         self._after_write(calls, gc_due)
         return previous
@@ -163,6 +184,7 @@ class QueryCache:
         with self._lock:
             calls, count = self._store.invalidate(self._store.matching(prefix))
             self.stats.invalidations += count
+            calls += self._following(prefix, "invalidated")
         notify(calls)
         return count
 
@@ -172,6 +194,7 @@ class QueryCache:
         check_key(prefix, prefix=True)
         with self._lock:
             calls, count = self._store.remove(self._store.matching(prefix))
+            calls += self._following(prefix, "removed")
         notify(calls)
         return count
 
@@ -191,6 +214,7 @@ class QueryCache:
             raise ValidationError(f"a cache subscriber must be callable, not {callback!r}")
         with self._lock:
             token = self._store.subscribers.add(prefix, callback)
+            self._store.observe(prefix)
 
         def unsubscribe() -> None:
             with self._lock:
@@ -198,8 +222,40 @@ class QueryCache:
                     now = self._clock()
                     for entry in self._store.matching(prefix):
                         entry.last_used = max(entry.last_used, now)
+                        self._store.track(entry)  # unobserved now, unless watched otherwise
 
         return unsubscribe
+
+    def follow(self, prefix: CacheKey, callback: Subscriber) -> Callable[[], None]:
+        """Call ``callback(event)`` once per ``invalidate`` or ``remove`` whose prefix overlaps
+        ``prefix`` (either one starts with the other), whether or not anything is cached there.
+
+        For views that show data they did not fetch through this cache (a settings handle, a
+        navigator's overview): they hear that it may have changed without keeping an entry
+        under the prefix only for that. The event's key is the prefix that was invalidated.
+        Returns the unfollow function.
+        """
+        check_key(prefix, prefix=True)
+        if not callable(callback):
+            raise ValidationError(f"a cache follower must be callable, not {callback!r}")
+        with self._lock:
+            token = max(self._followers, default=0) + 1
+            self._followers[token] = (prefix, callback)
+
+        def unfollow() -> None:
+            with self._lock:
+                self._followers.pop(token, None)
+
+        return unfollow
+
+    def _following(self, prefix: CacheKey, kind: EventKind) -> Calls:
+        """The followers an invalidation or removal of ``prefix`` reaches (under the lock)."""
+        event = CacheEvent(prefix, kind)
+        return [
+            (callback, event)
+            for followed, callback in self._followers.values()
+            if followed[: len(prefix)] == prefix or prefix[: len(followed)] == followed
+        ]
 
     def gc(self) -> int:
         """Remove entries nobody subscribes to, with no fetch in flight, whose last use is at
@@ -219,27 +275,33 @@ class QueryCache:
             now = self._clock()
             entry = self._entries.get(key) or self._store.create(key, now)
             entry.last_used = now
-            flight = entry.flight
-            running = flight is not None and flight.current
-            # Data that is only old is served while it refreshes; data an invalidation said is
-            # wrong (a mutation, another client's change) is refetched before it is served:
-            # a script that reads after its own write must see that write.
-            if not force and entry.data is not MISSING and not entry.invalidated:
-                if now < entry.stale_at:
-                    self.stats.hits += 1
-                    return entry.data, _NO_FLIGHT, "served"
-                self.stats.stale_hits += 1
-                if running:
-                    return entry.data, _NO_FLIGHT, "served"
-                self.stats.refreshes += 1
-                entry.flight = Flight(entry)
-                return entry.data, entry.flight, "refresh"
-            self.stats.misses += 1
+            plan = self._decide(entry, now, force)
+            self._store.track(entry)  # a use, or a flight that now keeps it from eviction
+            return plan
+
+    def _decide(self, entry: Entry, now: float, force: bool) -> tuple[Any, Flight, _Role]:
+        """``_plan``'s decision for ``entry``, under the lock; starts no thread."""
+        flight = entry.flight
+        running = flight is not None and flight.current
+        # Data that is only old is served while it refreshes; data an invalidation said is
+        # wrong (a mutation, another client's change) is refetched before it is served:
+        # a script that reads after its own write must see that write.
+        if not force and entry.data is not MISSING and not entry.invalidated:
+            if now < entry.stale_at:
+                self.stats.hits += 1
+                return entry.data, _NO_FLIGHT, "served"
+            self.stats.stale_hits += 1
             if running:
-                self.stats.dedupes += 1
-                return None, cast(Flight, flight), "wait"
+                return entry.data, _NO_FLIGHT, "served"
+            self.stats.refreshes += 1
             entry.flight = Flight(entry)
-            return None, entry.flight, "run"
+            return entry.data, entry.flight, "refresh"
+        self.stats.misses += 1
+        if running:
+            self.stats.dedupes += 1
+            return None, cast(Flight, flight), "wait"
+        entry.flight = Flight(entry)
+        return None, entry.flight, "run"
 
     def _start(self, flight: Flight, fetch: Callable[[], Any], *, refresh: bool) -> None:
         """Run ``flight`` on a daemon thread; a failed refresh (nobody waits for it) is logged."""
@@ -286,6 +348,7 @@ class QueryCache:
                         gc_due = self._count_write()
                     else:
                         self.stats.discarded += 1
+                self._store.track(entry)  # no fetch in flight any more: maybe unobserved
         finally:  # waiters must wake whatever happened above
             if error is None:
                 flight.future.set_result(result)

@@ -56,8 +56,9 @@ class CacheStats:
     background (stale-while-revalidate) fetches started, ``dedupes`` callers that joined a fetch
     already in flight instead of starting one, ``invalidations`` entries marked stale, and
     ``discarded`` fetch results not stored because a mutation (or a removal) came after the
-    fetch started. Lookups by ``get`` count without taking the lock, so under heavy contention
-    between threads a few of those increments may be lost.
+    fetch started, and ``evictions`` unobserved entries dropped to keep them within the
+    cache's bound (``max_unobserved``). Lookups by ``get`` count without taking the lock, so
+    under heavy contention between threads a few of those increments may be lost.
     """
 
     hits: int = 0
@@ -67,6 +68,7 @@ class CacheStats:
     dedupes: int = 0
     invalidations: int = 0
     discarded: int = 0
+    evictions: int = 0
 
 
 def check_key(key: object, *, prefix: bool = False) -> CacheKey:

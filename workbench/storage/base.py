@@ -1,4 +1,5 @@
-"""What both asset stores share: object listings, transfer tuning and the transfer session.
+"""What both asset stores share: key checks, object listings, transfer tuning and the transfer
+session.
 
 Kept apart from ``workbench.storage`` so the two implementations can import it without a
 cycle through the package that imports them.
@@ -9,13 +10,28 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import BinaryIO, Protocol
+
+from workbench.errors import ValidationError
 
 MiB = 1024 * 1024
 
 ProgressFn = Callable[[int], None]
 """Receives byte deltas as data moves; negative when a failed part is sent again."""
+
+
+def check_key(key: str) -> PurePosixPath:
+    """Refuse keys that could leave the store: absolute, ``..``, empty or odd segments.
+
+    Both stores check keys the same way, so a key that works locally also works in a bucket.
+    """
+    path = PurePosixPath(key)
+    if not key or path.is_absolute() or "\\" in key or "\0" in key:
+        raise ValidationError(f"invalid storage key {key!r}")
+    if any(part in ("", ".", "..") for part in key.split("/")):
+        raise ValidationError(f"invalid storage key {key!r}")
+    return path
 
 
 @dataclass(frozen=True)

@@ -10,24 +10,14 @@ import os
 import tempfile
 import threading
 from collections.abc import Iterator
-from pathlib import Path, PurePosixPath
+from pathlib import Path
 from typing import BinaryIO
 
-from workbench.errors import NotFoundError, ValidationError, WorkbenchError
-from workbench.storage.base import MiB, ObjectInfo, ProgressFn, TransferOptions
+from workbench.errors import NotFoundError, WorkbenchError
+from workbench.storage.base import MiB, ObjectInfo, ProgressFn, TransferOptions, check_key
 
 _TMP = ".tmp-"
 _COPY_CHUNK = MiB
-
-
-def check_key(key: str) -> PurePosixPath:
-    """Refuse keys that could leave the store: absolute, ``..``, empty or odd segments."""
-    path = PurePosixPath(key)
-    if not key or path.is_absolute() or "\\" in key or "\0" in key:
-        raise ValidationError(f"invalid storage key {key!r}")
-    if any(part in ("", ".", "..") for part in key.split("/")):
-        raise ValidationError(f"invalid storage key {key!r}")
-    return path
 
 
 class LocalStorage:

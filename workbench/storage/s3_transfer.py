@@ -17,17 +17,14 @@ import os
 import threading
 import time
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, BinaryIO
+from typing import Any, BinaryIO
 
 from boto3.s3.transfer import TransferConfig, create_transfer_manager
 from s3transfer.subscribers import BaseSubscriber
 
 from workbench.errors import WorkbenchConnectionError, WorkbenchError
-from workbench.storage.base import ProgressFn, TransferOptions
-from workbench.storage.local import check_key
-
-if TYPE_CHECKING:
-    from workbench.storage.s3 import S3Storage
+from workbench.storage.base import ProgressFn, TransferOptions, check_key
+from workbench.storage.s3_bucket import S3Bucket
 
 _POLL_S = 0.1
 
@@ -63,7 +60,7 @@ class _Watch(BaseSubscriber):
 class S3Transfers:
     """One transfer manager (threads, connections) shared by every upload of a session."""
 
-    def __init__(self, storage: S3Storage, options: TransferOptions) -> None:
+    def __init__(self, storage: S3Bucket, options: TransferOptions) -> None:
         self._storage = storage
         self._options = options
         client = storage.make_client(

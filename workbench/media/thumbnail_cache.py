@@ -9,23 +9,31 @@ originals: a 300 px JPEG is about 20 kB.
 from __future__ import annotations
 
 import threading
-import urllib.request
-from collections import OrderedDict
 from pathlib import Path
 from typing import Any
 from urllib.parse import unquote, urlparse
 
+from cachetools import LRUCache
+
 from workbench.errors import MediaError
+from workbench.media.images import image_thumbnail
+
+__all__ = ["Thumbnails"]
 
 _TIMEOUT_S = 10
 
 
 class Thumbnails:
+    """JPEGs by (URL, size), made once and kept while they fit in ``max_bytes``.
+
+    The lock guards the cache only (cachetools' caches are not thread-safe); reading and
+    shrinking run outside it, so tiles load in parallel. A JPEG larger than the whole budget
+    is returned but not kept.
+    """
+
     def __init__(self, storage: Any, *, max_bytes: int = 48 * 1024 * 1024) -> None:
         self._storage = storage
-        self._max_bytes = max_bytes
-        self._cache: OrderedDict[tuple[str, int], bytes] = OrderedDict()
-        self._size = 0
+        self._cache: LRUCache[tuple[str, int], bytes] = LRUCache(maxsize=max_bytes, getsizeof=len)
         self._lock = threading.Lock()
 
     def __len__(self) -> int:
@@ -33,7 +41,8 @@ class Thumbnails:
 
     @property
     def size(self) -> int:
-        return self._size
+        """Bytes of JPEG held."""
+        return int(self._cache.currsize)
 
     def jpeg(self, url: str | None, max_side: int = 256) -> bytes | None:
         """A JPEG at most ``max_side`` px on its long side, or None when it cannot be read."""
@@ -41,23 +50,16 @@ class Thumbnails:
             return None
         key = (url, max_side)
         with self._lock:
-            found = self._cache.get(key)
-            if found is not None:
-                self._cache.move_to_end(key)
-                return found
+            found = self._cache.get(key)  # a hit also makes it the most recently used
+        if found is not None:
+            return found
         try:
-            from workbench.media import image_thumbnail
-
             data = image_thumbnail(self._read(url), max_side=max_side)
         except (OSError, MediaError, ValueError):
             return None
         with self._lock:
-            if key not in self._cache:
-                self._cache[key] = data
-                self._size += len(data)
-            while self._size > self._max_bytes and self._cache:
-                _, dropped = self._cache.popitem(last=False)
-                self._size -= len(dropped)
+            if key not in self._cache and len(data) <= self._cache.maxsize:
+                self._cache[key] = data  # evicts the least recently used past the budget
         return data
 
     def _read(self, url: str) -> bytes:
@@ -69,6 +71,8 @@ class Thumbnails:
             data: bytes = self._storage.get_bytes(key)
             return data
         if parsed.scheme in ("http", "https"):
+            import urllib.request  # ~50 ms (http.client, ssl): only for remote thumbnails
+
             with urllib.request.urlopen(url, timeout=_TIMEOUT_S) as response:  # http(s) only
                 body: bytes = response.read()
                 return body
