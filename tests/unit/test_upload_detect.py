@@ -198,7 +198,7 @@ def test_uploader_modules_import_no_heavy_libraries() -> None:
     import sys
 
     code = (
-        "import sys, json, workbench.uploads, workbench.upload_cli, workbench.storage\n"
+        "import sys, json, workbench.uploads, workbench.cli.upload, workbench.storage\n"
         "print(json.dumps(sorted({m.split('.')[0] for m in sys.modules})))"
     )
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)

@@ -9,16 +9,14 @@ from __future__ import annotations
 
 import argparse
 import re
-import shutil
 import sys
-import threading
 import time
 from typing import TYPE_CHECKING, Any, TextIO
 
-from workbench.cli_support import find_shot, print_json
+from workbench.cli.output import ProgressBar, mib, print_json
 
 if TYPE_CHECKING:
-    from workbench.uploads import UploadProgress, UploadResult
+    from workbench.uploads import UploadResult
 
 _UNITS = {"": 1, "b": 1, "k": 1000, "kb": 1000, "kib": 1024, "m": 1000**2, "mb": 1000**2,
           "mib": 1024**2, "g": 1000**3, "gb": 1000**3, "gib": 1024**3}  # fmt: skip
@@ -34,59 +32,6 @@ def parse_size(text: str) -> int:
     if match is None or unit not in _UNITS:
         raise ValidationError(f"--max-size {text!r}: expected a size like 500MB, 2GiB or 1048576")
     return int(float(match.group(1)) * _UNITS[unit])
-
-
-def _mib(n: float) -> str:
-    return f"{n / 1024**2:,.1f} MiB"
-
-
-def _clock(seconds: float) -> str:
-    seconds = max(0, int(seconds))
-    return f"{seconds // 3600}:{seconds // 60 % 60:02d}:{seconds % 60:02d}"
-
-
-class ProgressBar:
-    """One status line, redrawn in place; safe to call from the uploader's worker threads."""
-
-    def __init__(self, stream: TextIO) -> None:
-        self._stream = stream
-        self._lock = threading.Lock()
-        self._started = time.monotonic()
-        self._rate = 0.0
-        self._last: tuple[float, int] | None = None
-        self._drawn = False
-
-    def __call__(self, snap: UploadProgress) -> None:
-        with self._lock:
-            now = time.monotonic()
-            if self._last is not None and now > self._last[0]:
-                instant = (snap.bytes_done - self._last[1]) / (now - self._last[0])
-                # A smoothed rate: a bar whose time left jumps around is worse than none.
-                self._rate = instant if self._rate == 0 else 0.8 * self._rate + 0.2 * instant
-            self._last = (now, snap.bytes_done)
-            self._stream.write("\r" + self.line(snap, now - self._started) + "\x1b[K")
-            self._stream.flush()
-            self._drawn = True
-
-    def line(self, snap: UploadProgress, elapsed: float) -> str:
-        width = 24
-        filled = int(snap.fraction * width)
-        left = snap.bytes_total - snap.bytes_done
-        eta = _clock(left / self._rate) if self._rate > 0 else "-:--:--"
-        failed = f", {snap.files_failed} failed" if snap.files_failed else ""
-        text = (
-            f"[{'#' * filled}{'.' * (width - filled)}] {snap.fraction:4.0%}  "
-            f"{_mib(snap.bytes_done)} / {_mib(snap.bytes_total)}  "
-            f"{snap.files_done}/{snap.files_total} files{failed}  "
-            f"{self._rate / 1024**2:6.1f} MiB/s  left {eta}  ({_clock(elapsed)})"
-        )
-        columns = shutil.get_terminal_size((100, 20)).columns
-        return text[: columns - 1]
-
-    def finish(self) -> None:
-        if self._drawn:
-            self._stream.write("\n")
-            self._stream.flush()
 
 
 def _as_json(result: UploadResult) -> dict[str, Any]:
@@ -116,20 +61,20 @@ def _summary(results: list[UploadResult], seconds: float, out: TextIO) -> None:
             out.write(f"{r.status:<10} {r.path} {target}\n")
     counts = _counts(results)
     moved = sum(r.bytes for r in results if r.status == "uploaded")
-    rate = f", {_mib(moved / seconds)}/s" if seconds > 0 and moved else ""
+    rate = f", {mib(moved / seconds)}/s" if seconds > 0 and moved else ""
     out.write(
         f"{counts['uploaded']} uploaded, {counts['duplicate']} already there, "
-        f"{counts['failed']} failed in {seconds:.1f} s ({_mib(moved)}{rate})\n"
+        f"{counts['failed']} failed in {seconds:.1f} s ({mib(moved)}{rate})\n"
     )
 
 
-def cmd_upload(args: argparse.Namespace) -> int:
+def run(args: argparse.Namespace) -> int:
     from workbench.startup import connect
 
     max_bytes = parse_size(args.max_size) if args.max_size else None
     with connect() as wb:
-        project = wb.project(args.project)
-        shot_id = find_shot(wb, project, args.shot).id if args.shot else None
+        place = wb.find(args.project, args.shot)
+        project, shot_id = place.project, place.shot and place.shot.id
         show_bar = not args.json and not args.no_progress and sys.stderr.isatty()
         bar = ProgressBar(sys.stderr) if show_bar else None
         started = time.monotonic()
@@ -150,8 +95,8 @@ def cmd_upload(args: argparse.Namespace) -> int:
     return 1 if any(r.status == "failed" for r in results) else 0
 
 
-def add_arguments(p: argparse.ArgumentParser) -> None:
-    """The ``upload`` subcommand's options (the parser itself lives in ``workbench.cli``)."""
+def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    p = sub.add_parser("upload", help="upload images, videos or LoRA files to a project")
     p.add_argument("paths", nargs="+", metavar="PATH", help="files or folders (recursively)")
     p.add_argument("--project", required=True, help="project name or id")
     p.add_argument("--shot", help="shot name or id (within --project): add the uploads to it")
@@ -163,4 +108,4 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--workers", type=int, help="files in flight at once (default: 2 per core)")
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
     p.add_argument("--json", action="store_true", help="print one JSON object for scripts")
-    p.set_defaults(func=cmd_upload)
+    p.set_defaults(func=run)

@@ -1,4 +1,5 @@
-"""`workbench generations`: a page of a gallery, or every match streamed as CSV or JSON lines."""
+"""``workbench generations``: a page of a gallery, or every match streamed as CSV or JSON lines
+for a spreadsheet or another program."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ import json
 import sys
 from typing import Any
 
-from workbench.cli_support import find_shot, print_json
+from workbench.cli.output import print_json
 
 
 def _filters_from(args: argparse.Namespace) -> dict[str, Any]:
@@ -39,23 +40,22 @@ def _generation_row(item: Any) -> dict[str, Any]:
     }  # fmt: skip
 
 
-def cmd_generations(args: argparse.Namespace) -> int:
+def run(args: argparse.Namespace) -> int:
     from workbench.errors import ValidationError
     from workbench.startup import connect
 
     with connect() as wb:
         if not args.project and not args.shot:
             raise ValidationError("name a --project (and optionally a --shot)")
-        project = wb.project(args.project) if args.project else None
-        shot = find_shot(wb, project, args.shot) if args.shot else None
+        place = wb.find(args.project, args.shot)
+        project_id, shot_id = place.project.id, place.shot and place.shot.id
         filters = _filters_from(args)
         if args.export:
-            items = wb.iter_generations(project and project.id, shot and shot.id, filters=filters)
+            items = wb.iter_generations(project_id, shot_id, filters=filters)
             return _export(items, args.format)
         page = wb.generations(
-            project and project.id, shot and shot.id, filters=filters, limit=args.limit,
-            page=args.page,
-        )  # fmt: skip
+            project_id, shot_id, filters=filters, limit=args.limit, page=args.page
+        )
         if args.json:
             print_json({
                 "page": page.page, "pages": page.pages, "total": page.total,
@@ -97,7 +97,7 @@ def _export(items: Any, kind: str) -> int:
     return 0
 
 
-def add_generations_parser(sub: Any) -> None:
+def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p = sub.add_parser("generations", help="list a project's or shot's generations, or export")
     p.add_argument("export", nargs="?", choices=["export"], help="stream every match instead")
     p.add_argument("--project", help="project name or id")
@@ -118,4 +118,4 @@ def add_generations_parser(sub: Any) -> None:
     fmt = p.add_mutually_exclusive_group()
     fmt.add_argument("--csv", dest="format", action="store_const", const="csv")
     fmt.add_argument("--jsonl", dest="format", action="store_const", const="jsonl")
-    p.set_defaults(func=cmd_generations, format="csv")
+    p.set_defaults(func=run, format="csv")

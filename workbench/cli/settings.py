@@ -1,21 +1,22 @@
-"""`workbench settings show|set|reset`: a tool's settings at a scope, from the shell."""
+"""``workbench settings show|set|reset``: a tool's settings at a scope, from the shell, with each
+value's scope shown, since an override at another scope is what usually surprises."""
 
 from __future__ import annotations
 
 import argparse
 import json
-from typing import Any
 
-from workbench.cli_support import find_shot, print_json
+from workbench.cli.output import print_aligned, print_json
 
 
-def cmd_settings(args: argparse.Namespace) -> int:
+def run(args: argparse.Namespace) -> int:
     from workbench.errors import ValidationError
     from workbench.startup import connect
 
     with connect() as wb:
-        project = wb.project(args.project) if args.project else None
-        shot = find_shot(wb, project, args.shot) if args.shot else None
+        place = wb.find(args.project, args.shot) if args.project or args.shot else None
+        project = place.project if place else None
+        shot = place.shot if place else None
         if args.settings_command == "show":
             resolved = wb.settings(
                 args.tool, project_id=project.id if project else None,
@@ -25,11 +26,12 @@ def cmd_settings(args: argparse.Namespace) -> int:
                 print_json({"tool": args.tool, "values": resolved.values,
                              "provenance": resolved.provenance})  # fmt: skip
                 return 0
-            width = max((len(path) for path, _, _ in resolved), default=10)
+            rows = []
             for path, value, scope in resolved:
                 lower = [f"{s} {json.dumps(v)}" for s, v in resolved.overrides(path)]
                 overrides = f"  overrides {', '.join(lower)}" if lower else ""
-                print(f"{path:<{width}}  {json.dumps(value):<24} [{scope}]{overrides}")
+                rows.append((path, f"{json.dumps(value):<24} [{scope}]{overrides}"))
+            print_aligned(rows)
             return 0
         targets = {"user": wb.user_id, "project": project.id if project else None,
                    "shot": shot.id if shot else None}  # fmt: skip
@@ -39,8 +41,7 @@ def cmd_settings(args: argparse.Namespace) -> int:
         if args.settings_command == "set":
             if args.value is None:
                 raise ValidationError("settings set needs a VALUE")
-            from workbench.settings.resolve import parse_path, parse_value
-            from workbench.settings.service import path_patch
+            from workbench.settings.resolve import parse_path, parse_value, path_patch
 
             patch = path_patch(parse_path(args.path), parse_value(args.value))
             stored = wb.update_settings(args.scope, target, args.tool, patch)
@@ -53,7 +54,7 @@ def cmd_settings(args: argparse.Namespace) -> int:
     return 0
 
 
-def add_settings_parser(sub: Any) -> None:
+def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p = sub.add_parser("settings", help="show, set or reset a tool's settings at a scope")
     p.add_argument("settings_command", choices=["show", "set", "reset"])
     p.add_argument("tool", help="tool id, e.g. travel-between-images")
@@ -63,4 +64,4 @@ def add_settings_parser(sub: Any) -> None:
     p.add_argument("--shot", help="shot name or id (within --project)")
     p.add_argument("--scope", choices=["user", "project", "shot"], default="shot")
     p.add_argument("--json", action="store_true")
-    p.set_defaults(func=cmd_settings)
+    p.set_defaults(func=run)

@@ -1,0 +1,92 @@
+"""What every subcommand prints the same way: JSON for scripts, aligned columns, the upload
+progress bar and the one-line error, so that the commands cannot drift apart in format."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import sys
+import threading
+import time
+from collections.abc import Iterable
+from typing import TYPE_CHECKING, Any, TextIO
+
+if TYPE_CHECKING:
+    from workbench.uploads import UploadProgress
+
+
+def print_json(data: Any) -> None:
+    """``default=str`` so that ids, dates and paths need no conversion by each command."""
+    json.dump(data, sys.stdout, indent=2, default=str)
+    sys.stdout.write("\n")
+
+
+def print_error(message: str) -> None:
+    """One line on stderr, prefixed like argparse's own usage errors, for scripts to grep."""
+    print(f"workbench: error: {message}", file=sys.stderr)
+
+
+def print_aligned(rows: Iterable[tuple[str, str]]) -> None:
+    """A key column padded to the widest key, so the values line up whatever the keys are."""
+    rows = list(rows)
+    width = max((len(key) for key, _ in rows), default=0)
+    for key, rest in rows:
+        print(f"{key:<{width}}  {rest}")
+
+
+def mib(n: float) -> str:
+    """Binary megabytes, so that the bar and the upload summary speak the same unit."""
+    return f"{n / 1024**2:,.1f} MiB"
+
+
+def _clock(seconds: float) -> str:
+    seconds = max(0, int(seconds))
+    return f"{seconds // 3600}:{seconds // 60 % 60:02d}:{seconds % 60:02d}"
+
+
+class ProgressBar:
+    """One status line, redrawn in place; safe to call from the uploader's worker threads."""
+
+    def __init__(self, stream: TextIO) -> None:
+        self._stream = stream
+        self._lock = threading.Lock()
+        self._started = time.monotonic()
+        self._rate = 0.0
+        self._last: tuple[float, int] | None = None
+        self._drawn = False
+
+    def __call__(self, snap: UploadProgress) -> None:
+        with self._lock:
+            now = time.monotonic()
+            if self._last is not None and now > self._last[0]:
+                instant = (snap.bytes_done - self._last[1]) / (now - self._last[0])
+                # A smoothed rate: a bar whose time left jumps around is worse than none.
+                self._rate = instant if self._rate == 0 else 0.8 * self._rate + 0.2 * instant
+            self._last = (now, snap.bytes_done)
+            self._stream.write("\r" + self.line(snap, now - self._started) + "\x1b[K")
+            self._stream.flush()
+            self._drawn = True
+
+    def line(self, snap: UploadProgress, elapsed: float) -> str:
+        """Cut to the terminal's width: a wrapped line could not be redrawn in place."""
+        from workbench.views.uploads import done_so_far  # what "N/M files" means, everywhere
+
+        width = 24
+        filled = int(snap.fraction * width)
+        left = snap.bytes_total - snap.bytes_done
+        eta = _clock(left / self._rate) if self._rate > 0 else "-:--:--"
+        failed = f", {snap.files_failed} failed" if snap.files_failed else ""
+        text = (
+            f"[{'#' * filled}{'.' * (width - filled)}] {snap.fraction:4.0%}  "
+            f"{mib(snap.bytes_done)} / {mib(snap.bytes_total)}  "
+            f"{done_so_far(snap)}/{snap.files_total} files{failed}  "
+            f"{self._rate / 1024**2:6.1f} MiB/s  left {eta}  ({_clock(elapsed)})"
+        )
+        columns = shutil.get_terminal_size((100, 20)).columns
+        return text[: columns - 1]
+
+    def finish(self) -> None:
+        """End the bar's line, so that what is printed next does not overwrite it."""
+        if self._drawn:
+            self._stream.write("\n")
+            self._stream.flush()
