@@ -11,9 +11,9 @@ from typing import Any
 import ipywidgets as W
 
 from workbench.client import Workbench
+from workbench.media import Thumbnails
 from workbench.models import Generation
 from workbench.views import DetailModel, DetailState
-from workbench.views.thumbnails import Thumbnails
 
 from .render import error_line
 

@@ -17,10 +17,11 @@ from ipywidgets.widgets.widget_bool import ToggleButtonStyle
 
 from workbench.client import Workbench
 from workbench.generations.filters import GenerationFilters
+from workbench.media import Thumbnails
 from workbench.models import Generation
 from workbench.views import GalleryModel, GalleryState
+from workbench.views.gallery import caption
 from workbench.views.navigator import starting_point
-from workbench.views.thumbnails import Thumbnails
 
 from .detail import DetailPanel
 from .render import Renderer, error_line
@@ -33,7 +34,7 @@ ORDER = (("newest", "newest"), ("oldest", "oldest"))
 CSS = """<style>
 .wb-tile { border: 1px solid #d0d7de; border-radius: 4px; padding: 4px; margin: 2px; }
 .wb-tile.wb-selected { border: 2px solid #3b82f6; padding: 3px; }
-.wb-tile .wb-details { height: auto !important; min-height: 28px; white-space: normal;
+.wb-tile .wb-details { height: auto !important; min-height: 28px; white-space: pre-line;
   text-align: left; font-size: 11px; line-height: 1.3; background: none; padding: 2px 4px; }
 .wb-tile .wb-details:hover { background: #eef2ff; }
 </style>"""
@@ -86,7 +87,7 @@ class Tile(W.GridBox):
         self.item_id = item.id
         self.star.value = item.starred
         self.star.description = "★" if item.starred else "☆"
-        self.details.description = caption(item)
+        self.details.description = "\n".join(caption(item))
         self.details.tooltip = tooltip(item)
         if selected:
             self.add_class("wb-selected")
@@ -96,14 +97,6 @@ class Tile(W.GridBox):
 
 def image_key(item: Generation) -> str:
     return f"{item.id}:{item.thumbnail_url}"
-
-
-def caption(item: Generation) -> str:
-    """Kind (and timeline frame) and the start of the prompt: one or two lines in a tile."""
-    kind = "video" if item.is_video else "image"
-    frame = f" @{item.timeline_frame}" if item.timeline_frame is not None else ""
-    text = item.prompt or str(item.params.get("original_filename") or item.name or "")
-    return f"{kind}{frame} · {text[:48]}{'…' if len(text) > 48 else ''}"
 
 
 def tooltip(item: Generation) -> str:

@@ -14,16 +14,23 @@ from typing import Any
 import ipywidgets as W
 
 from workbench.client import Workbench
-from workbench.html_repr import scope_badge
+from workbench.settings.registry import DEFAULT_TOOL
 from workbench.settings.resolve import parse_value
 from workbench.views import FieldRow, SettingsModel, SettingsState
 from workbench.views.navigator import starting_point
+from workbench.views.presentation import STATUS_BADGES, scope_badge
+from workbench.views.settings import FieldStatus
 
 from .render import Renderer, error_line
 from .session import resolve
 
-STATUS_COLOURS = {"saved": "#6b7280", "saving": "#ca8a04", "failed": "#dc2626"}
 COLUMNS = "minmax(140px, 1fr) minmax(200px, 2fr) 80px minmax(120px, 1.5fr) 64px 60px"
+
+
+def status_html(status: FieldStatus) -> str:
+    """A save status as the shared badge's word in its colour (the TUI shows the same)."""
+    badge = STATUS_BADGES[status]
+    return f"<span style='color:{badge.colour}'>{badge.label}</span>"
 
 
 def overrides(row: FieldRow) -> str:
@@ -62,8 +69,7 @@ class FieldWidgets:
         self.value.value = row.shown
         self.scope.value = scope_badge(row.scope)
         self.overrides.value = f"<span style='font-size:11px'>{overrides(row)}</span>"
-        colour = STATUS_COLOURS[row.status]
-        self.status.value = f"<span style='color:{colour}'>{row.status}</span>"
+        self.status.value = status_html(row.status)
         self.reset.disabled = row.scope not in writable
 
 
@@ -76,7 +82,7 @@ class Settings(W.VBox):
     def __init__(
         self,
         wb: Workbench | None = None,
-        tool: str = "travel-between-images",
+        tool: str = DEFAULT_TOOL,
         *,
         project: Any = None,
         shot: Any = None,
@@ -143,8 +149,7 @@ class Settings(W.VBox):
             self.edit_scope.options = state.scopes
             self.edit_scope.value = state.scopes[-1]  # the narrowest: this project or shot
         self.target.value = f"<span style='font-size:12px'>for this {state.scope}</span>"
-        colour = STATUS_COLOURS[state.status]
-        self.status.value = f"<span style='color:{colour}'>{state.status}</span>"
+        self.status.value = status_html(state.status)
         self.error.value = error_line(state.error)
         self.retry.layout.display = None if state.status == "failed" else "none"
         paths = [row.path for row in state.rows]

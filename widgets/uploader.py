@@ -17,15 +17,12 @@ import ipywidgets as W
 from workbench.client import Workbench
 from workbench.uploads.sources import UploadData
 from workbench.views.navigator import starting_point
-from workbench.views.uploads import UploadModel, UploadState
+from workbench.views.presentation import FILE_BADGES
+from workbench.views.uploads import PATHS_HINT, UploadModel, UploadState
 
 from .render import Renderer, error_line
 from .session import resolve
 
-STATUS_COLOURS = {
-    "queued": "#6b7280", "uploading": "#ca8a04", "uploaded": "#16a34a",
-    "duplicate": "#2563eb", "failed": "#dc2626",
-}  # fmt: skip
 RENDER_INTERVAL_S = 0.1  # progress arrives per chunk; the browser needs ten frames a second
 
 
@@ -53,7 +50,7 @@ class Uploader(W.VBox):
 
         self.picker = W.FileUpload(accept="image/*,video/*,.safetensors", multiple=True,
                                    description="choose files")  # fmt: skip
-        self.paths = W.Text(placeholder="or paths/folders on the kernel's machine, comma-separated",
+        self.paths = W.Text(placeholder=f"or on the kernel's machine: {PATHS_HINT}",
                             layout=W.Layout(width="420px"))  # fmt: skip
         self.add_paths = W.Button(description="add")
         self.upload = W.Button(description="upload", button_style="primary")
@@ -99,9 +96,7 @@ class Uploader(W.VBox):
             self.picker.value = ()
 
     def _add_typed(self) -> None:
-        typed = [p.strip() for p in self.paths.value.split(",") if p.strip()]
-        if typed:
-            self.model.add(*typed)
+        if self.model.add_typed(self.paths.value):
             self.paths.value = ""
 
     # -- rendering -------------------------------------------------------------------------
@@ -122,8 +117,7 @@ class Uploader(W.VBox):
         self.progress.value = state.fraction
         self.upload.disabled = state.running or not any(f.status == "queued" for f in state.files)
         self.cancel.disabled = not state.running
-        done = sum(f.status in ("uploaded", "duplicate") for f in state.files)
-        parts = [f"{done}/{len(state.files)} files"]
+        parts = [f"{state.files_done}/{len(state.files)} files"]
         if state.bytes_total:
             parts.append(f"{state.bytes_done / 1e6:.1f} of {state.bytes_total / 1e6:.1f} MB")
         if state.error:
@@ -131,7 +125,7 @@ class Uploader(W.VBox):
         self.summary.value = " · ".join(parts)
         rows = "".join(
             f"<tr class='wb-upload-row'><td>{html.escape(Path(f.path).name)}</td>"
-            f"<td style='color:{STATUS_COLOURS[f.status]}'>{f.status}</td>"
+            f"<td style='color:{FILE_BADGES[f.status].colour}'>{FILE_BADGES[f.status].label}</td>"
             f"<td>{html.escape(f.error or '')}</td></tr>"
             for f in state.files
         )
@@ -147,6 +141,5 @@ class Uploader(W.VBox):
 
     def __repr__(self) -> str:
         state = self.model.state
-        done = sum(f.status in ("uploaded", "duplicate") for f in state.files)
         running = " · uploading" if state.running else ""
-        return f"<Uploader {done}/{len(state.files)} files uploaded{running}>"
+        return f"<Uploader {state.files_done}/{len(state.files)} files uploaded{running}>"

@@ -10,6 +10,7 @@ from typing import Any
 import ipywidgets as W
 
 from workbench.client import Workbench as Client
+from workbench.settings.registry import DEFAULT_TOOL
 from workbench.views import GalleryModel, NavigatorModel, NavigatorState, SettingsModel
 from workbench.views.uploads import UploadModel
 
@@ -46,17 +47,20 @@ class Workbench(W.VBox):
         *,
         project: Any = None,
         shot: Any = None,
-        tool: str = "travel-between-images",
+        tool: str = DEFAULT_TOOL,
         limit: int = 50,
     ) -> None:
         self.wb = resolve(wb)
         self.navigator = NavigatorModel(self.wb)
         project_id, shot_id = self.navigator.choose(project, shot)
         # The navigator has chosen the target: the tabs get their models ready-made.
-        target = {"project_id": project_id, "shot_id": shot_id}
-        self.gallery = Gallery(self.wb, model=GalleryModel(self.wb, limit=limit, **target))
-        self.settings = Settings(self.wb, model=SettingsModel(self.wb, tool, **target))
-        self.uploader = Uploader(self.wb, model=UploadModel(self.wb, **target))
+        gallery = GalleryModel(self.wb, project_id=project_id, shot_id=shot_id, limit=limit)
+        self.gallery = Gallery(self.wb, model=gallery)
+        settings = SettingsModel(self.wb, tool, project_id=project_id, shot_id=shot_id)
+        self.settings = Settings(self.wb, model=settings)
+        self.uploader = Uploader(
+            self.wb, model=UploadModel(self.wb, project_id=project_id, shot_id=shot_id)
+        )
         self._rendering = Renderer()
 
         self.target = W.Dropdown(description="show", layout=W.Layout(width="420px"))

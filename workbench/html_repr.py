@@ -3,29 +3,89 @@
 Plain strings (no toolkit), escaped throughout: prompts and names are user text. An image is
 only shown when its URL is http(s), because a browser cannot load the kernel's ``file://``
 paths; the widgets send thumbnails themselves.
+
+The records (``Generation``, ``GenerationPage``, ``ResolvedSettings``) render through this
+module, so it takes them as the protocols below instead of importing them: an import back
+would close a cycle.
 """
 
 from __future__ import annotations
 
 import json
+from collections.abc import Collection, Iterator, Sequence
+from datetime import datetime
 from html import escape
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
-if TYPE_CHECKING:
-    from workbench.generations.page import GenerationPage
-    from workbench.models import Generation
-    from workbench.settings.resolve import ResolvedSettings
+from workbench.settings.scopes import SCOPE_BADGES, Scope
 
-SCOPE_COLOURS = {"defaults": "#6b7280", "user": "#2563eb", "project": "#16a34a", "shot": "#ea580c"}
 TABLE = "<table style='font-size:12px;border-collapse:collapse'>"
 CELL = "style='text-align:left;padding:1px 8px;vertical-align:top'"
 
 
-def scope_badge(scope: str) -> str:
-    colour = SCOPE_COLOURS.get(scope, "#6b7280")
+class GenerationRecord(Protocol):
+    """What the HTML shows of a ``workbench.models.Generation``."""
+
+    @property
+    def id(self) -> object: ...
+    @property
+    def type(self) -> str | None: ...
+    @property
+    def prompt(self) -> str | None: ...
+    @property
+    def tool_type(self) -> str | None: ...
+    @property
+    def thumbnail_url(self) -> str | None: ...
+    @property
+    def starred(self) -> bool: ...
+    @property
+    def created_at(self) -> datetime: ...
+    @property
+    def variant_count(self) -> int: ...
+    @property
+    def shot_ids(self) -> Collection[object]: ...
+    @property
+    def timeline_frame(self) -> int | None: ...
+
+
+class Described(Protocol):
+    def describe(self) -> str: ...
+
+
+class PageRecord(Protocol):
+    """What the HTML shows of a ``workbench.generations.page.GenerationPage``."""
+
+    @property
+    def mode(self) -> str: ...
+    @property
+    def page(self) -> int: ...
+    @property
+    def pages(self) -> int: ...
+    @property
+    def total_label(self) -> str: ...
+    @property
+    def items(self) -> Sequence[GenerationRecord]: ...
+    @property
+    def filters(self) -> Described: ...
+
+
+class SettingsRecord(Protocol):
+    """What the HTML shows of a ``workbench.settings.resolve.ResolvedSettings``."""
+
+    @property
+    def tool_id(self) -> str: ...
+    def __iter__(self) -> Iterator[tuple[str, Any, Scope]]: ...
+    def overrides(self, path: str) -> Sequence[tuple[Scope, Any]]: ...
+
+
+def scope_badge(scope: Scope) -> str:
+    """A scope's badge (``SCOPE_BADGES``) as HTML: white text on the scope's colour. The
+    notebook widgets show the same badge (through ``workbench.views.presentation``)."""
+    badge = SCOPE_BADGES[scope]
     return (
-        f"<span class='wb-badge wb-badge-{escape(scope)}' style='background:{colour};"
-        f"color:white;border-radius:8px;padding:1px 7px;font-size:11px'>{escape(scope)}</span>"
+        f"<span class='wb-badge wb-badge-{escape(scope)}' style='background:{badge.colour};"
+        f"color:white;border-radius:8px;padding:1px 7px;font-size:11px'>"
+        f"{escape(badge.label)}</span>"
     )
 
 
@@ -41,7 +101,7 @@ def _rows(rows: list[list[str]], header: list[str]) -> str:
     return f"{TABLE}<thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
 
 
-def generation_html(item: Generation) -> str:
+def generation_html(item: GenerationRecord) -> str:
     star = "★" if item.starred else "☆"
     facts = [
         ["prompt", escape(item.prompt or "")],
@@ -62,7 +122,7 @@ def generation_html(item: Generation) -> str:
     )
 
 
-def page_html(page: GenerationPage) -> str:
+def page_html(page: PageRecord) -> str:
     header = (
         f"<b>{escape(page.mode)} page {page.page} of {page.pages}</b> · {len(page.items)} of "
         f"{escape(page.total_label)} · {escape(page.filters.describe())}"
@@ -84,7 +144,7 @@ def page_html(page: GenerationPage) -> str:
     return f"<div class='wb-page'>{header}{_rows(rows, columns)}</div>"
 
 
-def settings_html(resolved: ResolvedSettings) -> str:
+def settings_html(resolved: SettingsRecord) -> str:
     rows = []
     for path, value, scope in resolved:
         overridden = ", ".join(f"{s} {json.dumps(v)}" for s, v in resolved.overrides(path))
