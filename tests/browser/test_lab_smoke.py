@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING
 import nbformat
 import pytest
 from browser.lab import LabServer, WebSocketBytes, run_notebook
+from waiting import wait_until
 
 if TYPE_CHECKING:
     from playwright.sync_api import Page
@@ -79,11 +80,10 @@ def _write_notebook(path: Path, cells: list[str], kernelspec: bool = True) -> No
 
 def _wait_for_file(path: Path, timeout: float = 15) -> str:
     """The file's text once a kernel-side handler has written it (handlers run async)."""
-    deadline = time.monotonic() + timeout
-    while not (path.exists() and (text := path.read_text())):  # empty: being written
-        assert time.monotonic() < deadline, f"{path.name} was never written"
-        time.sleep(0.05)
-    return text
+    return wait_until(  # empty: being written
+        lambda: path.exists() and path.read_text(), what=f"{path.name} to be written",
+        timeout=timeout, poll=0.05,
+    )  # fmt: skip
 
 
 def test_widgets_round_trip_in_a_real_browser(

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import os
 import shutil
-import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -13,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 import psycopg
 import pytest
 from browser.lab import LabServer, WebSocketBytes, run_notebook
+from waiting import wait_until
 
 if TYPE_CHECKING:
     from playwright.sync_api import Page
@@ -40,13 +40,6 @@ def motion(dsn: str) -> Any:
             (PROJECT,),
         ).fetchone()
     return row[0] if row else None
-
-
-def eventually(check: Callable[[], bool], what: str, timeout: float = 15) -> None:
-    deadline = time.monotonic() + timeout
-    while not check():
-        assert time.monotonic() < deadline, f"timed out: {what}"
-        time.sleep(0.1)
 
 
 def test_star_and_edit_a_setting_in_jupyterlab(
@@ -80,7 +73,8 @@ def test_star_and_edit_a_setting_in_jupyterlab(
     star = gallery.locator(".wb-tile").first.locator(".wb-star")
     shown = star.inner_text()
     star.click()
-    eventually(lambda: stars(demo_dsn) != before, "the star reached the database")
+    wait_until(lambda: stars(demo_dsn) != before, what="the star to reach the database",
+               timeout=15, poll=0.1)  # fmt: skip
     after = stars(demo_dsn)
     changed = [gid for gid in before if before[gid] != after[gid]]
     assert len(changed) == 1, changed
@@ -92,7 +86,8 @@ def test_star_and_edit_a_setting_in_jupyterlab(
     expect(box).to_have_value("72")  # what the notebook wrote
     box.fill("33")
     box.press("Enter")
-    eventually(lambda: motion(demo_dsn) == 33, "the edit reached the database")
+    wait_until(lambda: motion(demo_dsn) == 33, what="the edit to reach the database",
+               timeout=15, poll=0.1)  # fmt: skip
     expect(settings.locator(".wb-field-status-amountOfMotion")).to_have_text("saved")
     expect(settings.locator(".wb-field-scope-amountOfMotion")).to_have_text("project")
     # The Workbench widget further down shows the same settings: it follows the change.

@@ -14,6 +14,7 @@ from pathlib import Path
 
 import psycopg
 import pytest
+from preconditions import unavailable
 
 BIN = Path(sys.executable).parent
 ROOT = Path(__file__).resolve().parents[2]
@@ -99,6 +100,21 @@ def test_errors_are_one_line_with_exit_status_1(home: Path) -> None:
     assert len(done.stderr.strip().splitlines()) == 1
 
 
+def test_python_m_workbench_is_the_workbench_command(home: Path) -> None:
+    """Where the console script is not on PATH, `python -m workbench` must behave the same."""
+    outputs = []
+    for args in (["--help"], ["config", "--json"]):
+        module = run(sys.executable, "-m", "workbench", *args, home=home)
+        script = run(str(BIN / "workbench"), *args, home=home)
+        assert (module.stdout, module.stderr) == (script.stdout, script.stderr)
+        outputs.append(module.stdout)
+    assert outputs[0].startswith("usage: workbench ")
+    assert json.loads(outputs[1])["home"] == str(home)
+    bad = run(sys.executable, "-m", "workbench", "db", "nonsense", home=home, check=False)
+    assert bad.returncode == 2
+    assert "invalid choice: 'nonsense'" in bad.stderr
+
+
 def _ensure_tester() -> pwd.struct_passwd:
     try:
         return pwd.getpwnam(TESTER)
@@ -126,8 +142,9 @@ def _let_others_reach(path: Path) -> None:
             folder.chmod(mode | stat.S_IXOTH)
 
 
-@pytest.mark.skipif(os.geteuid() != 0, reason="needs root to act as another user")
 def test_demo_as_an_ordinary_user(home: Path) -> None:
+    if os.geteuid() != 0:
+        unavailable("needs root to act as another user")
     tester = _ensure_tester()
     _let_others_reach(ROOT)
     _let_others_reach(Path(sys.prefix))

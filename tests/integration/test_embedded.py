@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import os
 import signal
-import time
 from pathlib import Path
 
 import psycopg
 import pytest
+from waiting import wait_until
 
 from workbench.db.embedded import EmbeddedPostgres, find_binaries
 from workbench.errors import PostgresNotFound, WorkbenchConnectionError
@@ -16,6 +16,20 @@ from workbench.errors import PostgresNotFound, WorkbenchConnectionError
 
 def postmaster_pid(server: EmbeddedPostgres) -> int:
     return int((server.data_dir / "postmaster.pid").read_text().splitlines()[0])
+
+
+def process_gone(pid: int) -> bool:
+    """No such process, or only its zombie (dead, waiting for its parent to reap it)."""
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return True
+    if not Path("/proc/self").exists():
+        return False  # no /proc to tell a zombie from a live process
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] == "Z"
+    except (OSError, IndexError):
+        return True  # gone between the two checks
 
 
 def select_one(dsn: str) -> int:
@@ -50,8 +64,9 @@ def test_starts_reuses_and_stops(server: EmbeddedPostgres) -> None:
 
 def test_recovers_after_sigkill(server: EmbeddedPostgres) -> None:
     server.ensure_running()
-    os.kill(postmaster_pid(server), signal.SIGKILL)
-    time.sleep(0.05)
+    pid = postmaster_pid(server)
+    os.kill(pid, signal.SIGKILL)
+    wait_until(lambda: process_gone(pid), what=f"the killed postmaster (pid {pid}) to exit")
     assert select_one(server.ensure_running()) == 1
 
 

@@ -2,25 +2,14 @@
 
 from __future__ import annotations
 
-import time
-from collections.abc import Callable
-
 import psycopg
 import pytest
+from waiting import wait_until
 
+from workbench import keys
 from workbench.client import Workbench
 from workbench.generations import query, service
 from workbench.generations.filters import GenerationFilters
-from workbench.generations.service import gallery_prefix
-
-
-def wait_for(predicate: Callable[[], bool], timeout: float) -> bool:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return True
-        time.sleep(0.01)
-    return False
 
 
 def test_a_deletion_after_a_page_jump_is_counted(demo_wb: Workbench) -> None:
@@ -59,11 +48,11 @@ def test_beyond_the_cap_an_invalidated_exact_count_is_not_reported_as_exact(
     monkeypatch.setattr(service, "COUNT_CAP", 5)
     project = demo_wb.projects()[0]
     filters = GenerationFilters()
-    exact_key = (*gallery_prefix("project", project.id), "count-exact", filters)
+    exact_key = keys.gallery("project", project.id, "count-exact", filters)
 
     first = demo_wb.generations(project.id, limit=10)
     assert not first.total_exact  # the estimate at once; the exact count in the background
-    assert wait_for(lambda: demo_wb.cache.is_fresh(exact_key), 10)
+    wait_until(lambda: demo_wb.cache.is_fresh(exact_key), what="the background exact count")
     counted = demo_wb.generations(project.id, limit=10, fresh=True)
     assert counted.total_exact
     total = counted.total
@@ -71,6 +60,6 @@ def test_beyond_the_cap_an_invalidated_exact_count_is_not_reported_as_exact(
     demo_wb.delete_generation(counted[0].id)
     after = demo_wb.generations(project.id, limit=10)
     assert not after.total_exact, f"{after.total} reported as exact"
-    assert wait_for(lambda: demo_wb.cache.is_fresh(exact_key), 10)
+    wait_until(lambda: demo_wb.cache.is_fresh(exact_key), what="the background exact count")
     recounted = demo_wb.generations(project.id, limit=10, fresh=True)
     assert (recounted.total, recounted.total_exact) == (total - 1, True)

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import threading
-import time
 import uuid
 from datetime import UTC, datetime
 from typing import Any
 
 import psycopg
 import pytest
+from waiting import wait_until
 
 from workbench.client import Workbench
 from workbench.errors import NotFoundError, PermissionDenied, ValidationError
@@ -259,13 +259,17 @@ def test_pagination_over_10k_rows_is_stable_under_inserts(
 
 def test_concurrent_identical_fetches_share_one_query(demo_wb: Workbench) -> None:
     project = demo_wb.projects()[0]
+    demo_wb.generations(project.id, limit=1)  # caches the ownership check: below only pages join
     service = demo_wb.generations_service
     calls: list[int] = []
     real = service._fetch_page
+    joined_before = demo_wb.cache.stats.dedupes
 
     def counting(*args: Any) -> Any:
         calls.append(1)
-        time.sleep(0.2)  # keep the first fetch in flight while the others arrive
+        # Keep the first fetch in flight until the 19 other callers have joined it.
+        wait_until(lambda: demo_wb.cache.stats.dedupes - joined_before >= 19,
+                   what="the 19 other callers to join the first fetch")  # fmt: skip
         return real(*args)
 
     service._fetch_page = counting  # type: ignore[method-assign]
@@ -332,20 +336,23 @@ def test_a_fetch_started_before_a_mutation_does_not_overwrite_it(demo_wb: Workbe
     service = demo_wb.generations_service
     real = service._fetch_page
     started = threading.Event()
+    mutated = threading.Event()
 
     def slow(*args: Any) -> Any:
         result = real(*args)  # reads the old state...
         started.set()
-        time.sleep(0.3)  # ...and lands after the mutation
+        assert mutated.wait(30), "the test never made the mutation"  # ...and lands after it
         return result
 
     service._fetch_page = slow  # type: ignore[method-assign]
     stale_reader = threading.Thread(target=lambda: demo_wb.generations(project.id, fresh=True))
     stale_reader.start()
-    started.wait(5)
+    assert started.wait(30), "the stale fetch never ran"
     service._fetch_page = real  # type: ignore[method-assign]
     demo_wb.star(target.id, not target.starred)
-    stale_reader.join()
+    mutated.set()
+    stale_reader.join(30)
+    assert not stale_reader.is_alive()
     latest = demo_wb.generations(project.id)
     assert next(i for i in latest if i.id == target.id).starred == (not target.starred)
     assert demo_wb.cache.stats.discarded >= 1
@@ -411,21 +418,35 @@ def test_concurrent_appends_to_one_shot_get_distinct_frames(
     threads = [threading.Thread(target=append, args=(g,)) for g in generations]
     # Hold inserts into shot_generations back (reads still pass) until all eight appenders
     # wait on a lock: without a per-shot lock each would have read the same last frame.
-    with psycopg.connect(demo_dsn) as blocker:
+    # The waiters are counted from a second, autocommit connection: PostgreSQL snapshots
+    # pg_stat_activity once per transaction, so counted inside the blocker's transaction the
+    # first count would be repeated forever (and the pool opens its connections one at a time,
+    # so on a busy machine the first count comes before all eight are there).
+    with (
+        psycopg.connect(demo_dsn) as blocker,
+        psycopg.connect(demo_dsn, autocommit=True) as observer,
+    ):
         blocker.execute("LOCK TABLE shot_generations IN SHARE MODE")
+        blocked = [0]
+
+        def all_blocked() -> bool:
+            # The appender holding the shot's advisory lock waits for the table; the others
+            # wait for that advisory lock.
+            row = observer.execute(
+                "SELECT count(*) FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid "
+                "WHERE NOT l.granted AND a.datname = current_database() AND (l.locktype = "
+                "'advisory' OR l.relation = 'shot_generations'::regclass)"
+            ).fetchone()
+            blocked[0] = row[0] if row else 0
+            return bool(errors) or blocked[0] == len(threads)
+
         try:
             for thread in threads:
                 thread.start()
-            deadline = time.monotonic() + 20
-            waiting = 0
-            while waiting < len(threads) and not errors and time.monotonic() < deadline:
-                time.sleep(0.02)
-                row = blocker.execute(
-                    "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
-                    "AND wait_event_type = 'Lock'"
-                ).fetchone()
-                waiting = row[0] if row else 0
-            assert waiting == len(threads), f"only {waiting} appenders reached the lock"
+            wait_until(all_blocked, timeout=60,
+                       what=f"all {len(threads)} appenders to wait on the shot's lock")  # fmt: skip
+            assert not errors, errors
+            assert blocked[0] == len(threads)
         finally:
             blocker.commit()  # releases the table lock
             for thread in threads:

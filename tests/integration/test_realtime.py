@@ -1,16 +1,16 @@
-"""Live updates: another process's change reaches a subscribed view within a second."""
+"""Live updates: another process's change reaches a subscribed view (how fast: measured by
+benchmarks/realtime_bench.py; the design target is within a second)."""
 
 from __future__ import annotations
 
 import subprocess
 import sys
 import threading
-import time
-from collections.abc import Callable
 from typing import Any
 
 import psycopg
 import pytest
+from waiting import wait_until
 
 from workbench.cache import CacheEvent
 from workbench.client import Workbench
@@ -32,16 +32,6 @@ def star_from_another_process(dsn: str, user: Any, generation: Any, assets: Any)
     )  # fmt: skip
 
 
-def wait_for(predicate: Callable[[], bool], timeout: float) -> float | None:
-    """Seconds until ``predicate`` held, or None if it never did."""
-    started = time.monotonic()
-    while time.monotonic() - started < timeout:
-        if predicate():
-            return time.monotonic() - started
-        time.sleep(0.01)
-    return None
-
-
 def test_another_process_star_reaches_a_subscribed_page(
     demo_wb: Workbench, demo_dsn: str, demo_assets: Any
 ) -> None:
@@ -53,15 +43,11 @@ def test_another_process_star_reaches_a_subscribed_page(
         ("unified-generations", "project", project.id),
         lambda e: heard.set() if e.kind == "invalidated" else None,
     )
-    assert wait_for(lambda: demo_wb.live, 5) is not None
-    started = time.monotonic()
+    wait_until(lambda: demo_wb.live, what="live updates")
     star_from_another_process(demo_dsn, demo_wb.user_id, target.id, demo_assets)
-    written = time.monotonic()
-    assert heard.wait(5)
-    assert time.monotonic() - written < 1.0, "the change took more than a second to arrive"
+    assert heard.wait(10), "the other process's star never reached the subscriber"
     fresh = demo_wb.generations(project.id, starred=False)
     assert target.id not in {item.id for item in fresh}
-    assert time.monotonic() - started < 30
 
 
 def test_changes_still_arrive_after_the_listener_connection_is_killed(
@@ -72,13 +58,14 @@ def test_changes_still_arrive_after_the_listener_connection_is_killed(
     events: list[CacheEvent] = []
     demo_wb.subscribe(("unified-generations", "shot", shot.id), events.append)
     demo_wb.generations(shot_id=shot.id)
-    assert wait_for(lambda: demo_wb.live, 5) is not None
+    wait_until(lambda: demo_wb.live, what="live updates")
     listener = demo_wb._listener
     assert listener is not None
     pid = listener.backend_pid()
     with psycopg.connect(demo_dsn, autocommit=True) as conn:
         conn.execute("SELECT pg_terminate_backend(%s)", (pid,))
-        assert wait_for(lambda: listener.reconnects >= 1 and demo_wb.live, 10) is not None
+        wait_until(lambda: listener.reconnects >= 1 and demo_wb.live, timeout=20,
+                   what="the listener to reconnect")  # fmt: skip
         # Whatever happened while away was not heard: what subscribers show was invalidated.
         assert any(e.kind == "invalidated" for e in events)
         events.clear()
@@ -88,16 +75,18 @@ def test_changes_still_arrive_after_the_listener_connection_is_killed(
             "WHERE shot_id = %s AND timeline_frame IS NOT NULL",
             (shot.id,),
         )
-    assert wait_for(lambda: any(e.kind == "invalidated" for e in events), 1.5) is not None
+    wait_until(lambda: any(e.kind == "invalidated" for e in events),
+               what="the timeline change to arrive after the reconnect")  # fmt: skip
 
 
 def test_settings_handles_follow_changes_made_elsewhere(demo_wb: Workbench, demo_dsn: str) -> None:
     project = demo_wb.projects()[0]
     handle = demo_wb.settings_handle("travel-between-images", project_id=project.id)
-    assert wait_for(lambda: demo_wb.live, 5) is not None
+    wait_until(lambda: demo_wb.live, what="live updates")
     with connect(demo_dsn, storage=demo_wb.storage) as other:
         other.update_settings("project", project.id, "travel-between-images", {"motionMode": "x"})
-    assert wait_for(lambda: handle.values["motionMode"] == "x", 2) is not None
+    wait_until(lambda: handle.values["motionMode"] == "x",
+               what="the other client's motionMode in the handle")  # fmt: skip
     handle.close()
 
 

@@ -5,12 +5,12 @@ Update after an intended change with: pytest tests/tui/test_snapshots.py --snaps
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import pytest
+from waiting import settle, wait_until_async
 
 from workbench.startup import connect
 from workbench.storage import LocalStorage
@@ -27,30 +27,32 @@ def app(demo_dsn: str, demo_assets: Path, monkeypatch: pytest.MonkeyPatch) -> An
 
 
 def settled(*keys: str, then: Callable[[Any], Any] | None = None) -> Any:
-    """Wait for the first page and live updates, press keys, then let every worker finish."""
+    """Wait for the first page and live updates, press keys (each settling before the next),
+    then let every worker finish and every message be handled."""
 
     async def run_before(pilot: Any) -> None:
         app = pilot.app
-        deadline = time.monotonic() + 20
         # Keys go to the focused widget: wait until the gallery has focus, or a key may land
         # elsewhere and the snapshot would depend on timing.
-        while (
-            app.first_paint is None
-            or not app.wb.live
-            or app.focused is None
-            or (type(app.focused).__name__ != "GalleryGrid")
-        ):
-            assert time.monotonic() < deadline, "the TUI did not start"
-            await pilot.pause(0.05)
+        await wait_until_async(
+            lambda: (
+                app.first_paint is not None
+                and app.wb.live
+                and type(app.focused).__name__ == "GalleryGrid"
+            ),
+            what="the first gallery page, live updates and the gallery's focus",
+            timeout=30,
+            pilot=pilot,
+        )
+        await settle(pilot)  # the first page's thumbnails
         for key in keys:
             await pilot.press(key)
-            await pilot.pause(0.3)
+            await settle(pilot)
         if then is not None:
             await then(pilot)
-        await app.workers.wait_for_complete()
-        await pilot.pause(0.5)
-        app._refresh_status()
-        await pilot.pause(0.1)
+        await settle(pilot)
+        app._refresh_status()  # its 1 s timer may not have run since the last change
+        await pilot.pause()
 
     return run_before
 
@@ -65,8 +67,11 @@ def test_settings(snap_compare: Any, app: WorkbenchApp) -> None:
 
 def test_detail(snap_compare: Any, app: WorkbenchApp) -> None:
     async def loaded(pilot: Any) -> None:
-        while pilot.app.screen.model.state.detail is None:
-            await pilot.pause(0.05)
+        await wait_until_async(
+            lambda: pilot.app.screen.model.state.detail is not None,
+            what="the detail screen's generation",
+            pilot=pilot,
+        )
 
     assert snap_compare(app, terminal_size=SIZE, run_before=settled("enter", then=loaded))
 

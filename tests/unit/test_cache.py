@@ -6,12 +6,12 @@ import asyncio
 import logging
 import math
 import threading
-import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 import pytest
+from waiting import wait_until, wait_until_async
 
 from workbench.cache import CacheEvent, CacheKey, FamilyOptions, QueryCache
 from workbench.errors import ValidationError
@@ -49,6 +49,7 @@ class Fetcher:
         self.calls = 0
         self.started = threading.Event()
         self.release = threading.Event()
+        self.finished = threading.Event()
         if not hold:
             self.release.set()
         self._lock = threading.Lock()
@@ -57,10 +58,13 @@ class Fetcher:
         with self._lock:
             self.calls += 1
         self.started.set()
-        assert self.release.wait(WAIT), "the test never released the fetch"
-        if self.error is not None:
-            raise self.error
-        return self.result
+        try:
+            assert self.release.wait(WAIT), "the test never released the fetch"
+            if self.error is not None:
+                raise self.error
+            return self.result
+        finally:
+            self.finished.set()
 
 
 class Recorder:
@@ -113,18 +117,12 @@ def in_threads(count: int, target: Callable[[], Any]) -> tuple[list[Any], list[B
     return results, errors
 
 
-def until(condition: Callable[[], bool]) -> None:
-    deadline = time.monotonic() + WAIT
-    while not condition():
-        assert time.monotonic() < deadline, "condition never became true"
-        time.sleep(0.001)
-
-
 def release_when_joined(cache: QueryCache, fetch: Fetcher, waiters: int) -> threading.Thread:
     """A started thread that releases ``fetch`` once ``waiters`` callers have joined it."""
 
     def release() -> None:
-        until(lambda: cache.stats.dedupes == waiters)
+        wait_until(lambda: cache.stats.dedupes == waiters, what=f"{waiters} callers to join",
+                   timeout=WAIT, poll=0.001)  # fmt: skip
         fetch.release.set()
 
     thread = threading.Thread(target=release)
@@ -199,8 +197,8 @@ def test_threads_and_tasks_share_one_fetch(cache: QueryCache) -> None:
         tasks = [asyncio.create_task(cache.aget_or_fetch(key, fetch)) for _ in range(5)]
         for thread in threads:
             thread.start()
-        while cache.stats.dedupes < 9:  # everyone but the first caller has joined
-            await asyncio.sleep(0.001)
+        await wait_until_async(lambda: cache.stats.dedupes == 9, timeout=WAIT, poll=0.001,
+                               what="every caller but the first to join the fetch")  # fmt: skip
         fetch.release.set()
         return await asyncio.gather(*tasks)
 
@@ -220,8 +218,8 @@ def test_a_sync_caller_waits_for_an_async_fetch(cache: QueryCache) -> None:
         task = asyncio.create_task(cache.aget_or_fetch(key, fetch))
         await asyncio.to_thread(fetch.started.wait, WAIT)
         waiter = asyncio.create_task(asyncio.to_thread(cache.get_or_fetch, key, Fetcher("other")))
-        while cache.stats.dedupes < 1:
-            await asyncio.sleep(0.001)
+        await wait_until_async(lambda: cache.stats.dedupes == 1, timeout=WAIT, poll=0.001,
+                               what="the sync caller to join the fetch")  # fmt: skip
         fetch.release.set()
         return await task, await waiter
 
@@ -236,7 +234,8 @@ def test_cancelling_one_awaiting_task_leaves_the_shared_fetch_running(cache: Que
     async def main() -> Any:
         first = asyncio.create_task(cache.aget_or_fetch(key, fetch))
         second = asyncio.create_task(cache.aget_or_fetch(key, fetch))
-        await asyncio.sleep(0.01)
+        await wait_until_async(lambda: cache.stats.dedupes == 1, timeout=WAIT, poll=0.001,
+                               what="the second task to join the fetch")  # fmt: skip
         first.cancel()
         with pytest.raises(asyncio.CancelledError):
             await first
@@ -249,26 +248,28 @@ def test_cancelling_one_awaiting_task_leaves_the_shared_fetch_running(cache: Que
 
 
 def test_aget_or_fetch_does_not_block_the_loop(cache: QueryCache) -> None:
-    ticks = 0
-
-    def slow_fetch() -> str:
-        time.sleep(0.3)
-        return "rows"
-
-    async def ticker() -> None:
-        nonlocal ticks
-        while True:
-            await asyncio.sleep(0.01)
-            ticks += 1
+    """The fetch finishes only once the loop has run a callback for it: a fetch that blocked
+    the loop (or ran on the loop's thread) would wait for that callback in vain."""
+    fetch_threads: list[int] = []
 
     async def main() -> Any:
-        tick_task = asyncio.create_task(ticker())
-        result = await cache.aget_or_fetch(page_key("p1"), slow_fetch)
-        tick_task.cancel()
-        return result
+        loop = asyncio.get_running_loop()
 
-    assert asyncio.run(main()) == "rows"
-    assert ticks >= 10  # ~30 expected; a blocked loop gives 0
+        def fetch_needing_the_loop() -> str:
+            fetch_threads.append(threading.get_ident())
+            answered = threading.Event()
+            loop.call_soon_threadsafe(answered.set)
+            assert answered.wait(WAIT), "the event loop was blocked while the fetch ran"
+            return "rows"
+
+        return await cache.aget_or_fetch(page_key("p1"), fetch_needing_the_loop), (
+            threading.get_ident()
+        )
+
+    result, loop_thread = asyncio.run(main())
+    assert result == "rows"
+    assert fetch_threads
+    assert loop_thread not in fetch_threads
 
 
 def test_a_fetch_asking_for_its_own_key_fails_instead_of_hanging(cache: QueryCache) -> None:
@@ -294,10 +295,9 @@ def test_stale_data_is_served_at_once_while_one_refresh_runs(
     clock.advance(31)
     refresh = Fetcher("new", hold=True)
 
-    started = time.perf_counter()
     assert cache.get_or_fetch(key, refresh) == "old"
     assert cache.get_or_fetch(key, refresh) == "old"  # the refresh is in flight: no second one
-    assert time.perf_counter() - started < 0.5
+    assert not refresh.finished.is_set()  # both calls returned while the refresh was held
     assert refresh.started.wait(WAIT)
     assert cache.stats.refreshes == 1
     assert cache.stats.stale_hits == 2
@@ -321,7 +321,7 @@ def test_async_callers_get_stale_data_and_one_refresh(cache: QueryCache, clock: 
 
     assert asyncio.run(main()) == ["old", "old", "old"]
     refresh.release.set()
-    until(lambda: cache.get(key) == "new")
+    wait_until(lambda: cache.get(key) == "new", what="the refreshed data", timeout=WAIT)
     assert refresh.calls == 1
 
 
@@ -335,7 +335,8 @@ def test_a_failed_refresh_is_logged_and_keeps_the_stale_data(
     refresh.error = RuntimeError("database is down")
     with caplog.at_level(logging.WARNING, logger="workbench.cache"):
         assert cache.get_or_fetch(key, refresh) == "old"
-        until(lambda: "refreshing cache key" in caplog.text)
+        wait_until(lambda: "refreshing cache key" in caplog.text, timeout=WAIT,
+                   what="the failed refresh's log line")  # fmt: skip
     assert cache.get(key) == "old"
     assert not cache.is_fresh(key)
 
@@ -690,7 +691,7 @@ def test_stats_count_what_happened(cache: QueryCache, clock: Clock) -> None:
     cache.get(key)  # hit
     clock.advance(31)
     cache.get_or_fetch(key, Fetcher(2))  # stale hit + refresh
-    until(lambda: cache.is_fresh(key))
+    wait_until(lambda: cache.is_fresh(key), what="the refreshed entry", timeout=WAIT)
     cache.invalidate()  # 1 invalidation
     stats = cache.stats
     assert (stats.hits, stats.misses, stats.stale_hits) == (2, 2, 1)

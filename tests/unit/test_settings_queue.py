@@ -9,7 +9,7 @@ from typing import Any
 
 from workbench.settings.queue import WriteKey, WriteQueue, WriteResult
 from workbench.settings.resolve import Path, merge, remove_path
-from workbench.settings.store import Target
+from workbench.settings.store import SettingsTarget
 
 
 class Recorder:
@@ -46,7 +46,7 @@ class Recorder:
                 self.concurrent -= 1
 
 
-KEY = WriteKey(Target("project", uuid.uuid4()), "tool")
+KEY = WriteKey(SettingsTarget("project", uuid.uuid4()), "tool")
 
 
 def test_edits_inside_the_window_coalesce_into_one_write() -> None:
@@ -88,16 +88,21 @@ def test_one_write_in_flight_per_target_and_no_edit_lost() -> None:
 
 
 def test_different_targets_write_in_parallel() -> None:
-    writer = Recorder(slow=0.1)
-    queue = WriteQueue(writer, delay=0.0)
-    keys = [WriteKey(Target("shot", uuid.uuid4()), "tool") for _ in range(4)]
+    writer = Recorder()
+    together = threading.Barrier(4)
+
+    def meeting(key: WriteKey, patch: dict[str, Any], removals: list[Path]) -> dict[str, Any]:
+        together.wait(10)  # broken (the write fails) unless all four writes run at once
+        return writer(key, patch, removals)
+
+    queue = WriteQueue(meeting, delay=0.0)
+    keys = [WriteKey(SettingsTarget("shot", uuid.uuid4()), "tool") for _ in range(4)]
     for key in keys:
         queue.enqueue(key, {"x": 1})
-    started = time.monotonic()
-    queue.flush(5)
-    assert time.monotonic() - started < 0.35
-    assert writer.max_concurrent > 1
+    assert queue.flush(30)
     queue.close()
+    assert len(writer.calls) == 4
+    assert writer.max_concurrent > 1
 
 
 def test_results_reach_callbacks_and_listeners() -> None:
@@ -126,29 +131,31 @@ def test_flush_returns_false_when_it_times_out() -> None:
 def test_asyncio_callers_are_never_blocked() -> None:
     import asyncio
 
-    writer = Recorder(slow=0.2)
-    queue = WriteQueue(writer, delay=0.1)
+    writer = Recorder()
+    writer_threads: list[int] = []
 
-    async def main() -> tuple[int, float]:
-        ticks = 0
+    async def main() -> int:
+        loop = asyncio.get_running_loop()
 
-        async def ticker() -> None:
-            nonlocal ticks
-            while True:
-                ticks += 1
-                await asyncio.sleep(0.01)
+        def needing_the_loop(
+            key: WriteKey, patch: dict[str, Any], removals: list[Path]
+        ) -> dict[str, Any]:
+            # The write finishes only once the loop has run a callback for it: enqueueing or
+            # flushing in a way that blocked the loop would leave that callback waiting.
+            writer_threads.append(threading.get_ident())
+            answered = threading.Event()
+            loop.call_soon_threadsafe(answered.set)
+            assert answered.wait(10), "the event loop was blocked while a write ran"
+            return writer(key, patch, removals)
 
-        task = asyncio.create_task(ticker())
-        started = time.monotonic()
+        queue = WriteQueue(needing_the_loop, delay=0.1)
         for n in range(100):
             queue.enqueue(KEY, {f"f{n}": n})  # from the loop's own thread
-        enqueue_time = time.monotonic() - started
-        assert await queue.flush_async(5)
-        task.cancel()
-        return ticks, enqueue_time
+        assert await queue.flush_async(30)
+        queue.close()
+        return threading.get_ident()
 
-    ticks, enqueue_time = asyncio.run(main())
-    queue.close()
-    assert enqueue_time < 0.05  # enqueueing does no I/O
-    assert ticks >= 15  # the loop kept running during the ~0.3 s flush
+    loop_thread = asyncio.run(main())
+    assert writer_threads
+    assert loop_thread not in writer_threads  # enqueueing does no I/O on the caller's thread
     assert writer.stored[KEY] == {f"f{n}": n for n in range(100)}

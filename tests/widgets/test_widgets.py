@@ -4,8 +4,7 @@ events (another client's change arriving live). Real database, real files."""
 
 from __future__ import annotations
 
-import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -13,19 +12,13 @@ from typing import Any
 import psycopg
 import pytest
 from upload_samples import image
+from waiting import wait_until
 
 from workbench.client import Workbench
 from workbench.widgets import Gallery, Settings, Uploader
 from workbench.widgets import Workbench as WorkbenchWidget
 
 TOOL = "travel-between-images"
-
-
-def until(predicate: Callable[[], bool], timeout: float = 10) -> None:
-    deadline = time.monotonic() + timeout
-    while not predicate():
-        assert time.monotonic() < deadline, "condition not reached in time"
-        time.sleep(0.02)
 
 
 def starred_in_db(dsn: str, generation_id: Any) -> bool:
@@ -82,7 +75,8 @@ def test_star_toggle_is_stored_and_shown(gallery: Gallery, demo_dsn: str) -> Non
     item = gallery.model.state.items[2]
     tile.star.value = not item.starred  # what a click in the browser does
     assert starred_in_db(demo_dsn, item.id) is not item.starred
-    until(lambda: gallery.model.state.items[2].starred is not item.starred)
+    wait_until(lambda: gallery.model.state.items[2].starred is not item.starred,
+               what="the star in the gallery's model")  # fmt: skip
     assert tile.star.description == ("☆" if item.starred else "★")
     assert gallery.model.state.selected == 2
     assert "wb-selected" in tile._dom_classes
@@ -100,7 +94,8 @@ def test_an_unchanged_tile_is_not_sent_again(
         gallery.thumbnails, "jpeg", lambda url, side: made.append(url) or real(url, side)
     )
     gallery.tiles[0].star.value = not gallery.tiles[0].star.value
-    until(lambda: gallery.model.state.items[0].starred == gallery.tiles[0].star.value)
+    wait_until(lambda: gallery.model.state.items[0].starred == gallery.tiles[0].star.value,
+               what="the model to follow the tile's star")  # fmt: skip
     assert [t.image_key for t in gallery.tiles] == keys
     assert all(a is b for a, b in zip(sent, (t.image.value for t in gallery.tiles), strict=True))
     assert made == [], "a star makes no thumbnail"
@@ -149,7 +144,8 @@ def test_details_panel_follows_the_selection(gallery: Gallery, demo_dsn: str) ->
     assert str(item.id) in gallery.detail.info.value
     gallery.detail.star.click()  # star from the panel: the grid follows
     # The gallery reloads on another thread when the cache says the page changed.
-    until(lambda: gallery.tiles[4].star.value is not item.starred)
+    wait_until(lambda: gallery.tiles[4].star.value is not item.starred,
+               what="the grid to follow the detail panel's star")  # fmt: skip
     assert gallery.tiles[4].star.description == ("☆" if item.starred else "★")
     assert starred_in_db(demo_dsn, item.id) is not item.starred
     gallery.detail.hide_button.click()
@@ -158,11 +154,13 @@ def test_details_panel_follows_the_selection(gallery: Gallery, demo_dsn: str) ->
 
 
 def test_another_clients_change_arrives_live(gallery: Gallery, demo_dsn: str) -> None:
-    until(lambda: gallery.model.state.live or gallery.model._wb.live)
+    wait_until(lambda: gallery.model.state.live or gallery.model._wb.live,
+               what="live updates")  # fmt: skip
     item = gallery.model.state.items[1]
     with psycopg.connect(demo_dsn, autocommit=True) as conn:
         conn.execute("UPDATE generations SET starred = NOT starred WHERE id = %s", (item.id,))
-    until(lambda: gallery.tiles[1].star.value is not item.starred, timeout=5)
+    wait_until(lambda: gallery.tiles[1].star.value is not item.starred,
+               what="the other client's star on the tile")  # fmt: skip
     assert "live" in gallery.status.value
 
 
@@ -175,7 +173,7 @@ def test_gallery_of_a_shot(demo_wb: Workbench, project: Any) -> None:
         framed = [i for i in widget.model.state.items if i.timeline_frame is not None]
         assert framed
         captions = [t.details.description for t in widget.tiles]
-        assert any(c.startswith(f"image @{framed[0].timeline_frame} · ") for c in captions)
+        assert any(c.startswith(f"image @{framed[0].timeline_frame}\n") for c in captions)
         assert widget.unpositioned.layout.display is None  # offered in a shot only
         widget.unpositioned.value = True
         assert widget.model.state.items
@@ -223,7 +221,7 @@ def test_edit_at_a_chosen_scope_then_reset(
     row.value.value = "80"  # typed, then Enter or focus out
     assert "wb-badge-project" in row.scope.value
     assert settings.flush(10)
-    until(lambda: "saved" in row.status.value)
+    wait_until(lambda: "saved" in row.status.value, what="the row's 'saved' status")
     assert project_settings(demo_dsn, project.id)["amountOfMotion"] == 80
 
     settings.edit_scope.value = "user"
@@ -237,7 +235,7 @@ def test_edit_at_a_chosen_scope_then_reset(
 
     row.reset.click()  # removes the project's value: the user's shows through
     assert settings.flush(10)
-    until(lambda: row.value.value == "40")
+    wait_until(lambda: row.value.value == "40", what="the user's value to show through")
     assert "wb-badge-user" in row.scope.value
     assert "amountOfMotion" not in project_settings(demo_dsn, project.id)
 
@@ -252,7 +250,7 @@ def test_a_failed_write_rolls_back_and_can_be_retried(settings: Settings, demo_d
     row = settings.rows["amountOfMotion"]
     row.value.value = "99"
     assert settings.flush(10)
-    until(lambda: "failed" in row.status.value)
+    wait_until(lambda: "failed" in row.status.value, what="the row's 'failed' status")
     assert row.value.value == "65", "the optimistic value is rolled back"
     assert "settings are frozen" in settings.error.value
     assert settings.retry.layout.display is None
@@ -261,7 +259,8 @@ def test_a_failed_write_rolls_back_and_can_be_retried(settings: Settings, demo_d
         conn.execute("DROP TRIGGER refuse ON projects")
     settings.retry.click()
     assert settings.flush(10)
-    until(lambda: "saved" in row.status.value and row.value.value == "99")
+    wait_until(lambda: "saved" in row.status.value and row.value.value == "99",
+               what="the retried value saved")  # fmt: skip
     assert settings.retry.layout.display == "none"
 
 
@@ -295,7 +294,8 @@ def test_upload_files_picked_in_the_browser(
         assert not widget.upload.disabled
         widget.upload.click()
         assert widget.wait(60)
-        until(lambda: "uploaded" in widget.files.value and "failed" in widget.files.value)
+        wait_until(lambda: "uploaded" in widget.files.value and "failed" in widget.files.value,
+                   what="both outcomes in the file list")  # fmt: skip
         statuses = [f.status for f in widget.model.state.files]
         assert statuses == ["uploaded", "uploaded", "failed"]
         assert widget.progress.value == pytest.approx(1.0)
@@ -352,7 +352,8 @@ def test_upload_paths_typed_on_the_kernels_machine(
         assert widget.paths.value == ""
         widget.upload.click()
         assert widget.wait(60)
-        until(lambda: repr(widget) == "<Uploader 2/2 files uploaded>")
+        wait_until(lambda: repr(widget) == "<Uploader 2/2 files uploaded>",
+                   what="2/2 files uploaded")  # fmt: skip
         assert widget.upload.disabled  # nothing left to upload
         assert (tmp_path / "p0.png").exists(), "the user's own files are never removed"
     finally:
