@@ -133,7 +133,7 @@ def main() -> None:
 
 def pages(wb: Any, dsn: str, project: uuid.UUID) -> None:
     service = wb.generations_service
-    target = q.Target("project", project)
+    target = q.GalleryTarget("project", project)
     filters = GenerationFilters()
     index = service._fetch_index(target, filters, LIMIT)
     seek = q.Seek(index[PAGE - 2], "after")

@@ -46,7 +46,7 @@ async def scroll(wb: Any, project: Any) -> tuple[int, float, float]:
             await pilot.pause(0.01)
         before = rss_mb()
         pages = 1
-        gallery = app.models["gallery"]
+        gallery = app.models.gallery
         while gallery.state.page is not None and gallery.state.page.next_cursor:
             number = gallery.state.page.page
             await pilot.press("n")

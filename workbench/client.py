@@ -9,27 +9,23 @@ from __future__ import annotations
 import uuid
 from collections.abc import Callable, Iterator, Sequence
 from types import TracebackType
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any
 
-import psycopg
-from psycopg import sql
-from psycopg.rows import class_row
-from psycopg.types.json import Jsonb
 from psycopg_pool import ConnectionPool
 
+from workbench import keys
 from workbench.cache import CacheEvent, FamilyOptions, QueryCache
 from workbench.config import Config
 from workbench.db import connection
 from workbench.db.embedded import EmbeddedPostgres
 from workbench.db.schema import SchemaInfo
-from workbench.errors import ConfigError, NotFoundError, ValidationError
+from workbench.errors import ConfigError
 from workbench.generations.detail import GenerationDetail, load_detail
 from workbench.generations.filters import GenerationFilters
 from workbench.generations.page import GenerationPage
-from workbench.generations.query import Target
-from workbench.generations.service import FAMILY as GALLERY_FAMILY
+from workbench.generations.query import GalleryTarget
 from workbench.generations.service import GenerationsService
-from workbench.ids import as_uuid, is_uuid
+from workbench.ids import as_uuid
 from workbench.models import (
     Generation,
     Project,
@@ -39,7 +35,9 @@ from workbench.models import (
     ShotGeneration,
     User,
 )
+from workbench.projects import Place, ProjectsService, ProjectSummary
 from workbench.realtime import RealtimeListener, triggers_installed
+from workbench.settings.handle import SettingsHandle
 from workbench.settings.local_state import LocalState
 from workbench.settings.resolve import ResolvedSettings, parse_path
 from workbench.settings.service import SettingsService, target_for
@@ -50,29 +48,9 @@ if TYPE_CHECKING:
     from collections.abc import Iterable
 
     from workbench.demo import DemoSummary
-    from workbench.settings.handle import SettingsHandle
     from workbench.storage.base import TransferOptions
     from workbench.uploads import UploadProgress, UploadResult
     from workbench.uploads.sources import PathInput
-
-R = TypeVar("R")
-
-_PROJECT_COLUMNS = {
-    "id": "uuid",
-    "name": "text",
-    "user_id": "uuid",
-    "aspect_ratio": "text",
-    "created_at": "timestamptz",
-}
-_SHOT_COLUMNS = {
-    "id": "uuid",
-    "project_id": "uuid",
-    "name": "text",
-    "position": "integer",
-    "aspect_ratio": "text",
-    "created_at": "timestamptz",
-    "updated_at": "timestamptz",
-}
 
 
 class Workbench:
@@ -96,9 +74,10 @@ class Workbench:
         self.server = server
         self.seeded_demo: DemoSummary | None = None  # set when connect() created the demo
         self._settings: SettingsService | None = None
+        self._projects: ProjectsService | None = None
         self._local_state: LocalState | None = None
         self.cache = QueryCache()
-        self.cache.configure(GALLERY_FAMILY, FamilyOptions(stale_time=30.0, gc_time=600.0))
+        self.cache.configure(keys.GALLERY, FamilyOptions(stale_time=30.0, gc_time=600.0))
         self._generations: GenerationsService | None = None
         self._listener: RealtimeListener | None = None
         self._no_triggers = False  # the database cannot send live updates (checked once)
@@ -141,86 +120,43 @@ class Workbench:
             )
         return self._user_id
 
-    # -- reads -----------------------------------------------------------------------------
-    def _fetch(self, row_type: type[R], query: sql.Composed, params: Sequence[Any]) -> list[R]:
-        """Rows as records; a read, so a connection found dead is retried on a fresh one."""
-
-        def work(conn: psycopg.Connection[Any]) -> list[R]:
-            with conn.cursor(row_factory=class_row(row_type)) as cur:
-                return cur.execute(query, params).fetchall()
-
-        return connection.run_idempotent(self.pool, work)
+    # -- projects and shots ----------------------------------------------------------------
+    @property
+    def projects_service(self) -> ProjectsService:
+        if self._projects is None:
+            self._projects = ProjectsService(
+                self.pool, self.schema, lambda: self.user_id,
+                inherited=self.settings_service.inherited,
+            )  # fmt: skip
+        return self._projects
 
     def user(self) -> User:
-        columns = {"id": "uuid", "name": "text", "email": "text"}
-        query = sql.SQL("SELECT {} FROM users u WHERE u.id = %s").format(
-            self.schema.select_list("users", "u", columns)
-        )
-        rows = self._fetch(User, query, (self.user_id,))
-        if not rows:
-            raise NotFoundError(f"user {self.user_id} does not exist")
-        return rows[0]
+        return self.projects_service.user()
 
     def projects(self) -> list[Project]:
         """The current user's projects, oldest first (as Reigh lists them)."""
-        query = sql.SQL(
-            "SELECT {} FROM projects p WHERE p.user_id = %s ORDER BY p.created_at, p.name"
-        ).format(self.schema.select_list("projects", "p", _PROJECT_COLUMNS))
-        return self._fetch(Project, query, (self.user_id,))
+        return self.projects_service.projects()
 
     def project(self, ref: Any) -> Project:
         """One of the current user's projects, by record, id or exact name."""
-        projects = self.projects()
-        if isinstance(ref, str):
-            named = [p for p in projects if p.name == ref]
-            if len(named) == 1:
-                return named[0]
-            if len(named) > 1:
-                raise NotFoundError(f"several projects are named {ref!r}; use its id")
-            if not is_uuid(ref):
-                raise NotFoundError(f"project {ref!r} not found among the current user's projects")
-        wanted = as_uuid(ref, "project id")
-        for project in projects:
-            if project.id == wanted:
-                return project
-        raise NotFoundError(f"project {ref!r} not found among the current user's projects")
+        return self.projects_service.project(ref)
 
     def shots(self, project: Any) -> list[Shot]:
         """The shots of one of the current user's projects, in the project's shot order."""
-        project_id = as_uuid(self._by_name(project), "project id")
-        query = sql.SQL(
-            "SELECT {} FROM shots s JOIN projects p ON p.id = s.project_id "
-            "WHERE s.project_id = %s AND p.user_id = %s ORDER BY {}, s.name"
-        ).format(
-            self.schema.select_list("shots", "s", _SHOT_COLUMNS),
-            sql.SQL("s.position") if self.schema.has("shots", "position") else sql.SQL("s.name"),
-        )
-        shots = self._fetch(Shot, query, (project_id, self.user_id))
-        if not shots and project_id not in {p.id for p in self.projects()}:
-            raise NotFoundError(f"project {project_id} not found among the current user's projects")
-        return shots
+        return self.projects_service.shots(project)
+
+    def find(self, project: Any = None, shot: Any = None) -> Place:
+        """The project and shot named (records, ids or exact names; a shot's name alone when
+        it is unique among your projects): ``wb.find("Neon Coastline", "Harbour Lights")``."""
+        return self.projects_service.find(project, shot)
+
+    def overview(self) -> list[ProjectSummary]:
+        """Every project with its shots and their counts (what a navigator lists)."""
+        return self.projects_service.overview()
 
     def create_shot(self, project: Any, name: str) -> Shot:
         """A new shot at the end of the project, starting from inherited settings."""
-        if not isinstance(name, str) or not name.strip():
-            raise ValidationError("a shot needs a non-empty name")
-        project_id = self.project(project).id
-        with self.pool.connection() as conn, conn.transaction():
-            inherited = self.settings_service.inherited(conn, project_id)
-            position = conn.execute(
-                "SELECT coalesce(max(position), 0) + 1 FROM shots WHERE project_id = %s",
-                (project_id,),
-            ).fetchone()
-            with conn.cursor(row_factory=class_row(Shot)) as cur:
-                shot = cur.execute(
-                    sql.SQL(
-                        "INSERT INTO shots AS s (name, project_id, settings, position) "
-                        "VALUES (%s, %s, %s, %s) RETURNING {}"
-                    ).format(self.schema.select_list("shots", "s", _SHOT_COLUMNS)),
-                    (name.strip(), project_id, Jsonb(inherited), position[0] if position else 1),
-                ).fetchone()
-        assert shot is not None  # INSERT ... RETURNING always returns the row
-        return shot
+        return self.projects_service.create_shot(project, name)
 
     def upload(
         self,
@@ -260,16 +196,8 @@ class Workbench:
             self._generations = GenerationsService(self.pool, self.cache, lambda: self.user_id)
         return self._generations
 
-    def _by_name(self, project: Any) -> Any:
-        """A project's name becomes its id; an id or a record is passed on as it is, to be
-        checked where it is used (the services cache that check; a name lookup reads every
-        project)."""
-        if isinstance(project, str) and not is_uuid(project):
-            return self.project(project).id
-        return project
-
-    def _gallery(self, project_id: Any, shot_id: Any) -> Target:
-        project_id = self._by_name(project_id) if shot_id is None else project_id
+    def _gallery(self, project_id: Any, shot_id: Any) -> GalleryTarget:
+        project_id = self.projects_service.project_id(project_id) if shot_id is None else project_id
         return self.generations_service.target(project_id, shot_id)
 
     def generations(
@@ -316,10 +244,10 @@ class Workbench:
 
     def shot_counts(self, project: Any) -> list[ShotCounts]:
         """Per shot: total, positioned, unpositioned images and videos (Reigh's numbers)."""
-        return self.generations_service.shot_counts(self._by_name(project))
+        return self.generations_service.shot_counts(self.projects_service.project_id(project))
 
     def project_counts(self, project: Any) -> ProjectCounts:
-        return self.generations_service.project_counts(self._by_name(project))
+        return self.generations_service.project_counts(self.projects_service.project_id(project))
 
     def generation_detail(self, generation_id: Any) -> GenerationDetail:
         """One generation with its variants, lineage and shots (one round trip)."""
@@ -360,6 +288,14 @@ class Workbench:
         self.start_live()
         return self.cache.subscribe(prefix, callback)
 
+    def follow(
+        self, prefix: tuple[Any, ...], callback: Callable[[CacheEvent], None]
+    ) -> Callable[[], None]:
+        """Hear once per invalidation overlapping ``prefix`` (``workbench.keys``), cached or
+        not: how views follow what they show. Starts live updates, as ``subscribe`` does."""
+        self.start_live()
+        return self.cache.follow(prefix, callback)
+
     def start_live(self) -> bool:
         """Listen for other clients' changes; False when the database cannot send them."""
         if self._listener is None:
@@ -383,7 +319,7 @@ class Workbench:
         if self._settings is None:
             self._settings = SettingsService(
                 self.pool, self.schema, lambda: self.user_id,
-                watch=self.subscribe, remember=self.cache.set_query_data,
+                follow=self.follow,
             )  # fmt: skip
         return self._settings
 
@@ -398,7 +334,8 @@ class Workbench:
         self, tool_id: str, *, project_id: Any = None, shot_id: Any = None
     ) -> SettingsHandle:
         """A live, optimistically edited view of one tool's settings (for front ends)."""
-        return self.settings_service.handle(tool_id, target_for(self.user_id, project_id, shot_id))
+        target = target_for(self.user_id, project_id, shot_id)
+        return SettingsHandle(self.settings_service, tool_id, target)
 
     def update_settings(
         self, scope: str, target_id: Any, tool_id: str, patch: dict[str, Any]

@@ -3,8 +3,21 @@
 from __future__ import annotations
 
 import uuid
+from typing import Protocol, TypeAlias
 
 from workbench.errors import ValidationError
+
+
+class HasId(Protocol):
+    """A record (``Project``, ``Shot``, ``Generation`` ...): anything with a UUID ``id``."""
+
+    @property
+    def id(self) -> uuid.UUID: ...
+
+
+Ref: TypeAlias = uuid.UUID | str | HasId
+"""How callers name a project, shot or generation: its record, its id (or the id's text),
+or, for projects and shots, its exact name."""
 
 
 def as_uuid(value: object, what: str = "id") -> uuid.UUID:

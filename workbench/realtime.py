@@ -23,8 +23,8 @@ from typing import Any
 import psycopg
 from psycopg import sql
 
+from workbench import keys
 from workbench.cache import QueryCache
-from workbench.generations.service import gallery_prefix
 
 log = logging.getLogger(__name__)
 CHANNEL = "workbench_changes"
@@ -45,17 +45,17 @@ def prefixes_for(event: dict[str, Any]) -> set[tuple[Any, ...]]:
     table = event.get("table")
     for project in ids(event.get("project")):
         if table in ("generations", "generation_variants", "shot_generations", "shots"):
-            found.add(gallery_prefix("project", project))  # also its shot counts
+            found.add(keys.gallery("project", project))  # also its shot counts
         if table == "projects":
-            found.add(("settings", "project", project))
+            found.add(keys.settings("project", project))
     for shot in ids(event.get("shots", [])):
-        found.add(gallery_prefix("shot", shot))
+        found.add(keys.gallery("shot", shot))
     for shot in ids(event.get("shot")):
-        found.add(("settings", "shot", shot))
-        found.add(gallery_prefix("shot", shot))
+        found.add(keys.settings("shot", shot))
+        found.add(keys.gallery("shot", shot))
     for user in ids(event.get("user")):
         if table == "users":
-            found.add(("settings", "user", user))
+            found.add(keys.settings("user", user))
     return found
 
 
@@ -112,7 +112,10 @@ class RealtimeListener:
         deadline: float | None = None
         while not self._stop.is_set():
             timeout = 0.5 if deadline is None else max(0.0, deadline - time.monotonic())
-            for note in conn.notifies(timeout=timeout, stop_after=256):
+            # The first event of a batch ends the wait at once (it starts the batch window);
+            # within a window, events are gathered until it closes.
+            stop_after = 1 if deadline is None else 256
+            for note in conn.notifies(timeout=timeout, stop_after=stop_after):
                 try:
                     event = json.loads(note.payload)
                 except json.JSONDecodeError:

@@ -1,8 +1,11 @@
-"""The REPL API: projects, shots, the current user, ownership and bad ids."""
+"""The REPL API: projects, shots, the current user, ownership and bad ids; the projects
+service's one resolution of "project and shot, by name or id" and the navigator's overview."""
 
 from __future__ import annotations
 
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -99,3 +102,117 @@ def test_two_workbenches_coexist(demo_dsn: str, db_dsn: str, demo_assets: Path) 
     ):
         assert len(a.projects()) == 2
         assert [p.name for p in b.projects()] == ["solo's project"]
+
+
+@contextmanager
+def counting_statements(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[str]]:
+    """Every statement sent through psycopg meanwhile (each is one round trip here: the
+    workbench's pool runs in autocommit)."""
+    sent: list[str] = []
+    real = psycopg.Cursor.execute
+
+    def execute(self: psycopg.Cursor[Any], query: Any, *args: Any, **kwargs: Any) -> Any:
+        sent.append(str(query))
+        return real(self, query, *args, **kwargs)
+
+    with monkeypatch.context() as patch:
+        patch.setattr(psycopg.Cursor, "execute", execute)
+        yield sent
+
+
+def test_find_by_names_ids_and_records(demo_wb: Workbench) -> None:
+    project = demo_wb.project("Neon Coastline")
+    shot = demo_wb.shots(project)[0]
+    for place in (
+        demo_wb.find("Neon Coastline"),
+        demo_wb.find(project.id),
+        demo_wb.find(str(project.id)),
+        demo_wb.find(project),
+    ):
+        assert (place.project, place.shot, place.title) == (project, None, "Neon Coastline")
+    for place in (
+        demo_wb.find("Neon Coastline", "Harbour Lights"),
+        demo_wb.find(project.id, shot.id),
+        demo_wb.find(None, "Harbour Lights"),  # unique among the user's projects
+        demo_wb.find(None, str(shot.id)),
+        demo_wb.find(shot=shot),
+    ):
+        assert (place.project, place.shot, place.title) == (project, shot, "Harbour Lights")
+
+
+def test_find_is_one_round_trip(demo_wb: Workbench, monkeypatch: pytest.MonkeyPatch) -> None:
+    with counting_statements(monkeypatch) as sent:
+        demo_wb.find("Neon Coastline", "Harbour Lights")
+    assert len(sent) == 1, sent
+
+
+def test_find_says_what_is_missing_or_ambiguous(demo_wb: Workbench) -> None:
+    paper = demo_wb.project("Paper Garden")
+    demo_wb.create_shot(paper, "Harbour Lights")  # now the name is in both projects
+    with pytest.raises(NotFoundError, match="several shots are named 'Harbour Lights'; name the"):
+        demo_wb.find(None, "Harbour Lights")
+    assert demo_wb.find("Paper Garden", "Harbour Lights").project == paper
+    with pytest.raises(NotFoundError, match="no shot 'Nowhere' in project 'Neon Coastline'"):
+        demo_wb.find("Neon Coastline", "Nowhere")
+    with pytest.raises(NotFoundError, match="project 'Neon Coastlin' not found"):
+        demo_wb.find("Neon Coastlin", "Harbour Lights")
+    with pytest.raises(NotFoundError, match="no shot 'Nowhere' among the current user's"):
+        demo_wb.find(None, "Nowhere")
+    with pytest.raises(ValidationError, match="name a project"):
+        demo_wb.find()
+    with pytest.raises(ValidationError, match="NUL"):
+        demo_wb.find("Neon\x00Coastline")
+
+
+def test_another_users_project_and_shot_read_as_missing(demo_wb: Workbench, demo_dsn: str) -> None:
+    _, foreign = add_user_with_project(demo_dsn, "mallory")
+    with psycopg.connect(demo_dsn) as conn:
+        row = conn.execute("SELECT id FROM shots WHERE project_id = %s", (foreign,)).fetchone()
+        assert row is not None
+    with pytest.raises(NotFoundError, match="not found among the current user's projects"):
+        demo_wb.find(foreign)
+    with pytest.raises(NotFoundError, match="no shot"):
+        demo_wb.find(None, row[0])
+    with pytest.raises(NotFoundError, match="no shot 'only' among"):
+        demo_wb.find(None, "only")  # mallory's shot name is not ours to find
+    with pytest.raises(NotFoundError, match="not found among the current user's projects"):
+        demo_wb.find("mallory's project")
+
+
+def test_overview_matches_the_per_project_counts_in_one_round_trip(
+    demo_wb: Workbench, demo_dsn: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    add_user_with_project(demo_dsn, "mallory")  # not listed: another user's
+    empty = demo_wb.create_shot("Paper Garden", "Empty shot")
+    with counting_statements(monkeypatch) as sent:
+        overview = demo_wb.overview()
+    assert len(sent) == 1, sent
+    assert [s.project for s in overview] == demo_wb.projects()
+    for summary in overview:
+        assert summary.counts == demo_wb.project_counts(summary.project.id)
+        assert [s.shot for s in summary.shots] == demo_wb.shots(summary.project)
+        by_shot = {c.shot_id: c for c in demo_wb.shot_counts(summary.project.id)}
+        assert {s.shot.id: s.counts for s in summary.shots} == by_shot
+    assert any(s.counts.total for p in overview for s in p.shots)  # the demo has linked items
+    last = overview[1].shots[-1]
+    assert last.shot == empty
+    assert (last.counts.total, last.counts.unpositioned) == (0, 0)
+
+
+def test_create_shot_goes_last_and_inherits_settings(demo_wb: Workbench, demo_dsn: str) -> None:
+    project = demo_wb.project("Neon Coastline")
+    before = demo_wb.shots(project)
+    shot = demo_wb.create_shot(project, "  New idea  ")
+    assert shot.name == "New idea"
+    assert shot.position == max(s.position or 0 for s in before) + 1
+    assert demo_wb.shots(project)[-1] == shot
+    with psycopg.connect(demo_dsn) as conn:
+        row = conn.execute("SELECT settings FROM shots WHERE id = %s", (shot.id,)).fetchone()
+    assert row is not None
+    own = row[0]["travel-between-images"]  # copied from the last edited shot (Reigh's rule)
+    assert own, own
+    assert own.get("prompt", "") == ""  # ... without its prompts
+    with pytest.raises(ValidationError, match="non-empty name"):
+        demo_wb.create_shot(project, "   ")
+    with pytest.raises(NotFoundError):
+        demo_wb.create_shot(uuid.uuid4(), "x")

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
-import time
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
@@ -13,6 +12,7 @@ import psycopg
 import pytest
 from PIL import Image
 from textual.widgets import DataTable, Input, RadioSet, Select
+from waiting import settle, wait_until_async
 
 from workbench.client import Workbench
 from workbench.startup import connect
@@ -32,19 +32,13 @@ def wb(demo_dsn: str, demo_assets: Path, monkeypatch: pytest.MonkeyPatch) -> Any
         yield workbench
 
 
-async def until(pilot: Any, predicate: Callable[[], bool], timeout: float = 10) -> None:
-    deadline = time.monotonic() + timeout
-    while not predicate():
-        if time.monotonic() > deadline:
-            raise AssertionError("timed out waiting for the TUI")
-        await pilot.pause(0.05)
-
-
 async def started(app: WorkbenchApp, pilot: Any) -> None:
     """The first page is shown and a pane has focus, so keys reach it."""
-    await until(pilot, lambda: app.first_paint is not None)
-    await until(pilot, lambda: type(app.focused).__name__ in ("GalleryGrid", "DataTable"))
-    await pilot.pause(0.2)
+    await wait_until_async(lambda: app.first_paint is not None, what="the first gallery page",
+                           timeout=30, pilot=pilot)  # fmt: skip
+    await wait_until_async(lambda: type(app.focused).__name__ in ("GalleryGrid", "DataTable"),
+                           what="a focused pane", pilot=pilot)  # fmt: skip
+    await settle(pilot)
 
 
 @pytest.fixture
@@ -56,7 +50,7 @@ async def running(wb: Workbench) -> AsyncIterator[tuple[WorkbenchApp, Any]]:
 
 
 def gallery(app: WorkbenchApp) -> Any:
-    return app.models["gallery"].state
+    return app.models.gallery.state
 
 
 async def test_navigate_to_a_shot(running: tuple[WorkbenchApp, Any], wb: Workbench) -> None:
@@ -66,7 +60,10 @@ async def test_navigate_to_a_shot(running: tuple[WorkbenchApp, Any], wb: Workben
     tree = app.query_one(Navigator)
     node = next(n for n in tree.root.children[0].children if n.data == (project.id, shot.id))
     tree.select_node(node)
-    await until(pilot, lambda: gallery(app).mode == "shot" and gallery(app).title == shot.name)
+    await wait_until_async(
+        lambda: gallery(app).mode == "shot" and gallery(app).title == shot.name,
+        what=f"the gallery of shot {shot.name!r}", pilot=pilot,
+    )  # fmt: skip
     frames = [i.timeline_frame for i in gallery(app).items if i.timeline_frame is not None]
     assert frames == sorted(frames)
     assert wb.local_state.get("navigator.last")["shot"] == str(shot.id)
@@ -77,10 +74,10 @@ async def test_page_through_the_gallery(running: tuple[WorkbenchApp, Any]) -> No
     assert gallery(app).page.page == 1
     first = gallery(app).items[0].id
     await pilot.press("n")
-    await until(pilot, lambda: gallery(app).page.page == 2)
+    await wait_until_async(lambda: gallery(app).page.page == 2, what="page 2", pilot=pilot)
     assert gallery(app).items[0].id != first
     await pilot.press("p")
-    await until(pilot, lambda: gallery(app).page.page == 1)
+    await wait_until_async(lambda: gallery(app).page.page == 1, what="page 1", pilot=pilot)
     assert gallery(app).items[0].id == first
     await pilot.press("right", "right", "down")
     assert gallery(app).selected == 2 + app.query_one("GalleryGrid")._columns
@@ -89,17 +86,20 @@ async def test_page_through_the_gallery(running: tuple[WorkbenchApp, Any]) -> No
 async def test_filter_to_videos(running: tuple[WorkbenchApp, Any]) -> None:
     app, pilot = running
     app.query_one("#media", Select).value = "video"
-    await until(pilot, lambda: gallery(app).filters.media_type == "video"
-                and not gallery(app).loading)  # fmt: skip
+    await wait_until_async(lambda: gallery(app).filters.media_type == "video"
+                           and not gallery(app).loading,
+                           what="the videos-only page", pilot=pilot)  # fmt: skip
     assert gallery(app).items
     assert all(item.is_video for item in gallery(app).items)
     await pilot.press("slash")  # focus the search box, then type into it and submit
     search = app.query_one("#search", Input)
-    await until(pilot, lambda: app.focused is search)
+    await wait_until_async(lambda: app.focused is search, what="the search box's focus",
+                           pilot=pilot)  # fmt: skip
     search.value = "zzz-nothing"
     await pilot.press("enter")
-    await until(pilot, lambda: gallery(app).filters.search == "zzz-nothing")
-    await until(pilot, lambda: not gallery(app).items)
+    await wait_until_async(lambda: gallery(app).filters.search == "zzz-nothing",
+                           what="the search filter", pilot=pilot)  # fmt: skip
+    await wait_until_async(lambda: not gallery(app).items, what="an empty page", pilot=pilot)
 
 
 async def test_star_an_item_and_see_it_persisted(
@@ -108,7 +108,8 @@ async def test_star_an_item_and_see_it_persisted(
     app, pilot = running
     item = gallery(app).selection
     await pilot.press("f")
-    await until(pilot, lambda: gallery(app).items[0].starred != item.starred)
+    await wait_until_async(lambda: gallery(app).items[0].starred != item.starred,
+                           what="the star on the first tile", pilot=pilot)  # fmt: skip
     with psycopg.connect(demo_dsn) as conn:
         row = conn.execute("SELECT starred FROM generations WHERE id = %s", (item.id,)).fetchone()
     assert row == (not item.starred,)
@@ -122,8 +123,9 @@ async def test_edit_a_setting_at_shot_scope_then_reset_it(
     shot = wb.shots(project)[1]  # no shot-level travel settings in the demo
     tree = app.query_one(Navigator)
     tree.select_node(next(n for n in tree.root.children[0].children if n.data[1] == shot.id))
-    settings = app.models["settings"]
-    await until(pilot, lambda: settings.state.scope == "shot")
+    settings = app.models.settings
+    await wait_until_async(lambda: settings.state.scope == "shot",
+                           what="the settings of the shot", pilot=pilot)  # fmt: skip
     await pilot.press("s")
 
     def row(path: str) -> Any:
@@ -133,21 +135,26 @@ async def test_edit_a_setting_at_shot_scope_then_reset_it(
     table = app.query_one("#fields", DataTable)
     table.move_cursor(row=[r.path for r in settings.state.rows].index("amountOfMotion"))
     await pilot.press("enter")
-    await until(pilot, lambda: isinstance(app.screen, EditValue))
+    await wait_until_async(lambda: isinstance(app.screen, EditValue), what="the edit dialog",
+                           pilot=pilot)  # fmt: skip
     dialog = app.screen
     dialog.query_one("#value", Input).value = "77"
     radios = dialog.query_one("#scope", RadioSet)
     shot_button = next(b for b in radios.query("RadioButton") if b.name == "shot")
     shot_button.value = True
     await pilot.click("#save")
-    await until(pilot, lambda: row("amountOfMotion").scope == "shot")
+    await wait_until_async(lambda: row("amountOfMotion").scope == "shot",
+                           what="amountOfMotion set at shot scope", pilot=pilot)  # fmt: skip
     assert row("amountOfMotion").value == 77
-    await until(pilot, lambda: row("amountOfMotion").status == "saved")
+    await wait_until_async(lambda: row("amountOfMotion").status == "saved",
+                           what="amountOfMotion saved", pilot=pilot)  # fmt: skip
     assert _stored(demo_dsn, shot.id).get("amountOfMotion") == 77
 
     await pilot.press("r")
-    await until(pilot, lambda: row("amountOfMotion").scope == "project")
-    await until(pilot, lambda: row("amountOfMotion").status == "saved")
+    await wait_until_async(lambda: row("amountOfMotion").scope == "project",
+                           what="amountOfMotion inherited again", pilot=pilot)  # fmt: skip
+    await wait_until_async(lambda: row("amountOfMotion").status == "saved",
+                           what="the reset saved", pilot=pilot)  # fmt: skip
     assert "amountOfMotion" not in _stored(demo_dsn, shot.id)
 
 
@@ -166,12 +173,13 @@ async def test_upload_a_file_with_progress_to_100(
     picture = tmp_path / "sunset.png"
     Image.new("RGB", (640, 360), (200, 90, 40)).save(picture)
     await pilot.press("u")
-    await until(pilot, lambda: isinstance(app.screen, UploadScreen))
+    await wait_until_async(lambda: isinstance(app.screen, UploadScreen),
+                           what="the upload screen", pilot=pilot)  # fmt: skip
     screen = app.screen
     screen.query_one("#paths", Input).value = str(picture)
     await pilot.click("#start")
-    await until(pilot, lambda: not screen.model.state.running and screen.model.state.files,
-                timeout=30)  # fmt: skip
+    await wait_until_async(lambda: not screen.model.state.running and screen.model.state.files,
+                           what="the upload to finish", timeout=30, pilot=pilot)  # fmt: skip
     state = screen.model.state
     assert state.fraction == 1.0
     assert [f.status for f in state.files] == ["uploaded"]
@@ -183,17 +191,19 @@ async def test_upload_a_file_with_progress_to_100(
     assert row == (1,)
 
 
-async def test_a_change_from_another_connection_shows_within_a_second(
+async def test_a_change_from_another_connection_shows_live(
     running: tuple[WorkbenchApp, Any], demo_dsn: str
 ) -> None:
+    """Only a live update can show it: the page stays fresh for 30 s and nothing polls. (How
+    fast it arrives is measured by benchmarks/realtime_bench.py, not asserted here.)"""
     app, pilot = running
-    await until(pilot, lambda: app.wb.live)
+    await wait_until_async(lambda: app.wb.live, what="live updates", pilot=pilot)
     item = gallery(app).items[0]
     with psycopg.connect(demo_dsn, autocommit=True) as conn:
         conn.execute("UPDATE generations SET starred = NOT starred WHERE id = %s", (item.id,))
-    changed = time.monotonic()
-    await until(pilot, lambda: gallery(app).items[0].starred != item.starred, timeout=5)
-    assert time.monotonic() - changed < 1.0
+    await wait_until_async(lambda: gallery(app).items[0].starred != item.starred,
+                           what="the other connection's star on the first tile", timeout=10,
+                           pilot=pilot)  # fmt: skip
 
 
 async def test_help_screen_and_palette_list_every_action(
@@ -201,7 +211,8 @@ async def test_help_screen_and_palette_list_every_action(
 ) -> None:
     app, pilot = running
     await pilot.press("question_mark")
-    await until(pilot, lambda: type(app.screen).__name__ == "HelpScreen")
+    await wait_until_async(lambda: type(app.screen).__name__ == "HelpScreen",
+                           what="the help screen", pilot=pilot)  # fmt: skip
     await pilot.press("escape")
     titles = [c.title for c in app.get_system_commands(app.screen)]
     for wanted in ("Gallery: star / unstar", "Filter: videos only", "Settings: reset field",
@@ -212,9 +223,11 @@ async def test_help_screen_and_palette_list_every_action(
 async def test_detail_view(running: tuple[WorkbenchApp, Any]) -> None:
     app, pilot = running
     await pilot.press("enter")
-    await until(pilot, lambda: type(app.screen).__name__ == "DetailScreen")
+    await wait_until_async(lambda: type(app.screen).__name__ == "DetailScreen",
+                           what="the detail screen", pilot=pilot)  # fmt: skip
     screen = app.screen
-    await until(pilot, lambda: screen.model.state.detail is not None)
+    await wait_until_async(lambda: screen.model.state.detail is not None,
+                           what="the detail screen's generation", pilot=pilot)  # fmt: skip
     detail = screen.model.state.detail
     assert detail.generation.id == gallery(app).selection.id
     assert screen.query_one("#variants", DataTable).row_count == len(detail.variants)

@@ -12,50 +12,55 @@ import uuid
 from typing import Any
 
 import psycopg
+from psycopg import sql
 from psycopg.rows import class_row
 
 from workbench.models import ProjectCounts, ShotCounts
 
+# Reigh's numbers, shared by the per-project queries below and the navigator's overview
+# (``projects.ProjectsService.overview``): a finished, top-level generation counts; a video
+# is never "unpositioned". Select lists over ``generations g`` (and ``shot_generations sg``).
+FINISHED = "g.location IS NOT NULL AND NOT g.is_child"
+SHOT_COUNTS = """
+    count(g.id)::int AS total,
+    count(g.id) FILTER (WHERE sg.timeline_frame IS NOT NULL)::int AS positioned,
+    count(g.id) FILTER (
+        WHERE sg.timeline_frame IS NULL AND NOT g.type LIKE '%%video%%'
+    )::int AS unpositioned,
+    count(g.id) FILTER (WHERE g.type LIKE '%%video%%')::int AS videos
+"""
+PROJECT_COUNTS = """
+    count(*)::int AS total,
+    count(*) FILTER (WHERE NOT g.type LIKE '%%video%%')::int AS images,
+    count(*) FILTER (WHERE g.type LIKE '%%video%%')::int AS videos,
+    count(*) FILTER (WHERE g.starred)::int AS starred,
+    count(*) FILTER (WHERE NOT EXISTS (
+        SELECT 1 FROM shot_generations x WHERE x.generation_id = g.id))::int AS in_no_shot
+"""
+
 
 def shot_counts(conn: psycopg.Connection[Any], project_id: uuid.UUID) -> list[ShotCounts]:
     """Per shot of the project: total, positioned, unpositioned images, videos."""
+    query = sql.SQL(
+        """
+        SELECT s.id AS shot_id, {counts}
+        FROM shots s
+        LEFT JOIN shot_generations sg ON sg.shot_id = s.id
+        LEFT JOIN generations g ON g.id = sg.generation_id AND {finished}
+        WHERE s.project_id = %s
+        GROUP BY s.id
+        ORDER BY s.position, s.name
+        """
+    ).format(counts=sql.SQL(SHOT_COUNTS), finished=sql.SQL(FINISHED))
     with conn.cursor(row_factory=class_row(ShotCounts)) as cur:
-        return cur.execute(
-            """
-            SELECT s.id AS shot_id,
-                   count(g.id)::int AS total,
-                   count(g.id) FILTER (WHERE sg.timeline_frame IS NOT NULL)::int AS positioned,
-                   count(g.id) FILTER (
-                       WHERE sg.timeline_frame IS NULL AND NOT g.type LIKE '%%video%%'
-                   )::int AS unpositioned,
-                   count(g.id) FILTER (WHERE g.type LIKE '%%video%%')::int AS videos
-            FROM shots s
-            LEFT JOIN shot_generations sg ON sg.shot_id = s.id
-            LEFT JOIN generations g
-                   ON g.id = sg.generation_id AND g.location IS NOT NULL AND NOT g.is_child
-            WHERE s.project_id = %s
-            GROUP BY s.id
-            ORDER BY s.position, s.name
-            """,
-            (project_id,),
-        ).fetchall()
+        return cur.execute(query, (project_id,)).fetchall()
 
 
 def project_counts(conn: psycopg.Connection[Any], project_id: uuid.UUID) -> ProjectCounts:
+    query = sql.SQL(
+        "SELECT {counts} FROM generations g WHERE g.project_id = %s AND {finished}"
+    ).format(counts=sql.SQL(PROJECT_COUNTS), finished=sql.SQL(FINISHED))
     with conn.cursor(row_factory=class_row(ProjectCounts)) as cur:
-        row = cur.execute(
-            """
-            SELECT count(*)::int AS total,
-                   count(*) FILTER (WHERE NOT g.type LIKE '%%video%%')::int AS images,
-                   count(*) FILTER (WHERE g.type LIKE '%%video%%')::int AS videos,
-                   count(*) FILTER (WHERE g.starred)::int AS starred,
-                   count(*) FILTER (WHERE NOT EXISTS (
-                       SELECT 1 FROM shot_generations x WHERE x.generation_id = g.id))::int
-                       AS in_no_shot
-            FROM generations g
-            WHERE g.project_id = %s AND g.location IS NOT NULL AND NOT g.is_child
-            """,
-            (project_id,),
-        ).fetchone()
+        row = cur.execute(query, (project_id,)).fetchone()
     assert row is not None  # an aggregate always returns one row
     return row

@@ -17,13 +17,13 @@ from typing import Any
 
 from workbench.errors import ValidationError, WorkbenchError
 from workbench.generations.filters import GenerationFilters
-from workbench.generations.query import Seek, Target
+from workbench.generations.query import GalleryTarget, Seek
 from workbench.models import Generation
 
 
 @dataclass(frozen=True)
 class Cursor:
-    target: Target
+    target: GalleryTarget
     limit: int
     sort: str
     page: int  # the page this cursor leads to
@@ -40,7 +40,7 @@ class Cursor:
         return base64.urlsafe_b64encode(raw).decode().rstrip("=")
 
     @classmethod
-    def decode(cls, text: str, target: Target, limit: int, sort: str) -> Cursor:
+    def decode(cls, text: str, target: GalleryTarget, limit: int, sort: str) -> Cursor:
         try:
             body = json.loads(base64.urlsafe_b64decode(text + "=" * (-len(text) % 4)))
             mode, raw_key, direction = body["m"], body["k"], body["d"]
@@ -51,7 +51,7 @@ class Cursor:
             else:
                 key = (bool(raw_key[0]), int(raw_key[1]), uuid.UUID(raw_key[2]))
             cursor = cls(
-                Target(mode, uuid.UUID(body["t"])), int(body["l"]), str(body["s"]),
+                GalleryTarget(mode, uuid.UUID(body["t"])), int(body["l"]), str(body["s"]),
                 int(body["p"]), Seek(key, direction),
             )  # fmt: skip
         except (ValueError, KeyError, IndexError, TypeError) as exc:

@@ -47,7 +47,9 @@ ITEM_COLUMNS = """
 
 
 @dataclass(frozen=True)
-class Target:
+class GalleryTarget:
+    """Which gallery: a project's (all its generations) or a shot's (its timeline)."""
+
     mode: Mode
     id: uuid.UUID
 
@@ -74,7 +76,9 @@ def _escape_like(text: str) -> str:
     return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
-def where_clause(target: Target, filters: GenerationFilters) -> tuple[sql.Composed, dict[str, Any]]:
+def where_clause(
+    target: GalleryTarget, filters: GenerationFilters
+) -> tuple[sql.Composed, dict[str, Any]]:
     """Conditions (and their parameters) shared by pages, counts, indexes and streams."""
     params: dict[str, Any] = {"target": target.id}
     parts: list[str] = ["g.location IS NOT NULL", "NOT g.is_child"]
@@ -125,25 +129,25 @@ def where_clause(target: Target, filters: GenerationFilters) -> tuple[sql.Compos
     return sql.Composed([sql.SQL(" AND ".join(parts))]), params
 
 
-def _source(target: Target) -> sql.SQL:
+def _source(target: GalleryTarget) -> sql.SQL:
     if target.mode == "project":
         return sql.SQL("generations g")
     return sql.SQL("shot_generations sg JOIN generations g ON g.id = sg.generation_id")
 
 
-def _sort_key(target: Target) -> list[str]:
+def _sort_key(target: GalleryTarget) -> list[str]:
     if target.mode == "project":
         return ["g.created_at", "g.id"]
     return ["(sg.timeline_frame IS NULL)", "COALESCE(sg.timeline_frame, 0)", "sg.id"]
 
 
-def _ascending(target: Target, filters: GenerationFilters, direction: Direction) -> bool:
+def _ascending(target: GalleryTarget, filters: GenerationFilters, direction: Direction) -> bool:
     forward = target.mode == "shot" or filters.sort == "oldest"
     return forward if direction == "after" else not forward
 
 
 def page_query(
-    target: Target, filters: GenerationFilters, limit: int | None, seek: Seek | None
+    target: GalleryTarget, filters: GenerationFilters, limit: int | None, seek: Seek | None
 ) -> tuple[sql.Composed, dict[str, Any]]:
     """One page (``limit + 1`` rows, to know whether another page follows); every row when
     ``limit`` is None."""
@@ -184,7 +188,9 @@ def page_query(
     return query, params
 
 
-def count_query(target: Target, filters: GenerationFilters) -> tuple[sql.Composed, dict[str, Any]]:
+def count_query(
+    target: GalleryTarget, filters: GenerationFilters
+) -> tuple[sql.Composed, dict[str, Any]]:
     """An exact count, stopping at ``COUNT_CAP + 1`` rows so it stays cheap."""
     where, params = where_clause(target, filters)
     params["cap"] = COUNT_CAP + 1
@@ -194,14 +200,14 @@ def count_query(target: Target, filters: GenerationFilters) -> tuple[sql.Compose
 
 
 def full_count_query(
-    target: Target, filters: GenerationFilters
+    target: GalleryTarget, filters: GenerationFilters
 ) -> tuple[sql.Composed, dict[str, Any]]:
     where, params = where_clause(target, filters)
     return sql.SQL("SELECT count(*) FROM {} WHERE {}").format(_source(target), where), params
 
 
 def estimate_query(
-    target: Target, filters: GenerationFilters
+    target: GalleryTarget, filters: GenerationFilters
 ) -> tuple[sql.Composed, dict[str, Any]]:
     """The planner's row estimate: instant, approximate; shown as such."""
     where, params = where_clause(target, filters)
@@ -211,7 +217,7 @@ def estimate_query(
 
 
 def page_index_query(
-    target: Target, filters: GenerationFilters, limit: int
+    target: GalleryTarget, filters: GenerationFilters, limit: int
 ) -> tuple[sql.Composed, dict[str, Any]]:
     """The sort key of the last row of every page: jumping to page N is then one seek.
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import threading
 import uuid
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Hashable, Iterator, Sequence
 from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any
@@ -18,24 +18,18 @@ from typing import Any
 from psycopg.rows import class_row
 from psycopg_pool import ConnectionPool
 
+from workbench import keys
 from workbench.cache import QueryCache
 from workbench.db.connection import run_idempotent
 from workbench.errors import NotFoundError, ValidationError
 from workbench.generations import aggregates, mutations, query, stream
 from workbench.generations.filters import GenerationFilters
 from workbench.generations.page import Cursor, GenerationPage
-from workbench.generations.query import COUNT_CAP, Seek, Target
+from workbench.generations.query import COUNT_CAP, GalleryTarget, Seek
 from workbench.ids import as_uuid, is_uuid
 from workbench.models import Generation, ProjectCounts, ShotCounts, ShotGeneration, Task
 
-FAMILY = "unified-generations"
 MAX_LIMIT = 500
-
-
-def gallery_prefix(mode: str, target_id: uuid.UUID) -> tuple[Any, ...]:
-    """The cache prefix holding everything derived from one gallery (``mode``: "project" or
-    "shot"): invalidating it refreshes all of that gallery's pages, counts and cursors."""
-    return (FAMILY, mode, target_id)
 
 
 def check_limit(limit: object) -> int:
@@ -55,18 +49,18 @@ class GenerationsService:
         self._user_id = user_id
 
     # -- targets ---------------------------------------------------------------------------
-    def target(self, project_id: object = None, shot_id: object = None) -> Target:
+    def target(self, project_id: object = None, shot_id: object = None) -> GalleryTarget:
         """The gallery named (a shot wins over a project), after checking the user owns it."""
         if shot_id is not None:
-            target = Target("shot", as_uuid(shot_id, "shot id"))
+            target = GalleryTarget("shot", as_uuid(shot_id, "shot id"))
         elif project_id is not None:
-            target = Target("project", as_uuid(project_id, "project id"))
+            target = GalleryTarget("project", as_uuid(project_id, "project id"))
         else:
             raise ValidationError("name a project_id or a shot_id")
-        self._cache.get_or_fetch(("ownership", target.mode, target.id), lambda: self._own(target))
+        self._cache.get_or_fetch(keys.ownership(target.mode, target.id), lambda: self._own(target))
         return target
 
-    def _own(self, target: Target) -> bool:
+    def _own(self, target: GalleryTarget) -> bool:
         sql_text = (
             "SELECT p.user_id FROM projects p WHERE p.id = %s"
             if target.mode == "project"
@@ -81,7 +75,7 @@ class GenerationsService:
     # -- pages -----------------------------------------------------------------------------
     def page(
         self,
-        target: Target,
+        target: GalleryTarget,
         filters: GenerationFilters,
         *,
         limit: int = 50,
@@ -103,26 +97,27 @@ class GenerationsService:
             number, seek = page, self._seek_for_page(target, filters, limit, page)
         else:
             number, seek = 1, None
-        key = (*self._prefix(target), number, limit, filters)
+        key = self._key(target, number, limit, filters)
         result: GenerationPage = self._cache.get_or_fetch(
             key, lambda: self._fetch_page(target, filters, limit, number, seek), force=fresh
         )
         return self._with_tasks(result) if include_tasks else result
 
-    def _prefix(self, target: Target) -> tuple[Any, ...]:
-        return gallery_prefix(target.mode, target.id)
+    @staticmethod
+    def _key(target: GalleryTarget, *parts: Hashable) -> keys.Key:
+        return keys.gallery(target.mode, target.id, *parts)
 
     def _seek_for_page(
-        self, target: Target, filters: GenerationFilters, limit: int, number: int
+        self, target: GalleryTarget, filters: GenerationFilters, limit: int, number: int
     ) -> Seek | None:
         """A remembered cursor when we have one, else one look-up in the page index."""
         if number == 1:
             return None
-        known = self._cache.get((*self._prefix(target), "cursor", number, limit, filters))
+        known = self._cache.get(self._key(target, "cursor", number, limit, filters))
         if isinstance(known, Seek):
             return known
         index: list[tuple[Any, ...]] = self._cache.get_or_fetch(
-            (*self._prefix(target), "page-index", limit, filters),
+            self._key(target, "page-index", limit, filters),
             lambda: self._fetch_index(target, filters, limit),
         )
         if number - 2 >= len(index):
@@ -131,17 +126,17 @@ class GenerationsService:
         return Seek(index[number - 2], "after")
 
     def _fetch_index(
-        self, target: Target, filters: GenerationFilters, limit: int
+        self, target: GalleryTarget, filters: GenerationFilters, limit: int
     ) -> list[tuple[Any, ...]]:
         statement, params = query.page_index_query(target, filters, limit)
         rows = run_idempotent(self._pool, lambda c: c.execute(statement, params).fetchall())
         if rows:  # the index also yields the exact total
-            self._cache.set_query_data((*self._prefix(target), "count-exact", filters), rows[0][-1])
+            self._cache.set_query_data(self._key(target, "count-exact", filters), rows[0][-1])
         return [tuple(row[:-1]) for row in rows]
 
     def _fetch_page(
         self,
-        target: Target,
+        target: GalleryTarget,
         filters: GenerationFilters,
         limit: int,
         number: int,
@@ -166,7 +161,7 @@ class GenerationsService:
         if items and (more or backwards):
             next_cursor = cursor(number + 1, keys[-1], "after")
             self._cache.set_query_data(
-                (*self._prefix(target), "cursor", number + 1, limit, filters),
+                self._key(target, "cursor", number + 1, limit, filters),
                 Seek(keys[-1], "after"),
             )
         if items and number > 1:
@@ -176,7 +171,7 @@ class GenerationsService:
             filters, next_cursor, prev_cursor, datetime.now(UTC),
         )  # fmt: skip
 
-    def total(self, target: Target, filters: GenerationFilters) -> tuple[int, bool]:
+    def total(self, target: GalleryTarget, filters: GenerationFilters) -> tuple[int, bool]:
         """(count, exact): exact up to COUNT_CAP; beyond, the planner's estimate at once and
         the exact count computed in the background (subscribers hear when it lands).
 
@@ -184,19 +179,19 @@ class GenerationsService:
         is fresh: ``cache.get`` still returns one an invalidation (a mutation, another client's
         change) or age made stale, and that may be wrong, so it must not be reported as exact.
         """
-        prefix = self._prefix(target)
-        exact_key = (*prefix, "count-exact", filters)
+        exact_key = self._key(target, "count-exact", filters)
         fresh = self._cache.is_fresh(exact_key)  # before the read: data only ever lands fresh
         exact = self._cache.get(exact_key)
         if fresh and isinstance(exact, int):
             return exact, True
         capped: int = self._cache.get_or_fetch(
-            (*prefix, "count", filters), lambda: self._scalar(*query.count_query(target, filters))
+            self._key(target, "count", filters),
+            lambda: self._scalar(*query.count_query(target, filters)),
         )
         if capped <= COUNT_CAP:
             return capped, True
         estimate: int = self._cache.get_or_fetch(
-            (*prefix, "count-estimate", filters), lambda: self._estimate(target, filters)
+            self._key(target, "count-estimate", filters), lambda: self._estimate(target, filters)
         )
         threading.Thread(
             target=self._cache.get_or_fetch,
@@ -209,7 +204,7 @@ class GenerationsService:
         row = run_idempotent(self._pool, lambda c: c.execute(statement, params).fetchone())
         return int(row[0]) if row else 0
 
-    def _estimate(self, target: Target, filters: GenerationFilters) -> int:
+    def _estimate(self, target: GalleryTarget, filters: GenerationFilters) -> int:
         statement, params = query.estimate_query(target, filters)
         row = run_idempotent(self._pool, lambda c: c.execute(statement, params).fetchone())
         return int(row[0][0]["Plan"]["Plan Rows"]) if row else 0
@@ -217,8 +212,7 @@ class GenerationsService:
     # -- task data -------------------------------------------------------------------------
     def _with_tasks(self, page: GenerationPage) -> GenerationPage:
         ids = sorted({i.task_id for i in page.items if i.task_id and is_uuid(i.task_id)})
-        prefix = gallery_prefix(page.mode, page.target_id)
-        key = (*prefix, "tasks", page.page, page.limit, page.filters)
+        key = keys.gallery(page.mode, page.target_id, "tasks", page.page, page.limit, page.filters)
         tasks: dict[str, Task] = self._cache.get_or_fetch(key, lambda: self._fetch_tasks(ids))
         items = tuple(replace(i, task=tasks.get(i.task_id or "")) for i in page.items)
         return replace(page, items=items)
@@ -240,7 +234,9 @@ class GenerationsService:
         return {str(task.id): task for task in run_idempotent(self._pool, work)}
 
     # -- streams and aggregates ------------------------------------------------------------
-    def iter_generations(self, target: Target, filters: GenerationFilters) -> Iterator[Generation]:
+    def iter_generations(
+        self, target: GalleryTarget, filters: GenerationFilters
+    ) -> Iterator[Generation]:
         with self._pool.connection() as conn:
             yield from stream.iter_generations(conn, target, filters)
 
@@ -263,14 +259,14 @@ class GenerationsService:
     def shot_counts(self, project_id: object) -> list[ShotCounts]:
         target = self.target(project_id=project_id)
         return self._cache.get_or_fetch(
-            (*self._prefix(target), "shot-counts"),
+            self._key(target, "shot-counts"),
             lambda: run_idempotent(self._pool, lambda c: aggregates.shot_counts(c, target.id)),
         )
 
     def project_counts(self, project_id: object) -> ProjectCounts:
         target = self.target(project_id=project_id)
         return self._cache.get_or_fetch(
-            (*self._prefix(target), "project-counts"),
+            self._key(target, "project-counts"),
             lambda: run_idempotent(self._pool, lambda c: aggregates.project_counts(c, target.id)),
         )
 
@@ -343,7 +339,7 @@ class GenerationsService:
         """Change cached pages at once, run the change, roll back if it fails, then refetch."""
         previous: list[tuple[Any, Any]] = []
         if optimistic is not None:
-            for key in self._cache.keys((FAMILY,)):
+            for key in self._cache.keys(keys.gallery()):
                 data = self._cache.get(key)
                 if isinstance(data, GenerationPage):
                     changed = optimistic(data)
@@ -361,9 +357,9 @@ class GenerationsService:
     def invalidate(self, project_id: uuid.UUID | None, shot_ids: Sequence[uuid.UUID] = ()) -> None:
         """Refresh everything derived from a project's gallery and these shots' galleries."""
         if project_id is not None:
-            self._cache.invalidate(gallery_prefix("project", project_id))
+            self._cache.invalidate(keys.gallery("project", project_id))
         for shot_id in shot_ids:
-            self._cache.invalidate(gallery_prefix("shot", shot_id))
+            self._cache.invalidate(keys.gallery("shot", shot_id))
 
 
 def _change(

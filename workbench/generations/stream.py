@@ -16,7 +16,7 @@ import psycopg
 from psycopg import sql
 
 from workbench.generations.filters import GenerationFilters
-from workbench.generations.query import ITEM_COLUMNS, Target, page_query
+from workbench.generations.query import ITEM_COLUMNS, GalleryTarget, page_query
 from workbench.models import Generation, ShotGeneration
 
 # Binary COPY needs each column's type, in the order of ITEM_COLUMNS + the link columns.
@@ -46,7 +46,7 @@ def _copy_rows(
 
 
 def iter_generations(
-    conn: psycopg.Connection[Any], target: Target, filters: GenerationFilters
+    conn: psycopg.Connection[Any], target: GalleryTarget, filters: GenerationFilters
 ) -> Iterator[Generation]:
     """Every matching generation in gallery order."""
     query, params = page_query(target, filters, None, None)

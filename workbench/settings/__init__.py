@@ -7,7 +7,8 @@ database.
 """
 
 from workbench.settings.registry import get_tool, register_tool, registered_tools
-from workbench.settings.resolve import SCOPES, ResolvedSettings, Scope, resolve
+from workbench.settings.resolve import ResolvedSettings, resolve
+from workbench.settings.scopes import SCOPES, Scope
 
 __all__ = [
     "SCOPES",

@@ -14,20 +14,22 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal
 
+from workbench import keys
 from workbench.listeners import Listeners
 from workbench.settings.queue import WriteKey, WriteResult
 from workbench.settings.resolve import (
     Path,
     ResolvedSettings,
-    Scope,
     dotted,
     leaves,
     merge,
     parse_path,
+    path_patch,
     remove_path,
     resolve,
 )
-from workbench.settings.store import Target, TargetScope, check_patch
+from workbench.settings.scopes import Scope
+from workbench.settings.store import SettingsTarget, TargetScope, check_patch
 
 if TYPE_CHECKING:
     from workbench.settings.service import SettingsService
@@ -55,22 +57,22 @@ class _Edit:
 class SettingsHandle:
     """One tool's settings for one target (user, project or shot), live and editable."""
 
-    def __init__(self, service: SettingsService, tool_id: str, target: Target) -> None:
+    def __init__(self, service: SettingsService, tool_id: str, target: SettingsTarget) -> None:
         self._service = service
         self.tool_id = tool_id
         self.target = target
         self._lock = threading.RLock()
         self._confirmed: dict[Scope, Any] = {}
-        self._rows: dict[TargetScope, Target] = {}
+        self._rows: dict[TargetScope, SettingsTarget] = {}
         self._edits: list[_Edit] = []
         self._failed: list[_Edit] = []
         self.error: BaseException | None = None
         self._subscribers: Listeners[SettingsHandle] = Listeners("settings handle")
-        self._unwatch: list[Callable[[], None]] = []
+        self._unfollow: list[Callable[[], None]] = []
         self.refresh()
-        if service.watch is not None:  # another client changed one of our rows: re-read
-            self._unwatch = [
-                service.watch(self._cache_key(row), self._changed_elsewhere)
+        if service.follow is not None:  # another client changed one of our rows: re-read
+            self._unfollow = [
+                service.follow(keys.settings(row.scope, row.id, tool_id), self._changed_elsewhere)
                 for row in self._rows.values()
             ]
 
@@ -122,8 +124,6 @@ class SettingsHandle:
     # -- commands --------------------------------------------------------------------------
     def set(self, path: str | Sequence[str], value: Any, *, scope: str | None = None) -> None:
         """Set one field at ``scope`` (default: this handle's own scope)."""
-        from workbench.settings.service import path_patch
-
         self.update(path_patch(parse_path(path), value), scope=scope)
 
     def update(self, patch: dict[str, Any], *, scope: str | None = None) -> None:
@@ -148,27 +148,19 @@ class SettingsHandle:
             self._confirmed = dict(layers.values)
             self._rows = {self.target.scope: self.target}
             if layers.owner is not None:
-                self._rows["user"] = Target("user", layers.owner)
+                self._rows["user"] = SettingsTarget("user", layers.owner)
             if layers.project_id is not None:
-                self._rows["project"] = Target("project", layers.project_id)
-            rows = list(self._rows.values())
-        if self._service.remember is not None:
-            for row in rows:
-                # {} not None: an entry must exist for an invalidation to reach us.
-                self._service.remember(self._cache_key(row), layers.values.get(row.scope) or {})
+                self._rows["project"] = SettingsTarget("project", layers.project_id)
         self._notify()
-
-    def _cache_key(self, row: Target) -> tuple[str, str, Any, str]:
-        return ("settings", row.scope, row.id, self.tool_id)
 
     def flush(self, timeout: float | None = None) -> bool:
         return self._service.queue.flush(timeout)
 
     def close(self) -> None:
         """Stop following changes made elsewhere."""
-        for unwatch in self._unwatch:
-            unwatch()
-        self._unwatch = []
+        for unfollow in self._unfollow:
+            unfollow()
+        self._unfollow = []
 
     def _changed_elsewhere(self, event: Any) -> None:
         if getattr(event, "kind", None) != "invalidated":

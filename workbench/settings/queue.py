@@ -26,14 +26,14 @@ from typing import Any
 
 from workbench.listeners import Listeners
 from workbench.settings.resolve import Path, merge
-from workbench.settings.store import Target
+from workbench.settings.store import SettingsTarget
 
 log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
 class WriteKey:
-    target: Target
+    target: SettingsTarget
     tool_id: str
 
 

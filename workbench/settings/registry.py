@@ -13,6 +13,9 @@ from dataclasses import dataclass
 from typing import Any
 
 Normaliser = Callable[[dict[str, Any]], dict[str, Any]]
+DEFAULT_TOOL = "travel-between-images"
+"""The tool a settings view opens when none is named: Reigh's main tool. One constant, so the
+TUI, the notebook and the views cannot open different tools by default."""
 
 
 @dataclass(frozen=True)
@@ -56,7 +59,7 @@ def _normalise_travel(values: dict[str, Any]) -> dict[str, Any]:
 
 
 register_tool(
-    "travel-between-images",
+    DEFAULT_TOOL,
     {
         "prompt": "",
         "negativePrompt": "",

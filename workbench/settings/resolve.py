@@ -13,14 +13,12 @@ import copy
 import json
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Any
 
 from workbench.errors import ValidationError
 from workbench.settings.registry import get_tool
+from workbench.settings.scopes import SCOPES, WRITABLE_SCOPES, Scope
 
-Scope = Literal["defaults", "user", "project", "shot"]
-SCOPES: tuple[Scope, ...] = ("defaults", "user", "project", "shot")
-WRITABLE_SCOPES: tuple[Scope, ...] = ("user", "project", "shot")
 Path = tuple[str, ...]
 
 
@@ -39,6 +37,14 @@ def parse_value(text: str) -> Any:
         return json.loads(text)
     except json.JSONDecodeError:
         return text
+
+
+def path_patch(path: Path, value: Any) -> dict[str, Any]:
+    """``("a", "b"), 1`` → ``{"a": {"b": 1}}``: one field as a patch to merge."""
+    patch: Any = value
+    for key in reversed(path):
+        patch = {key: patch}
+    return dict(patch)
 
 
 def dotted(path: Path) -> str:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Callable, Mapping, Sequence
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import psycopg
 from psycopg import sql
@@ -21,33 +21,23 @@ from workbench.ids import as_uuid
 from workbench.settings import store
 from workbench.settings.queue import WriteKey, WriteQueue
 from workbench.settings.resolve import Path, ResolvedSettings, resolve
-from workbench.settings.store import Layers, Target, TargetScope
+from workbench.settings.store import Layers, SettingsTarget, TargetScope
 
-if TYPE_CHECKING:
-    from workbench.settings.handle import SettingsHandle
-
-Watch = Callable[[tuple[Any, ...], Callable[[Any], None]], Callable[[], None]]
-Remember = Callable[[tuple[Any, ...], Any], Any]
+Follow = Callable[[tuple[Any, ...], Callable[[Any], None]], Callable[[], None]]
 
 # Reigh clears these when a new shot inherits settings: a new shot starts without prompts.
 _CLEARED_ON_INHERIT: Mapping[str, Any] = {"prompt": "", "batchVideoPrompt": "", "pairConfigs": []}
 
 
-def target_for(user_id: uuid.UUID, project_id: object = None, shot_id: object = None) -> Target:
+def target_for(
+    user_id: uuid.UUID, project_id: object = None, shot_id: object = None
+) -> SettingsTarget:
     """The narrowest target named: a shot, else a project, else the user."""
     if shot_id is not None:
-        return Target("shot", as_uuid(shot_id, "shot id"))
+        return SettingsTarget("shot", as_uuid(shot_id, "shot id"))
     if project_id is not None:
-        return Target("project", as_uuid(project_id, "project id"))
-    return Target("user", user_id)
-
-
-def path_patch(path: Path, value: Any) -> dict[str, Any]:
-    """``("a", "b"), 1`` → ``{"a": {"b": 1}}``."""
-    patch: Any = value
-    for key in reversed(path):
-        patch = {key: patch}
-    return dict(patch)
+        return SettingsTarget("project", as_uuid(project_id, "project id"))
+    return SettingsTarget("user", user_id)
 
 
 class SettingsService:
@@ -58,17 +48,15 @@ class SettingsService:
         user_id: Callable[[], uuid.UUID],
         *,
         delay: float = 0.3,
-        watch: Watch | None = None,
-        remember: Remember | None = None,
+        follow: Follow | None = None,
     ) -> None:
         self._pool = pool
         self._schema = schema
         self._user_id = user_id
         self._delay = delay
-        # How handles hear that a row changed elsewhere: they keep what they show in the query
-        # cache (``remember``), whose invalidations (live updates) they ``watch``.
-        self.watch = watch
-        self.remember = remember
+        # How handles hear that a row changed elsewhere (live updates, or a write of ours):
+        # the query cache's invalidations of that row's settings key.
+        self.follow = follow
         self._queue: WriteQueue | None = None
 
     @property
@@ -82,7 +70,7 @@ class SettingsService:
             self._queue.close()
 
     # -- reads -----------------------------------------------------------------------------
-    def layers(self, tool_id: str, target: Target) -> Layers:
+    def layers(self, tool_id: str, target: SettingsTarget) -> Layers:
         """All scopes in one round trip; a target of another user reads as not found."""
         store.check_tool_id(tool_id)
         layers = run_idempotent(self._pool, lambda c: store.read_layers(c, tool_id, target))
@@ -90,13 +78,8 @@ class SettingsService:
             raise NotFoundError(f"{target} not found among the current user's")
         return layers
 
-    def resolve(self, tool_id: str, target: Target) -> ResolvedSettings:
+    def resolve(self, tool_id: str, target: SettingsTarget) -> ResolvedSettings:
         return resolve(tool_id, self.layers(tool_id, target).values)
-
-    def handle(self, tool_id: str, target: Target) -> SettingsHandle:
-        from workbench.settings.handle import SettingsHandle
-
-        return SettingsHandle(self, tool_id, target)
 
     # -- writes ----------------------------------------------------------------------------
     def write(
@@ -113,10 +96,10 @@ class SettingsService:
 
     def validate(
         self, scope: object, target_id: object, tool_id: object, patch: object
-    ) -> tuple[Target, str, dict[str, Any]]:
+    ) -> tuple[SettingsTarget, str, dict[str, Any]]:
         """Validate everything before a write touches the database."""
         checked_scope: TargetScope = store.check_scope(scope)
-        target = Target(checked_scope, as_uuid(target_id, f"{checked_scope} id"))
+        target = SettingsTarget(checked_scope, as_uuid(target_id, f"{checked_scope} id"))
         tool = store.check_tool_id(tool_id)
         clean = store.check_patch(patch if patch is not None else {})
         return target, tool, clean
@@ -127,7 +110,7 @@ class SettingsService:
         return self._write(key.target, key.tool_id, patch, removals)
 
     def _write(
-        self, target: Target, tool_id: str, patch: dict[str, Any], removals: list[Path]
+        self, target: SettingsTarget, tool_id: str, patch: dict[str, Any], removals: list[Path]
     ) -> dict[str, Any]:
         """One UPDATE; repeating it is harmless, so a dead pooled connection is retried."""
         user_id = self._user_id()
@@ -168,7 +151,7 @@ class SettingsService:
                 inherited[tool_id] = values
         return inherited
 
-    def check_scope_for(self, target: Target, scope: object) -> TargetScope:
+    def check_scope_for(self, target: SettingsTarget, scope: object) -> TargetScope:
         """A handle on a project cannot write a shot's settings, and so on."""
         checked: TargetScope = store.check_scope(scope)
         if checked not in store.writable_from(target.scope):

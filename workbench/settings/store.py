@@ -27,7 +27,8 @@ from psycopg.types.json import Jsonb
 
 from workbench.db.schema import SchemaInfo
 from workbench.errors import NotFoundError, PermissionDenied, ValidationError
-from workbench.settings.resolve import WRITABLE_SCOPES, Path, Scope, leaves
+from workbench.settings.resolve import Path, leaves
+from workbench.settings.scopes import WRITABLE_SCOPES, Scope
 
 TargetScope = Literal["user", "project", "shot"]
 MAX_PATCH_BYTES = 1_000_000  # a tool's settings are small; anything near this is a mistake
@@ -36,7 +37,7 @@ _TABLES: dict[str, str] = {"user": "users", "project": "projects", "shot": "shot
 
 
 @dataclass(frozen=True)
-class Target:
+class SettingsTarget:
     """Where a write goes: one settings column of one row."""
 
     scope: TargetScope
@@ -134,7 +135,7 @@ _READ: dict[str, str] = {
 }
 
 
-def read_layers(conn: psycopg.Connection[Any], tool_id: str, target: Target) -> Layers:
+def read_layers(conn: psycopg.Connection[Any], tool_id: str, target: SettingsTarget) -> Layers:
     """All scopes of one tool for a target, in one round trip."""
     row = conn.execute(_READ[target.scope], {"tool": tool_id, "id": target.id}).fetchone()
     if row is None:
@@ -260,7 +261,7 @@ def update_expression(
 def write(
     conn: psycopg.Connection[Any],
     schema: SchemaInfo,
-    target: Target,
+    target: SettingsTarget,
     tool_id: str,
     *,
     user_id: uuid.UUID,
@@ -292,7 +293,7 @@ def write(
     return row[0] if isinstance(row[0], dict) else {}
 
 
-def _refusal(conn: psycopg.Connection[Any], target: Target) -> Exception:
+def _refusal(conn: psycopg.Connection[Any], target: SettingsTarget) -> Exception:
     exists = conn.execute(
         sql.SQL("SELECT 1 FROM {} WHERE id = %s").format(sql.Identifier(_TABLES[target.scope])),
         (target.id,),

@@ -8,7 +8,10 @@ layout are remembered on this device (``wb.local_state``).
 from __future__ import annotations
 
 import time
-from collections.abc import Iterable
+import uuid
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from functools import partial
 from typing import Any, ClassVar
 
 from textual import on, work
@@ -18,18 +21,43 @@ from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
 from textual.widgets import Footer, Header, LoadingIndicator, TabbedContent, TabPane
 
+from workbench.client import Workbench
+from workbench.media import Thumbnails
+from workbench.settings.registry import DEFAULT_TOOL
 from workbench.tui.components.filters import FilterBar
 from workbench.tui.components.gallery import GalleryGrid
 from workbench.tui.components.navigator import Navigator
 from workbench.tui.components.settings import SettingsPane
 from workbench.tui.components.status import StatusLine
 from workbench.tui.screens.detail import DetailScreen
-from workbench.tui.screens.dialogs import EditValue, PickShot
+from workbench.tui.screens.dialogs import PickShot
 from workbench.tui.screens.help import HelpScreen
 from workbench.tui.screens.upload import UploadScreen
 from workbench.tui.threads import on_ui
+from workbench.views import (
+    DetailModel,
+    GalleryModel,
+    GalleryState,
+    NavigatorModel,
+    SettingsModel,
+)
+from workbench.views.gallery import FilterValue
+from workbench.views.uploads import UploadModel
 
-TOOL = "travel-between-images"
+
+@dataclass(frozen=True)
+class Models:
+    """What the app works with once connected: the workbench and the view models its panes
+    render (one navigator, one gallery, one settings pane)."""
+
+    wb: Workbench
+    navigator: NavigatorModel
+    gallery: GalleryModel
+    settings: SettingsModel
+
+    def all(self) -> tuple[NavigatorModel, GalleryModel, SettingsModel]:
+        """Every view model, to close them together."""
+        return (self.navigator, self.gallery, self.settings)
 
 
 class MainView(Vertical):
@@ -37,7 +65,7 @@ class MainView(Vertical):
 
     DEFAULT_CSS = "MainView { height: 1fr; }"
 
-    def __init__(self, models: dict[str, Any], thumbnails: Any, tab: str) -> None:
+    def __init__(self, models: Models, thumbnails: Thumbnails, tab: str) -> None:
         super().__init__()
         self.models = models
         self.thumbnails = thumbnails
@@ -45,17 +73,36 @@ class MainView(Vertical):
 
     def compose(self) -> ComposeResult:
         with Horizontal(id="main"):
-            yield Navigator(self.models["navigator"], id="navigator")
+            yield Navigator(self.models.navigator, id="navigator")
             with TabbedContent(id="tabs", initial=self.tab):
                 with TabPane("Gallery", id="gallery-tab"):
                     yield FilterBar()
-                    yield GalleryGrid(self.models["gallery"], self.thumbnails, id="gallery")
+                    yield GalleryGrid(self.models.gallery, self.thumbnails, id="gallery")
                 with TabPane("Settings", id="settings-tab"):
-                    yield SettingsPane(self.models["settings"], id="settings")
+                    yield SettingsPane(self.models.settings, id="settings")
         yield StatusLine(id="status")
 
 
 class WorkbenchApp(App[None]):
+    """The workbench TUI: connects (off the UI thread), then shows the ``MainView``.
+
+    It owns the view models (``models``, None until connected) and routes the panes' messages
+    to them: a navigator choice retargets the gallery and settings, filter changes reach the
+    gallery, and the gallery's requests open the detail screen or the shot picker. Everything
+    that blocks runs in thread workers. ``first_paint`` records how long the first page took.
+
+    | Key(s) | Description |
+    | :- | :- |
+    | q | Quit. |
+    | question_mark | List every key binding (``HelpScreen``). |
+    | g | Show the gallery tab. |
+    | s | Show the settings tab. |
+    | u | Upload files into the current project or shot (``UploadScreen``). |
+    | slash | Focus the search box in the gallery's filters. |
+    | b | Show or hide the navigator; remembered on this device. |
+    | ctrl+r | Fetch the gallery page and the navigator's tree again. |
+    """
+
     TITLE = "workbench"
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("q", "quit", "Quit"),
@@ -77,11 +124,11 @@ class WorkbenchApp(App[None]):
 
     def __init__(
         self,
-        wb: Any = None,
+        wb: Workbench | None = None,
         *,
         project: str | None = None,
         shot: str | None = None,
-        connect: Any = None,
+        connect: Callable[[], Workbench] | None = None,
         page_size: int = 50,
     ) -> None:
         super().__init__()
@@ -89,8 +136,8 @@ class WorkbenchApp(App[None]):
         self.page_size = page_size
         self._connect = connect
         self._want = (project, shot)
-        self.models: dict[str, Any] = {}
-        self.thumbnails: Any = None
+        self.models: Models | None = None  # once connected
+        self.thumbnails: Thumbnails | None = None
         self.started = time.perf_counter()
         self.first_paint: float | None = None  # seconds from start to first gallery page
 
@@ -106,9 +153,6 @@ class WorkbenchApp(App[None]):
     @work(thread=True, exit_on_error=False)
     def start(self) -> None:
         """Connect and build the models off the UI thread (the embedded server may start)."""
-        from workbench.views import GalleryModel, NavigatorModel, SettingsModel
-        from workbench.views.thumbnails import Thumbnails
-
         try:
             if self.wb is None:
                 from workbench.startup import connect
@@ -118,12 +162,12 @@ class WorkbenchApp(App[None]):
             navigator = NavigatorModel(wb)
             project_id, shot_id = navigator.choose(*self._want)
             gallery = GalleryModel(wb, project_id=project_id, shot_id=shot_id, limit=self.page_size)
-            settings = SettingsModel(wb, TOOL, project_id=project_id, shot_id=shot_id)
+            settings = SettingsModel(wb, DEFAULT_TOOL, project_id=project_id, shot_id=shot_id)
             self.thumbnails = Thumbnails(wb.storage)
         except Exception as exc:
             on_ui(self, self._failed, exc)
             return
-        self.models = {"navigator": navigator, "gallery": gallery, "settings": settings}
+        self.models = Models(wb, navigator, gallery, settings)
         self.call_from_thread(self._show_workbench)  # type: ignore[arg-type]
 
     def _failed(self, exc: Exception) -> None:
@@ -132,21 +176,24 @@ class WorkbenchApp(App[None]):
 
     async def _show_workbench(self) -> None:
         """(Called from the start-up worker through call_from_thread, which awaits it.)"""
+        models, thumbnails = self.models, self.thumbnails
+        assert models is not None  # both set before this is called
+        assert thumbnails is not None
         await self.query_one("#loading").remove()
-        gallery = self.models["gallery"]
-        state = self.wb.local_state
+        state = models.wb.local_state
         tab = state.get("tui.tab", "gallery-tab")
         tab = tab if tab in ("gallery-tab", "settings-tab") else "gallery-tab"
-        main = MainView(self.models, self.thumbnails, tab)
+        main = MainView(models, thumbnails, tab)
         await self.mount(main, before=self.query_one(Footer))
         if state.get("tui.navigator_hidden"):
             self.query_one(Navigator).add_class("-hidden")
+        gallery = models.gallery
         self._unsubscribe = gallery.subscribe(lambda s: on_ui(self, self._gallery_changed, s))
         self._gallery_changed(gallery.state)
         self.action_show_tab(tab.removesuffix("-tab"))
         self.set_interval(1.0, self._refresh_status)
 
-    def _gallery_changed(self, state: Any) -> None:
+    def _gallery_changed(self, state: GalleryState) -> None:
         if self.first_paint is None and state.page is not None:
             self.first_paint = time.perf_counter() - self.started
         for bar in self.query(FilterBar):  # none while the app is closing
@@ -155,64 +202,75 @@ class WorkbenchApp(App[None]):
         self._refresh_status()
 
     def _refresh_status(self) -> None:
-        if not self.models:
+        if self.models is None:
             return
-        where = "embedded" if self.wb.server is not None else "external"
+        wb = self.models.wb
+        where = "embedded" if wb.server is not None else "external"
         for line in self.query(StatusLine):  # none while the app is closing
             line.show(
-                where=f"{where} · {self.wb.schema.kind}",
-                live=self.wb.live,
-                cache=self.wb.cache,
-                gallery=self.models["gallery"].state.status,
+                where=f"{where} · {wb.schema.kind}",
+                live=wb.live,
+                cache=wb.cache,
+                gallery=self.models.gallery.state.status,
             )
 
     # -- events from the panes -------------------------------------------------------------
     @on(Navigator.Chosen)
     def chosen(self, event: Navigator.Chosen) -> None:
-        self._retarget(event.project_id, event.shot_id)
+        """Show the chosen project or shot in the gallery and the settings pane."""
+        if self.models is not None:
+            self._retarget(self.models, event.project_id, event.shot_id)
 
     @work(thread=True, group="target", exclusive=True)
-    def _retarget(self, project_id: Any, shot_id: Any) -> None:
-        self.models["gallery"].set_target(project_id=project_id, shot_id=shot_id)
-        self.models["settings"].switch_target(project_id=project_id, shot_id=shot_id)
+    def _retarget(self, models: Models, project_id: uuid.UUID, shot_id: uuid.UUID | None) -> None:
+        models.gallery.set_target(project_id=project_id, shot_id=shot_id)
+        models.settings.switch_target(project_id=project_id, shot_id=shot_id)
 
     @on(FilterBar.Changed)
     def filters_changed(self, event: FilterBar.Changed) -> None:
+        """Apply the filter bar's change to the gallery (back to page 1)."""
         self._filter(event.changes)
 
-    @work(thread=True, group="gallery")
-    def _filter(self, changes: dict[str, Any]) -> None:
-        self.models["gallery"].set_filters(**changes)
+    def _filter(self, changes: dict[str, FilterValue]) -> None:
+        if self.models is not None:
+            self.query_one(GalleryGrid).in_worker(
+                partial(self.models.gallery.set_filters, **changes)
+            )
 
     @on(GalleryGrid.OpenDetail)
     def open_detail(self) -> None:
-        detail = self.models["gallery"].open_detail()
+        """Open the gallery's selection on a ``DetailScreen``, once it is read (in a worker:
+        reading it is a round trip the interface must not wait for)."""
+        if self.models is not None and self.thumbnails is not None:
+            self._open_detail(self.models.gallery, self.thumbnails)
+
+    @work(thread=True, group="detail", exclusive=True)
+    def _open_detail(self, gallery: GalleryModel, thumbnails: Thumbnails) -> None:
+        detail = gallery.open_detail()
         if detail is not None:
-            self.push_screen(DetailScreen(detail, self.thumbnails))
+            on_ui(self, self._show_detail, detail, thumbnails)
+
+    def _show_detail(self, detail: DetailModel, thumbnails: Thumbnails) -> None:
+        self.push_screen(DetailScreen(detail, thumbnails))
 
     @on(GalleryGrid.AskShot)
     def ask_shot(self) -> None:
-        state = self.models["navigator"].state
+        """Which shot of the current project the selection goes to (the navigator knows)."""
+        if self.models is None:
+            return
+        gallery, state = self.models.gallery, self.models.navigator.state
         shots = [(s.shot.id, s.shot.name) for e in state.projects
                  if e.project.id == state.project_id for s in e.shots]  # fmt: skip
 
-        def picked(shot_id: Any) -> None:
+        def picked(shot_id: str | None) -> None:
             if shot_id:
-                self.query_one(GalleryGrid).run("add_to_shot", shot_id)
+                self.query_one(GalleryGrid).in_worker(partial(gallery.add_to_shot, shot_id))
 
         self.push_screen(PickShot(shots), picked)
 
-    @on(SettingsPane.EditField)
-    def edit_field(self, event: SettingsPane.EditField) -> None:
-        def done(result: tuple[Any, str] | None) -> None:
-            if result is not None:
-                value, scope = result
-                self.query_one(SettingsPane).run("set_field", event.row.path, value, scope=scope)
-
-        self.push_screen(EditValue(event.row, event.scopes), done)
-
     @on(TabbedContent.TabActivated)
     def tab_changed(self, event: TabbedContent.TabActivated) -> None:
+        """Remember the tab on this device, to open on it next time."""
         if self.wb is not None and event.pane.id:
             self.wb.local_state.set("tui.tab", event.pane.id)
 
@@ -220,39 +278,43 @@ class WorkbenchApp(App[None]):
     def action_show_tab(self, tab: str) -> None:
         """Show a tab and focus what its keys act on (focusing another tab's widget would
         switch tabs again)."""
-        if self.models:
+        if self.models is not None:
             self.query_one(TabbedContent).active = f"{tab}-tab"
             self.query_one(GalleryGrid if tab == "gallery" else "#fields").focus()
 
     def action_focus_search(self) -> None:
-        if self.models:
+        """Show the gallery and put the cursor in its search box."""
+        if self.models is not None:
             self.action_show_tab("gallery")
             self.query_one("#search").focus()
 
     def action_toggle_navigator(self) -> None:
-        if self.models:
+        """Show or hide the navigator, and remember which on this device."""
+        if self.models is not None:
             navigator = self.query_one(Navigator)
             navigator.toggle_class("-hidden")
-            self.wb.local_state.set("tui.navigator_hidden", navigator.has_class("-hidden"))
+            hidden = navigator.has_class("-hidden")
+            self.models.wb.local_state.set("tui.navigator_hidden", hidden)
 
     def action_upload(self) -> None:
-        if not self.models:
+        """Open an ``UploadScreen`` for the current project (and shot, in shot mode)."""
+        if self.models is None:
             return
-        from workbench.views.uploads import UploadModel
-
-        state = self.models["gallery"].state
-        nav = self.models["navigator"].state
-        model = UploadModel(self.wb, project_id=nav.project_id,
+        state = self.models.gallery.state
+        nav = self.models.navigator.state
+        model = UploadModel(self.models.wb, project_id=nav.project_id,
                             shot_id=state.target_id if state.mode == "shot" else None)  # fmt: skip
         self.push_screen(UploadScreen(model, state.title))
 
     @work(thread=True)
     def action_reload(self) -> None:
-        if self.models:
-            self.models["gallery"].reload()
-            self.models["navigator"].load()
+        """Fetch the gallery page (bypassing the cache) and the navigator's tree again."""
+        if self.models is not None:
+            self.models.gallery.reload()
+            self.models.navigator.load()
 
     def action_help(self) -> None:
+        """List the keys of the app, the gallery, the settings pane and the detail screen."""
         self.push_screen(HelpScreen([
             ("Everywhere", list(self.BINDINGS)),
             ("Gallery", list(GalleryGrid.BINDINGS)),
@@ -261,14 +323,17 @@ class WorkbenchApp(App[None]):
         ]))  # fmt: skip
 
     def get_system_commands(self, screen: Screen[Any]) -> Iterable[SystemCommand]:
-        """Every action by name in the command palette (ctrl+p)."""
+        """Every action by name in the command palette (ctrl+p).
+
+        ``Screen[Any]``: any screen, whatever it returns, as in the method this overrides.
+        """
         yield from super().get_system_commands(screen)
-        if not self.models:
+        if self.models is None:
             return
         grid = self.query_one(GalleryGrid)
         pane = self.query_one(SettingsPane)
-        gallery = self.models["gallery"]
-        commands = [
+        gallery = self.models.gallery
+        commands: list[tuple[str, str, Callable[[], object]]] = [
             ("Gallery: next page", "Show the next page", grid.action_next_page),
             ("Gallery: previous page", "Show the previous page", grid.action_prev_page),
             ("Gallery: open detail", "Open the selected generation", grid.action_open),
@@ -277,14 +342,14 @@ class WorkbenchApp(App[None]):
             ("Gallery: remove from shot", "Remove the selection from this shot",
              grid.action_remove_from_shot),
             ("Gallery: move earlier", "Move the selection earlier in the timeline",
-             lambda: grid.action_move_in_timeline(-1)),
+             partial(grid.action_move_in_timeline, -1)),
             ("Gallery: move later", "Move the selection later in the timeline",
-             lambda: grid.action_move_in_timeline(1)),
+             partial(grid.action_move_in_timeline, 1)),
             ("Gallery: delete", "Delete the selected generation", grid.action_delete),
-            ("Filter: images only", "Show images", lambda: self._filter({"media_type": "image"})),
-            ("Filter: videos only", "Show videos", lambda: self._filter({"media_type": "video"})),
-            ("Filter: starred only", "Show starred", lambda: self._filter({"starred": True})),
-            ("Filter: clear", "Show everything", lambda: self._run(gallery.clear_filters)),
+            ("Filter: images only", "Show images", partial(self._filter, {"media_type": "image"})),
+            ("Filter: videos only", "Show videos", partial(self._filter, {"media_type": "video"})),
+            ("Filter: starred only", "Show starred", partial(self._filter, {"starred": True})),
+            ("Filter: clear", "Show everything", partial(grid.in_worker, gallery.clear_filters)),
             ("Settings: edit field", "Edit the selected field", pane.action_edit),
             ("Settings: reset field", "Inherit the selected field again", pane.action_reset),
             ("Settings: retry failed writes", "Send failed edits again", pane.action_retry),
@@ -296,16 +361,14 @@ class WorkbenchApp(App[None]):
         for title, help_text, callback in commands:
             yield SystemCommand(title, help_text, callback)
 
-    @work(thread=True)
-    def _run(self, command: Any) -> None:
-        command()
-
     def on_unmount(self) -> None:
-        if self.models:
+        if self.models is not None:
             self._unsubscribe()
-        for model in self.models.values():
-            model.close()
+            for model in self.models.all():
+                model.close()
 
 
 def run(*, project: str | None = None, shot: str | None = None, page_size: int = 50) -> None:
+    """Run the TUI until it quits, opening on ``project`` and ``shot`` (names or ids) if given,
+    else where this device was last."""
     WorkbenchApp(project=project, shot=shot, page_size=page_size).run()

@@ -32,13 +32,17 @@ def protocol() -> str:
 
 
 def image_widget(**kwargs: Any) -> Widget:
-    """An empty image widget of the best kind; fill it with ``show(widget, jpeg_bytes)``."""
+    """An empty image widget of the best kind; fill it with ``show(widget, jpeg_bytes)``.
+
+    ``kwargs`` are Textual's widget options (``id``, ``classes``, ...), passed through as is.
+    """
     if protocol() in ("kitty", "sixel"):
         return BestImage(**kwargs)
     return HalfcellImage(**kwargs)
 
 
 def show(widget: Widget, jpeg: bytes | None) -> None:
+    """Put a JPEG into a widget made by ``image_widget``; None empties it (no picture)."""
     from PIL import Image
 
     widget.image = Image.open(io.BytesIO(jpeg)) if jpeg else None  # type: ignore[attr-defined]

@@ -22,11 +22,11 @@ from workbench.generations.mutations import append_to_shot, owned_shot
 from workbench.ids import as_uuid
 
 if TYPE_CHECKING:
-    from workbench.client import Workbench
+    from workbench.uploads.host import UploadHost
 
 
 @dataclass(frozen=True)
-class Target:
+class UploadTarget:
     """Where uploads go, checked to belong to the current user."""
 
     user_id: uuid.UUID
@@ -34,7 +34,7 @@ class Target:
     shot_id: uuid.UUID | None
 
 
-def _project_uuid(wb: Workbench, ref: Any) -> uuid.UUID:
+def _project_uuid(wb: UploadHost, ref: Any) -> uuid.UUID:
     if isinstance(ref, str):
         try:
             return uuid.UUID(ref.strip())
@@ -43,7 +43,7 @@ def _project_uuid(wb: Workbench, ref: Any) -> uuid.UUID:
     return as_uuid(ref, "project id")
 
 
-def check_target(wb: Workbench, project: Any, shot: Any) -> Target:
+def check_target(wb: UploadHost, project: Any, shot: Any) -> UploadTarget:
     """The project (and the shot within it) must exist and belong to the current user."""
     user_id = wb.user_id
     project_id = _project_uuid(wb, project)
@@ -56,7 +56,7 @@ def check_target(wb: Workbench, project: Any, shot: Any) -> Target:
             raise PermissionDenied(f"project {project_id} belongs to another user")
         if shot_id is not None and owned_shot(conn, shot_id, user_id) != project_id:
             raise ValidationError(f"shot {shot_id} is not in project {project_id}")
-    return Target(user_id, project_id, shot_id)
+    return UploadTarget(user_id, project_id, shot_id)
 
 
 def _lock(conn: psycopg.Connection[Any], *parts: object) -> None:
@@ -86,7 +86,9 @@ def find_lora(conn: psycopg.Connection[Any], user_id: uuid.UUID, sha: str) -> uu
     return row[0] if row else None
 
 
-def link_duplicate(wb: Workbench, target: Target, generation_id: uuid.UUID, kind: str) -> None:
+def link_duplicate(
+    wb: UploadHost, target: UploadTarget, generation_id: uuid.UUID, kind: str
+) -> None:
     """A re-uploaded file still joins the shot it was uploaded to, once.
 
     Images go on the end of the timeline; videos join unpositioned, as in Reigh, whose
@@ -101,8 +103,8 @@ def link_duplicate(wb: Workbench, target: Target, generation_id: uuid.UUID, kind
 
 
 def insert_generation(
-    wb: Workbench,
-    target: Target,
+    wb: UploadHost,
+    target: UploadTarget,
     *,
     kind: str,
     location: str,
@@ -139,7 +141,7 @@ def insert_generation(
 
 
 def insert_lora(
-    wb: Workbench, target: Target, *, metadata: dict[str, Any]
+    wb: UploadHost, target: UploadTarget, *, metadata: dict[str, Any]
 ) -> tuple[uuid.UUID, bool]:
     """Record LoRA weights as a ``resources`` row; returns (resource id, whether it is new)."""
     if not wb.schema.has("resources"):
@@ -159,7 +161,7 @@ def insert_lora(
     return row[0], True
 
 
-def find_existing(wb: Workbench, target: Target, kind: str, sha: str) -> uuid.UUID | None:
+def find_existing(wb: UploadHost, target: UploadTarget, kind: str, sha: str) -> uuid.UUID | None:
     """The row already holding these bytes: a generation of the project, or the user's LoRA."""
     with wb.pool.connection() as conn:
         if kind == "lora":

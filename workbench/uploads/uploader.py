@@ -43,7 +43,7 @@ from workbench.uploads.progress import ProgressCallback, Tracker
 from workbench.uploads.sources import Entry, PathInput, expand
 
 if TYPE_CHECKING:
-    from workbench.client import Workbench
+    from workbench.uploads.host import UploadHost
 
 log = logging.getLogger(__name__)
 Status = Literal["uploaded", "duplicate", "failed"]
@@ -102,8 +102,8 @@ class _Sent:
 class _Batch:
     def __init__(
         self,
-        wb: Workbench,
-        target: records.Target,
+        wb: UploadHost,
+        target: records.UploadTarget,
         session: Transfers,
         *,
         kind: str,
@@ -238,7 +238,7 @@ def _named(exc: WorkbenchError, label: str) -> WorkbenchError:
 
 
 def upload(
-    wb: Workbench,
+    wb: UploadHost,
     paths: PathInput | Iterable[PathInput],
     *,
     project_id: object,
@@ -286,7 +286,7 @@ def upload(
     return results
 
 
-def clean_up(wb: Workbench) -> int:
+def clean_up(wb: UploadHost) -> int:
     """Abort the unfinished uploads that failed runs left in ``wb.storage``; returns how many
     keys were settled. Every upload does this first; call it to settle them without one."""
     return settle(wb.storage, Journal(wb.config.paths.state_dir / JOURNAL_NAME))

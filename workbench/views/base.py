@@ -15,7 +15,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable
 from dataclasses import replace
-from typing import Any, Generic, TypeVar
+from typing import Generic, TypeVar
 
 import psycopg
 
@@ -26,6 +26,13 @@ S = TypeVar("S")
 
 
 class ViewModel(Generic[S]):
+    """The base of every view model: one state snapshot of type ``S``, replaced whole.
+
+    Subclasses add commands that change the state with ``_update`` (listeners are told on the
+    thread that made the change) and wrap database work in ``_attempt``, so a failure becomes
+    ``state.error``. Cleanup they register in ``_closers`` runs on ``close``.
+    """
+
     def __init__(self, state: S) -> None:
         self._state = state
         self._lock = threading.RLock()
@@ -34,6 +41,7 @@ class ViewModel(Generic[S]):
 
     @property
     def state(self) -> S:
+        """The current snapshot; safe to read from any thread, never changed in place."""
         return self._state
 
     def subscribe(self, listener: Callable[[S], None]) -> Callable[[], None]:
@@ -46,14 +54,14 @@ class ViewModel(Generic[S]):
             close()
         self._closers.clear()
 
-    def _update(self, **changes: Any) -> S:
+    def _update(self, **changes: object) -> S:
         with self._lock:
             self._state = replace(self._state, **changes)  # type: ignore[type-var]
             state = self._state
         self._listeners.notify(state)
         return state
 
-    def _attempt(self, action: Callable[[], Any], **on_start: Any) -> bool:
+    def _attempt(self, action: Callable[[], object], **on_start: object) -> bool:
         """Run ``action``; report a failure in ``state.error`` instead of raising it."""
         if on_start:
             self._update(**on_start)
@@ -65,6 +73,6 @@ class ViewModel(Generic[S]):
         return True
 
     @staticmethod
-    def in_background(work: Callable[[], Any]) -> None:
+    def in_background(work: Callable[[], object]) -> None:
         """Run ``work`` on a daemon thread (live refreshes: nobody waits for them)."""
         threading.Thread(target=work, name="workbench-view", daemon=True).start()

@@ -3,18 +3,29 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from workbench.generations.detail import GenerationDetail
+from workbench.ids import Ref
 from workbench.views.base import ViewModel
 
 if TYPE_CHECKING:
     from workbench.client import Workbench
 
+# A generation's params are JSON, so a param's value is typed Any.
+
 
 @dataclass(frozen=True)
 class DetailState:
+    """What a detail view shows.
+
+    ``generation_id`` is the generation shown (None until the first load); ``detail`` is it in
+    full (params, variants, lineage, shots); ``loading`` is true while it is read; ``error`` is
+    the last failure's one-line message.
+    """
+
     generation_id: uuid.UUID | None = None
     detail: GenerationDetail | None = None
     loading: bool = False
@@ -24,7 +35,7 @@ class DetailState:
         """(depth, key, value) rows for a params tree; objects are opened, values shown."""
         rows: list[tuple[int, str, Any]] = []
 
-        def walk(value: Any, depth: int) -> None:
+        def walk(value: Mapping[str, Any], depth: int) -> None:
             for key, child in sorted(value.items()):
                 if isinstance(child, dict) and child:
                     rows.append((depth, key, None))
@@ -38,12 +49,19 @@ class DetailState:
 
 
 class DetailModel(ViewModel[DetailState]):
-    def __init__(self, wb: Workbench, generation_id: Any) -> None:
+    """One generation in full, and the actions on it.
+
+    Every command blocks while it talks to the database, including the constructor's first
+    load; front ends call them from a worker thread, and listeners hear of the result there.
+    """
+
+    def __init__(self, wb: Workbench, generation_id: Ref) -> None:
         super().__init__(DetailState())
         self._wb = wb
         self.load(generation_id)
 
-    def load(self, generation_id: Any = None) -> None:
+    def load(self, generation_id: Ref | None = None) -> None:
+        """Read the generation (``generation_id``, else the one shown) again, in full."""
         wanted = generation_id or self.state.generation_id
 
         def work() -> None:
@@ -53,13 +71,16 @@ class DetailModel(ViewModel[DetailState]):
         self._attempt(work, loading=True, error=None)
 
     def toggle_star(self) -> None:
+        """Star or unstar the generation in the database, then load it again."""
         detail = self.state.detail
         if detail is not None:
             item = detail.generation
             if self._attempt(lambda: self._wb.star(item.id, not item.starred)):
                 self.load()
 
-    def set_primary_variant(self, variant_id: Any) -> None:
+    def set_primary_variant(self, variant_id: Ref) -> None:
+        """Make one of its variants the primary (Reigh copies its media onto the generation),
+        then load it again."""
         detail = self.state.detail
         if detail is not None:
             gid = detail.generation.id

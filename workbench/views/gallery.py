@@ -8,12 +8,17 @@ end stays current without a refresh key.
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from datetime import datetime
+from typing import TYPE_CHECKING
 
+from workbench import keys
+from workbench.cache import CacheEvent
 from workbench.generations.filters import GenerationFilters
 from workbench.generations.page import GenerationPage
-from workbench.generations.service import FAMILY
+from workbench.generations.query import Mode
+from workbench.ids import Ref
 from workbench.models import Generation
 from workbench.views.base import ViewModel
 
@@ -21,10 +26,36 @@ if TYPE_CHECKING:
     from workbench.client import Workbench
     from workbench.views.detail import DetailModel
 
+CAPTION_TEXT = 48  # characters of prompt or name a caption keeps; a front end may fit fewer
+# The value of one ``GenerationFilters`` field, as ``set_filters`` takes it by name.
+FilterValue = str | bool | uuid.UUID | datetime | None
+
+
+def caption(item: Generation) -> tuple[str, str]:
+    """A tile's two lines, the same in every front end: what the item is (and its frame on a
+    shot's timeline), then the start of its prompt, else its file name. Plain text that the
+    toolkit styles and fits. The star is not in it: the notebook shows it as a toggle button,
+    the TUI as a mark before the caption."""
+    kind = "▶ video" if item.is_video else "image"
+    frame = "" if item.timeline_frame is None else f" @{item.timeline_frame}"
+    text = item.prompt or str(item.params.get("original_filename") or item.name or "")
+    if len(text) > CAPTION_TEXT:
+        text = text[: CAPTION_TEXT - 1] + "…"
+    return f"{kind}{frame}", text
+
 
 @dataclass(frozen=True)
 class GalleryState:
-    mode: str = "project"  # "project" or "shot"
+    """What a gallery shows.
+
+    ``mode`` says whether ``target_id`` is a project (its gallery) or a shot (its timeline);
+    ``title`` names it for a heading; ``filters`` and ``limit`` (items a page) shape the query;
+    ``page`` is the page shown (None until the first load) and ``selected`` the selection's
+    index in it; ``loading`` is true while a page is read; ``error`` is the last failure's
+    one-line message; ``live`` is whether other clients' changes arrive by themselves.
+    """
+
+    mode: Mode = "project"
     target_id: uuid.UUID | None = None
     title: str = ""
     filters: GenerationFilters = field(default_factory=GenerationFilters)
@@ -37,10 +68,12 @@ class GalleryState:
 
     @property
     def items(self) -> tuple[Generation, ...]:
+        """The page's generations (none before the first load)."""
         return self.page.items if self.page is not None else ()
 
     @property
     def selection(self) -> Generation | None:
+        """The selected generation, which the actions act on; None on an empty page."""
         items = self.items
         return items[self.selected] if 0 <= self.selected < len(items) else None
 
@@ -57,12 +90,21 @@ class GalleryState:
 
 
 class GalleryModel(ViewModel[GalleryState]):
+    """A project's gallery or a shot's timeline, a page at a time, and the actions on its
+    selection.
+
+    Commands block while they talk to the database (front ends call them from a worker thread;
+    ``select`` and ``move_selection`` only change the state). After a change the cache updates
+    the page at once, then the page is read again; a change made elsewhere reloads it on a
+    background thread. Listeners are told on whichever of these threads made the change.
+    """
+
     def __init__(
         self,
         wb: Workbench,
         *,
-        project_id: Any = None,
-        shot_id: Any = None,
+        project_id: Ref | None = None,
+        shot_id: Ref | None = None,
         limit: int = 50,
         filters: GenerationFilters | None = None,
     ) -> None:
@@ -70,49 +112,45 @@ class GalleryModel(ViewModel[GalleryState]):
         self._wb = wb
         self._cursor: str | None = None
         self._page_number: int | None = None
-        self._unfollow: Any = None
+        self._unfollow: Callable[[], None] | None = None
         self._closers.append(lambda: self._unfollow() if self._unfollow else None)
         self._reloading = self._again = False
         if project_id is not None or shot_id is not None:
             self.set_target(project_id=project_id, shot_id=shot_id)
 
     # -- navigation ------------------------------------------------------------------------
-    def set_target(self, *, project_id: Any = None, shot_id: Any = None) -> None:
+    def set_target(self, *, project_id: Ref | None = None, shot_id: Ref | None = None) -> None:
         """Show a project's gallery, or a shot's timeline (``shot_id`` wins; pass its
         ``project_id`` too when known)."""
 
         def work() -> None:
-            target = self._wb.generations_service.target(project_id, shot_id)
-            if target.mode == "shot":
-                # The caller usually knows the shot's project: then one query, not one per project.
-                projects = (
-                    [project_id] if project_id is not None else [p.id for p in self._wb.projects()]
-                )
-                names = (s.name for p in projects for s in self._wb.shots(p) if s.id == target.id)
-                title = next(names, "shot")
-            else:
-                title = self._wb.project(target.id).name
-            self._follow(target.mode, target.id)
-            self._update(mode=target.mode, target_id=target.id, title=title, selected=0)
+            place = self._wb.find(project_id, shot_id)
+            mode: Mode = "project" if place.shot is None else "shot"
+            target_id = place.project.id if place.shot is None else place.shot.id
+            self._follow(mode, target_id)
+            self._update(mode=mode, target_id=target_id, title=place.title, selected=0)
             self._cursor, self._page_number = None, 1
             self._load()
 
         self._attempt(work, loading=True, error=None)
 
     def next_page(self) -> None:
+        """Show the next page, if there is one (selection back to the first item)."""
         page = self.state.page
         if page is not None and page.next_cursor:
             self._go(cursor=page.next_cursor)
 
     def prev_page(self) -> None:
+        """Show the previous page, if there is one (selection back to the first item)."""
         page = self.state.page
         if page is not None and page.prev_cursor:
             self._go(cursor=page.prev_cursor)
 
     def jump(self, number: int) -> None:
+        """Show page ``number`` (counting from 1; selection back to the first item)."""
         self._go(page=number)
 
-    def set_filters(self, **changes: Any) -> None:
+    def set_filters(self, **changes: FilterValue) -> None:
         """Change filters (``media_type="video"``, ``starred=True``, ...); back to page 1."""
 
         def work() -> None:
@@ -124,32 +162,40 @@ class GalleryModel(ViewModel[GalleryState]):
         self._attempt(work, loading=True, error=None)
 
     def clear_filters(self) -> None:
+        """Show everything again, from page 1."""
         self._update(filters=GenerationFilters())
         self._go(page=1)
 
     def select(self, index: int) -> None:
+        """Select the item at ``index`` on the page (clamped to it); no database work."""
         count = len(self.state.items)
         if count:
             self._update(selected=max(0, min(index, count - 1)))
 
     def move_selection(self, delta: int) -> None:
+        """Move the selection ``delta`` items along the page (a row is ``delta`` = columns)."""
         self.select(self.state.selected + delta)
 
     def reload(self) -> None:
+        """Read the page again from the database, bypassing the cache."""
         self._attempt(lambda: self._load(fresh=True), loading=True, error=None)
 
     # -- actions on the selection ----------------------------------------------------------
     def toggle_star(self) -> None:
+        """Star or unstar the selection."""
         item = self.state.selection
         if item is not None:
             self._act(lambda: self._wb.star(item.id, not item.starred))
 
-    def add_to_shot(self, shot_id: Any, *, frame: int | str | None = "end") -> None:
+    def add_to_shot(self, shot_id: Ref, *, frame: int | str | None = "end") -> None:
+        """Link the selection into a shot at ``frame``: a frame number, the "end" of its
+        timeline, or None for unpositioned."""
         item = self.state.selection
         if item is not None:
             self._act(lambda: self._wb.add_to_shot(item.id, shot_id, frame=frame))
 
     def remove_from_shot(self) -> None:
+        """Unlink the selection from the shot shown (shot mode only; the generation stays)."""
         item = self.state.selection
         if item is not None and self.state.mode == "shot":
             target = self.state.target_id
@@ -174,11 +220,14 @@ class GalleryModel(ViewModel[GalleryState]):
             self.select(state.items.index(positioned[other]))
 
     def delete(self) -> None:
+        """Delete the selected generation from the project."""
         item = self.state.selection
         if item is not None:
             self._act(lambda: self._wb.delete_generation(item.id))
 
     def open_detail(self) -> DetailModel | None:
+        """A detail model of the selection (None on an empty page); it loads as it is made,
+        so this blocks like any command."""
         from workbench.views.detail import DetailModel
 
         item = self.state.selection
@@ -213,7 +262,7 @@ class GalleryModel(ViewModel[GalleryState]):
 
         self._attempt(work, loading=True, error=None)
 
-    def _act(self, action: Any) -> bool:
+    def _act(self, action: Callable[[], object]) -> bool:
         """A change: the cache updates the page at once, then the page is reloaded."""
 
         def work() -> None:
@@ -235,13 +284,13 @@ class GalleryModel(ViewModel[GalleryState]):
         selected = min(self.state.selected, max(0, len(page.items) - 1))
         self._update(page=page, loading=False, selected=selected, live=self._wb.live)
 
-    def _follow(self, mode: str, target_id: uuid.UUID) -> None:
+    def _follow(self, mode: Mode, target_id: uuid.UUID) -> None:
         """Reload when the cache says what we show changed (ours, or live from elsewhere)."""
         if self._unfollow is not None:
             self._unfollow()
 
-        def changed(event: Any) -> None:
+        def changed(event: CacheEvent) -> None:
             if event.kind == "invalidated":
                 self._reload_soon()
 
-        self._unfollow = self._wb.subscribe((FAMILY, mode, target_id), changed)
+        self._unfollow = self._wb.follow(keys.gallery(mode, target_id), changed)

@@ -1,13 +1,22 @@
-"""An upload batch as a front end shows it: the queue, per-file and overall progress, errors."""
+"""An upload batch as a front end shows it: the queue, per-file and overall progress, errors.
+
+Also the two rules every front end applies to uploads, decided once here: how typed paths are
+split (``split_paths``) and which files count as done (``count_done``).
+"""
 
 from __future__ import annotations
 
+import os
+import shlex
 import threading
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Literal
 
-from workbench.errors import WorkbenchError, first_line
+from workbench.errors import ValidationError, WorkbenchError, first_line
+from workbench.ids import Ref
+from workbench.uploads import UploadProgress, UploadResult
 from workbench.uploads.sources import UploadData
 from workbench.views.base import ViewModel
 
@@ -15,10 +24,45 @@ if TYPE_CHECKING:
     from workbench.client import Workbench
 
 FileStatus = Literal["queued", "uploading", "uploaded", "duplicate", "failed"]
+DONE: frozenset[str] = frozenset({"uploaded", "duplicate"})
+PATHS_HINT = "paths or folders, separated by spaces or commas ('quote' a path with either)"
+# On Windows a backslash separates folders; elsewhere it escapes (a terminal's dragged 'a\ b').
+_ESCAPE = "" if os.name == "nt" else "\\"
+
+
+def count_done(statuses: Iterable[str]) -> int:
+    """How many files are done: uploaded, or already there (a duplicate is in the project all
+    the same). A failed file is not done, so "2/3 files" never hides a failure. The one count
+    behind every "N/M files" (``UploadState.files_done``), for the CLI too: over its results'
+    statuses, and through ``done_so_far`` for a batch still running."""
+    return sum(status in DONE for status in statuses)
+
+
+def done_so_far(progress: UploadProgress) -> int:
+    """``count_done`` of a batch still running: the files finished, less those that failed."""
+    return progress.files_done - progress.files_failed
+
+
+def split_paths(text: str) -> list[str]:
+    """The paths in what a user typed (``PATHS_HINT``), by one rule for every front end: spaces
+    or commas separate them, quotes keep either inside a path, and a ``#`` is just a character.
+    Raises ``ValidationError`` on an unclosed quote."""
+    lexer = shlex.shlex(text, posix=True)
+    lexer.whitespace += ","
+    lexer.whitespace_split = True
+    lexer.commenters = ""
+    lexer.escape = _ESCAPE
+    try:
+        return [path for path in lexer if path]
+    except ValueError as exc:
+        raise ValidationError(f"cannot read the paths ({exc}): {text}") from None
 
 
 @dataclass(frozen=True)
 class FileRow:
+    """One file of a batch: its ``path`` (or in-memory name), its ``status``, and the
+    ``error`` that failed it."""
+
     path: str
     status: FileStatus = "queued"
     error: str | None = None
@@ -26,29 +70,53 @@ class FileRow:
 
 @dataclass(frozen=True)
 class UploadState:
-    project_id: Any = None
-    shot_id: Any = None
+    """What an upload view shows.
+
+    ``project_id`` and ``shot_id`` say where files go (a shot: onto its timeline too);
+    ``files`` are the queued and finished files; ``bytes_done`` and ``bytes_total`` measure the
+    running batch and ``running_done`` counts its files done so far; ``running`` is true while
+    it runs; ``loading`` is not used by uploads; ``error`` is the last failure's one-line
+    message.
+    """
+
+    project_id: Ref | None = None
+    shot_id: Ref | None = None
     files: tuple[FileRow, ...] = ()
     bytes_done: int = 0
     bytes_total: int = 0
-    files_done: int = 0
+    running_done: int = 0  # done so far in the running batch, whose rows settle when it ends
     running: bool = False
     loading: bool = False
     error: str | None = None
 
     @property
+    def files_done(self) -> int:
+        """Files done (``count_done``): settled rows, and the running batch's so far."""
+        return count_done(f.status for f in self.files) + self.running_done
+
+    @property
     def fraction(self) -> float:
+        """Overall progress from 0 to 1: by bytes while a batch runs, else by files."""
         if self.bytes_total:
             return min(1.0, self.bytes_done / self.bytes_total)
         return self.files_done / len(self.files) if self.files else 0.0
 
     @property
     def failed(self) -> tuple[FileRow, ...]:
+        """The files that failed, to list with their errors."""
         return tuple(f for f in self.files if f.status == "failed")
 
 
 class UploadModel(ViewModel[UploadState]):
-    def __init__(self, wb: Workbench, *, project_id: Any, shot_id: Any = None) -> None:
+    """An upload batch: queue files, start, follow the progress, cancel.
+
+    Nothing here blocks except ``wait``: ``start`` uploads on its own thread, which reports
+    progress (and the final statuses) as state changes, so listeners are told on that thread.
+    """
+
+    def __init__(
+        self, wb: Workbench, *, project_id: Ref | None, shot_id: Ref | None = None
+    ) -> None:
         super().__init__(UploadState(project_id=project_id, shot_id=shot_id))
         self._wb = wb
         self._cancel = threading.Event()
@@ -67,6 +135,17 @@ class UploadModel(ViewModel[UploadState]):
                 rows.append(FileRow(str(Path(item).expanduser())))
         self._update(files=self.state.files + tuple(rows), error=None)
 
+    def add_typed(self, text: str) -> bool:
+        """Queue the paths a user typed (``split_paths``); False, with the error shown, when
+        they cannot be read, so the front end keeps the text for the user to fix."""
+        try:
+            paths = split_paths(text)
+        except ValidationError as exc:
+            self._update(error=first_line(exc))
+            return False
+        self.add(*paths)
+        return True
+
     def start(self) -> None:
         """Upload the queue on a background thread; progress arrives as state changes."""
         if self.state.running or not self.state.files:
@@ -74,20 +153,22 @@ class UploadModel(ViewModel[UploadState]):
         self._cancel.clear()
         queued = [row.path for row in self.state.files if row.status == "queued"]
         inputs = [self._data.pop(path) if path in self._data else path for path in queued]
-        self._update(running=True, error=None, bytes_done=0, files_done=0)
+        self._update(running=True, error=None, bytes_done=0, running_done=0)
         self._thread = threading.Thread(target=self._run, args=(inputs,), daemon=True)
         self._thread.start()
 
     def cancel(self) -> None:
+        """Ask the running batch to stop: files not started fail, transfers under way abort."""
         self._cancel.set()
 
     def wait(self, timeout: float | None = None) -> bool:
+        """Block until the batch ends; False if it still runs after ``timeout`` seconds."""
         if self._thread is not None:
             self._thread.join(timeout)
         return not self.state.running
 
     def _run(self, paths: list[str | UploadData]) -> None:
-        results: list[Any] = []
+        results: list[UploadResult] = []
         try:
             results = self._wb.upload(
                 paths, project_id=self.state.project_id, shot_id=self.state.shot_id,
@@ -107,10 +188,9 @@ class UploadModel(ViewModel[UploadState]):
                 rows.append(row)
         queued = {row.path for row in self.state.files}
         extra = tuple(FileRow(r.path, r.status, r.error) for r in results if r.path not in queued)
-        done = sum(r.status != "failed" for r in results)
-        self._update(files=tuple(rows) + extra, running=False, files_done=done)
+        self._update(files=tuple(rows) + extra, running=False, running_done=0)
 
-    def _progress(self, progress: Any) -> None:
+    def _progress(self, progress: UploadProgress) -> None:
         files = self.state.files
         if progress.current:
             files = tuple(
@@ -120,5 +200,5 @@ class UploadModel(ViewModel[UploadState]):
             )  # fmt: skip
         self._update(
             files=files, bytes_done=progress.bytes_done, bytes_total=progress.bytes_total,
-            files_done=progress.files_done,
+            running_done=done_so_far(progress),
         )  # fmt: skip

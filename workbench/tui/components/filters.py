@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import cast
 
 from textual import on
 from textual.app import ComposeResult
@@ -11,9 +11,17 @@ from textual.message import Message
 from textual.widgets import Checkbox, Input, Select
 
 from workbench.generations.filters import GenerationFilters
+from workbench.views.gallery import FilterValue
 
 
 class FilterBar(Horizontal):
+    """The gallery's filters as controls: a search box (applied on enter), media type,
+    starred, unpositioned (a shot's items without a frame) and order.
+
+    It only announces what the user changed (``Changed``); the app applies it to the gallery
+    model and ``show`` puts the model's filters back into the controls.
+    """
+
     DEFAULT_CSS = """
     FilterBar { height: 3; padding: 0 1; }
     FilterBar > Input { width: 1fr; min-width: 16; max-width: 48; }
@@ -23,7 +31,10 @@ class FilterBar(Horizontal):
     """
 
     class Changed(Message):
-        def __init__(self, changes: dict[str, Any]) -> None:
+        """The user changed a filter: ``changes`` are the ``GenerationFilters`` fields to set
+        (None: no restriction). Handled by the app, which calls ``set_filters``."""
+
+        def __init__(self, changes: dict[str, FilterValue]) -> None:
             super().__init__()
             self.changes = changes
 
@@ -48,21 +59,27 @@ class FilterBar(Horizontal):
 
     @on(Input.Submitted, "#search")
     def search(self, event: Input.Submitted) -> None:
+        """Search prompts for the submitted text (empty: stop searching)."""
         self.post_message(self.Changed({"search": event.value or None}))
 
     @on(Select.Changed, "#media")
     def media(self, event: Select.Changed) -> None:
-        value = None if event.value is Select.NULL else event.value
+        """Show only images or only videos, or both (the blank choice)."""
+        # Both selects hold text options; Textual's Select.Changed does not say so (not generic).
+        value = None if event.value is Select.NULL else cast(str, event.value)
         self.post_message(self.Changed({"media_type": value}))
 
     @on(Select.Changed, "#sort")
     def sort(self, event: Select.Changed) -> None:
-        self.post_message(self.Changed({"sort": event.value}))
+        """Order by creation, newest or oldest first."""
+        self.post_message(self.Changed({"sort": cast(str, event.value)}))
 
     @on(Checkbox.Changed, "#starred")
     def starred(self, event: Checkbox.Changed) -> None:
+        """Show only starred generations, or all of them."""
         self.post_message(self.Changed({"starred": True if event.value else None}))
 
     @on(Checkbox.Changed, "#unpositioned")
     def unpositioned(self, event: Checkbox.Changed) -> None:
+        """In a shot, show only the items without a timeline frame."""
         self.post_message(self.Changed({"unpositioned": event.value}))

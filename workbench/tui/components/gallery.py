@@ -6,6 +6,7 @@ generations the project holds: paging replaces them, so memory stays flat.
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Any, ClassVar
 
 from textual import on, work
@@ -16,20 +17,22 @@ from textual.events import Click, Resize
 from textual.message import Message
 from textual.widgets import Label, Static
 
+from workbench.media import Thumbnails
 from workbench.models import Generation
 from workbench.tui.images import image_widget, show
 from workbench.tui.threads import RendersModel, on_ui
 from workbench.views import GalleryModel, GalleryState
+from workbench.views.gallery import caption as tile_caption
 
 TILE_WIDTH = 24
+# ``**kwargs: Any`` below are Textual's widget options (``id``, ``classes``, ...), passed through.
 
 
 def caption(item: Generation) -> str:
-    star = "★" if item.starred else "☆"
-    kind = "▶ video" if item.is_video else "image"
-    frame = "" if item.timeline_frame is None else f" @{item.timeline_frame}"
-    tool = (item.tool_type or "").replace("travel-between-images", "travel")
-    return f"{star} {kind}{frame}\n{tool[:20]}"
+    """The shared caption (``views.gallery.caption``) after the star mark, which a TUI tile
+    shows in place of the notebook's star toggle."""
+    what, text = tile_caption(item)
+    return f"{'★' if item.starred else '☆'} {what}\n{text}"
 
 
 class Tile(Vertical):
@@ -39,7 +42,8 @@ class Tile(Vertical):
     Tile { width: 24; height: 13; padding: 0 1; border: round $panel; }
     Tile.-selected { border: round $accent; background: $boost; }
     Tile > .thumb { width: 20; height: 9; }
-    Tile > Label { width: 100%; height: 2; color: $text-muted; }
+    Tile > Label { width: 100%; height: 2; color: $text-muted; text-wrap: nowrap;
+                   text-overflow: ellipsis; }
     Tile.-starred > Label { color: $warning; }
     """
 
@@ -56,11 +60,33 @@ class Tile(Vertical):
         self.set_class(self.item.starred, "-starred")
 
     def on_click(self, event: Click) -> None:
+        """Tell the grid which tile was clicked, and how many times in a row."""
         self.post_message(GalleryGrid.TileClicked(self.index, event.chain))
 
 
-class GalleryGrid(RendersModel, VerticalScroll, can_focus=True):
-    """Renders a GalleryModel; every key runs a model command in a worker thread."""
+class GalleryGrid(RendersModel[GalleryState], VerticalScroll, can_focus=True):
+    """Renders a ``GalleryModel`` as a grid of ``Tile``s, as many columns as fit.
+
+    Selection moves (arrows, vim keys, a click) change the model's state at once; every other
+    key runs a model command in a worker thread, or asks the app (``OpenDetail``, ``AskShot``)
+    for what needs a screen. Thumbnails load in a worker after the tiles are built.
+
+    | Key(s) | Description |
+    | :- | :- |
+    | right, l | Select the next item. |
+    | left, h | Select the previous item. |
+    | down, j | Select the item a row below. |
+    | up, k | Select the item a row above. |
+    | pagedown, n | Show the next page. |
+    | pageup, p | Show the previous page. |
+    | enter | Open the selection on the detail screen. |
+    | f | Star or unstar the selection. |
+    | a | Add the selection to a shot of this project (asks which). |
+    | x | Remove the selection from the shot shown. |
+    | left_square_bracket | Move the selection earlier on the shot's timeline. |
+    | right_square_bracket | Move the selection later on the shot's timeline. |
+    | delete | Delete the selected generation. |
+    """
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("right,l", "move(1)", "Next", show=False),
@@ -85,22 +111,27 @@ class GalleryGrid(RendersModel, VerticalScroll, can_focus=True):
     """
 
     class TileClicked(Message):
+        """A tile was clicked: ``index`` on the page, ``clicks`` in a row (2: double-click).
+        Posted by the ``Tile``, handled by the grid itself (select; open on a double-click)."""
+
         def __init__(self, index: int, clicks: int) -> None:
             super().__init__()
             self.index = index
             self.clicks = clicks
 
     class OpenDetail(Message):
-        """Asks the app to open the detail view for the selection."""
+        """Asks the app to open the detail screen for the selection (enter, double-click)."""
 
     class AskShot(Message):
-        """Asks the app which shot to add the selection to."""
+        """Asks the app which shot to add the selection to (it shows a ``PickShot``)."""
 
-    def __init__(self, model: GalleryModel, thumbnails: Any, **kwargs: Any) -> None:
+    WORKERS = "gallery"
+
+    def __init__(self, model: GalleryModel, thumbnails: Thumbnails, **kwargs: Any) -> None:
         super().__init__(**kwargs)
-        self.model = model
+        self.model: GalleryModel = model
         self.thumbnails = thumbnails
-        self._page_key: Any = None
+        self._page_key: object = None  # what the tiles show: rebuilt when it changes
         self._columns = 4
         self._selected = -1
 
@@ -116,6 +147,8 @@ class GalleryGrid(RendersModel, VerticalScroll, can_focus=True):
 
     # -- rendering -------------------------------------------------------------------------
     def render_state(self, state: GalleryState) -> None:
+        """Rebuild the tiles when the page or its items changed (else only move the
+        selection), and show an error or an empty page's note."""
         page = state.page
         key = (id(page), tuple((i.id, i.starred, i.timeline_frame) for i in state.items))
         empty = self.query_one("#empty", Static)
@@ -146,6 +179,8 @@ class GalleryGrid(RendersModel, VerticalScroll, can_focus=True):
 
     @work(thread=True, group="thumbnails", exclusive=True)
     def load_thumbnails(self, items: list[Generation], tiles: list[Tile]) -> None:
+        """Fetch each tile's thumbnail in a thread (a newer page cancels this one's) and show
+        each as it arrives."""
         for item, tile in zip(items, tiles, strict=True):
             jpeg = self.thumbnails.jpeg(item.thumbnail_url, max_side=96)
             on_ui(self.app, self._show, tile, jpeg)
@@ -155,42 +190,49 @@ class GalleryGrid(RendersModel, VerticalScroll, can_focus=True):
             show(thumb, jpeg)
 
     # -- commands --------------------------------------------------------------------------
-    @work(thread=True, group="gallery")
-    def run(self, command: str, *args: Any) -> None:
-        getattr(self.model, command)(*args)
-
     def action_move(self, delta: int) -> None:
+        """Move the selection ``delta`` items along the page."""
         self.model.move_selection(delta)
 
     def action_move_row(self, delta: int) -> None:
+        """Move the selection ``delta`` rows, as many columns as the grid shows now."""
         self.model.move_selection(delta * self._columns)
 
     def action_next_page(self) -> None:
-        self.run("next_page")
+        """Show the next page."""
+        self.in_worker(self.model.next_page)
 
     def action_prev_page(self) -> None:
-        self.run("prev_page")
+        """Show the previous page."""
+        self.in_worker(self.model.prev_page)
 
     def action_star(self) -> None:
-        self.run("toggle_star")
+        """Star or unstar the selection."""
+        self.in_worker(self.model.toggle_star)
 
     def action_remove_from_shot(self) -> None:
-        self.run("remove_from_shot")
+        """Remove the selection from the shot shown (nothing in a project's gallery)."""
+        self.in_worker(self.model.remove_from_shot)
 
     def action_move_in_timeline(self, delta: int) -> None:
-        self.run("move_in_timeline", delta)
+        """Swap the selection with its neighbour on the shot's timeline (-1 earlier, 1 later)."""
+        self.in_worker(partial(self.model.move_in_timeline, delta))
 
     def action_delete(self) -> None:
-        self.run("delete")
+        """Delete the selected generation (no confirmation)."""
+        self.in_worker(self.model.delete)
 
     def action_open(self) -> None:
+        """Ask the app to open the selection (``OpenDetail``)."""
         self.post_message(self.OpenDetail())
 
     def action_add_to_shot(self) -> None:
+        """Ask the app which shot to add the selection to (``AskShot``)."""
         self.post_message(self.AskShot())
 
     @on(TileClicked)
     def clicked(self, event: TileClicked) -> None:
+        """Focus the grid and select the tile; a double-click opens it too."""
         self.focus()
         self.model.select(event.index)
         if event.clicks > 1:

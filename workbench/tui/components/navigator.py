@@ -12,28 +12,39 @@ from textual.widgets.tree import TreeNode
 from workbench.tui.threads import RendersModel
 from workbench.views import NavigatorModel, NavigatorState
 
-Choice = tuple[uuid.UUID, uuid.UUID | None]
+Choice = tuple[uuid.UUID, uuid.UUID | None]  # a node's data: (project id, shot id or None)
 
 
-class Navigator(RendersModel, Tree[Choice]):
+class Navigator(RendersModel[NavigatorState], Tree[Choice]):
+    """Renders a ``NavigatorModel`` as a tree: projects with their totals, their shots with
+    totals and (on yellow) how many items have no timeline frame. The cursor starts on the
+    model's choice; selecting a node (enter, click) makes it the choice and posts ``Chosen``.
+    Its keys are ``Tree``'s.
+    """
+
     DEFAULT_CSS = """
     Navigator { width: 34; border-right: vkey $panel; padding: 0 1; }
     """
 
     class Chosen(Message):
+        """The user chose a project (``shot_id`` None) or a shot; handled by the app, which
+        shows it in the gallery and the settings pane."""
+
         def __init__(self, project_id: uuid.UUID, shot_id: uuid.UUID | None) -> None:
             super().__init__()
             self.project_id = project_id
             self.shot_id = shot_id
 
-    def __init__(self, model: NavigatorModel, **kwargs: Any) -> None:
+    def __init__(self, model: NavigatorModel, **kwargs: Any) -> None:  # Textual's options
         super().__init__("Projects", **kwargs)
-        self.model = model
+        self.model: NavigatorModel = model
         self.show_root = False
         self.guide_depth = 2
-        self._rendered: Any = None
+        self._rendered: object = None  # the tree's shape when last drawn
 
     def render_state(self, state: NavigatorState) -> None:
+        """Rebuild the tree when its projects, shots or counts changed (a new choice alone
+        does not move the cursor)."""
         shape = tuple(
             (e.project.id, e.project.name, e.counts, tuple((s.shot.id, s.shot.name, s.counts)
                                                            for s in e.shots))
@@ -64,6 +75,7 @@ class Navigator(RendersModel, Tree[Choice]):
             self.move_cursor(chosen)
 
     def on_tree_node_selected(self, event: Tree.NodeSelected[Choice]) -> None:
+        """Make the selected node the model's choice (remembered) and post ``Chosen``."""
         if event.node.data is not None:
             project_id, shot_id = event.node.data
             self.model.select(project_id, shot_id)

@@ -2,18 +2,23 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from textual.widgets import Static
+
+from workbench.cache import QueryCache
 
 
 class StatusLine(Static):
+    """One line docked at the bottom: the server and schema, live or not, the query cache's
+    size and hit rate, and the gallery's status. The app refreshes it every second."""
+
     DEFAULT_CSS = """
     StatusLine { dock: bottom; width: 100%; height: 1; background: $panel; color: $text-muted;
                  padding: 0 1; }
     """
 
-    def show(self, *, where: str, live: bool, cache: Any, gallery: str) -> None:
+    def show(self, *, where: str, live: bool, cache: QueryCache, gallery: str) -> None:
+        """Show the connection (``where``), whether updates are ``live``, the ``cache``'s
+        numbers and the ``gallery``'s status line."""
         dot = "[green]●[/] live" if live else "[dim]○ not live[/]"
         stats = cache.stats
         lookups = stats.hits + stats.stale_hits + stats.misses

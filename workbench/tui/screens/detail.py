@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Any, ClassVar
+from functools import partial
+from typing import ClassVar
 
 from textual import work
 from textual.app import ComposeResult
@@ -11,12 +12,23 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Label, Tree
 
+from workbench.media import Thumbnails
 from workbench.tui.images import image_widget, show
 from workbench.tui.threads import RendersModel, on_ui
 from workbench.views import DetailModel, DetailState
 
 
-class DetailScreen(RendersModel, Screen[None]):
+class DetailScreen(RendersModel[DetailState], Screen[None]):
+    """Renders a ``DetailModel``: the picture (loaded in a worker) and a caption beside the
+    prompt, the params as a tree, the variants as a table, then lineage and shots.
+
+    | Key(s) | Description |
+    | :- | :- |
+    | escape, q | Back to the gallery. |
+    | f | Star or unstar the generation. |
+    | p | Make the variant under the table's cursor the primary. |
+    """
+
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape,q", "app.pop_screen", "Back"),
         Binding("f", "star", "Star"),
@@ -33,9 +45,9 @@ class DetailScreen(RendersModel, Screen[None]):
     DetailScreen .heading { color: $accent; padding-top: 1; }
     """
 
-    def __init__(self, model: DetailModel, thumbnails: Any) -> None:
+    def __init__(self, model: DetailModel, thumbnails: Thumbnails) -> None:
         super().__init__()
-        self.model = model
+        self.model: DetailModel = model
         self.thumbnails = thumbnails
 
     def compose(self) -> ComposeResult:
@@ -56,6 +68,7 @@ class DetailScreen(RendersModel, Screen[None]):
         yield Footer()
 
     def render_state(self, state: DetailState) -> None:
+        """Fill every part from the loaded generation (until then, "loading…" or the error)."""
         detail = state.detail
         if detail is None:
             self.query_one("#title", Label).update(state.error or "loading…")
@@ -91,19 +104,18 @@ class DetailScreen(RendersModel, Screen[None]):
 
     @work(thread=True, exclusive=True)
     def load_picture(self, url: str | None) -> None:
+        """Fetch the picture in a thread (a newer load cancels this one) and show it."""
         jpeg = self.thumbnails.jpeg(url, max_side=300)
         on_ui(self.app, show, self.query_one(".big"), jpeg)
 
-    @work(thread=True)
     def action_star(self) -> None:
-        self.model.toggle_star()
+        """Star or unstar the generation."""
+        self.in_worker(self.model.toggle_star)
 
     def action_primary(self) -> None:
+        """Make the variant under the table's cursor the primary."""
         table = self.query_one("#variants", DataTable)
         detail = self.model.state.detail
         if detail is not None and 0 <= table.cursor_row < len(detail.variants):
-            self._primary(detail.variants[table.cursor_row].id)
-
-    @work(thread=True)
-    def _primary(self, variant_id: Any) -> None:
-        self.model.set_primary_variant(variant_id)
+            variant = detail.variants[table.cursor_row]
+            self.in_worker(partial(self.model.set_primary_variant, variant.id))

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import json
-from typing import Any
+import uuid
+from typing import Any, ClassVar
 
 from textual import on
 from textual.app import ComposeResult
+from textual.binding import BindingType
 from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, OptionList, RadioButton, RadioSet
@@ -14,6 +16,8 @@ from textual.widgets.option_list import Option
 
 from workbench.settings.resolve import parse_value
 from workbench.views import FieldRow
+
+# A settings value is JSON, so the value a dialog returns is typed Any.
 
 DIALOG_CSS = """
 {name} {{ align: center middle; }}
@@ -26,10 +30,17 @@ DIALOG_CSS = """
 
 
 class EditValue(ModalScreen[tuple[Any, str] | None]):
-    """The new value (JSON, else text) and the scope to write it at."""
+    """Asks for a field's new value (JSON, else text) and the scope to write it at, among the
+    ``scopes`` edits may go to (the field's own scope, else the narrowest, is chosen first).
+    Dismissed with ``(value, scope)``, or None when cancelled.
+
+    | Key(s) | Description |
+    | :- | :- |
+    | escape | Cancel. |
+    """
 
     DEFAULT_CSS = DIALOG_CSS.format(name="EditValue")
-    BINDINGS = [("escape", "dismiss(None)", "Cancel")]  # noqa: RUF012 - Textual's convention
+    BINDINGS: ClassVar[list[BindingType]] = [("escape", "dismiss(None)", "Cancel")]
 
     def __init__(self, row: FieldRow, scopes: tuple[str, ...]) -> None:
         super().__init__()
@@ -52,6 +63,7 @@ class EditValue(ModalScreen[tuple[Any, str] | None]):
     @on(Input.Submitted)
     @on(Button.Pressed, "#save")
     def save(self) -> None:
+        """Dismiss with the typed value, read as JSON if it parses, and the chosen scope."""
         value = parse_value(self.query_one("#value", Input).value)
         pressed = self.query_one("#scope", RadioSet).pressed_button
         scope = pressed.name if pressed is not None and pressed.name else self.scopes[-1]
@@ -59,16 +71,23 @@ class EditValue(ModalScreen[tuple[Any, str] | None]):
 
     @on(Button.Pressed, "#cancel")
     def cancel(self) -> None:
+        """Dismiss with None: nothing changes."""
         self.dismiss(None)
 
 
-class PickShot(ModalScreen[Any]):
-    """Choose one of the project's shots (returns its id, or None)."""
+class PickShot(ModalScreen[str | None]):
+    """Choose one of the project's ``shots`` (id, name); dismissed with the chosen shot's id
+    as text, or None when cancelled.
+
+    | Key(s) | Description |
+    | :- | :- |
+    | escape | Cancel. |
+    """
 
     DEFAULT_CSS = DIALOG_CSS.format(name="PickShot")
-    BINDINGS = [("escape", "dismiss(None)", "Cancel")]  # noqa: RUF012 - Textual's convention
+    BINDINGS: ClassVar[list[BindingType]] = [("escape", "dismiss(None)", "Cancel")]
 
-    def __init__(self, shots: list[tuple[Any, str]]) -> None:
+    def __init__(self, shots: list[tuple[uuid.UUID, str]]) -> None:
         super().__init__()
         self.shots = shots
 
@@ -79,4 +98,5 @@ class PickShot(ModalScreen[Any]):
 
     @on(OptionList.OptionSelected)
     def chosen(self, event: OptionList.OptionSelected) -> None:
+        """Dismiss with the selected shot's id."""
         self.dismiss(event.option.id)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any, ClassVar
+from typing import ClassVar
 
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
@@ -12,6 +12,13 @@ from textual.widgets import Markdown
 
 
 class HelpScreen(ModalScreen[None]):
+    """Every key binding, one table a section: ``sections`` are (title, bindings) pairs.
+
+    | Key(s) | Description |
+    | :- | :- |
+    | escape, q, question_mark | Close. |
+    """
+
     BINDINGS: ClassVar[list[BindingType]] = [Binding("escape,q,question_mark", "dismiss", "Close")]
     DEFAULT_CSS = """
     HelpScreen { align: center middle; }
@@ -19,7 +26,7 @@ class HelpScreen(ModalScreen[None]):
                                   background: $surface; padding: 1 2; }
     """
 
-    def __init__(self, sections: list[tuple[str, list[Any]]]) -> None:
+    def __init__(self, sections: list[tuple[str, list[BindingType]]]) -> None:
         super().__init__()
         self.sections = sections
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import shlex
 from typing import ClassVar
 
 from textual import on
@@ -13,13 +12,24 @@ from textual.screen import Screen
 from textual.widgets import Button, DataTable, Footer, Input, Label, ProgressBar
 
 from workbench.tui.threads import RendersModel
-from workbench.views.uploads import UploadModel, UploadState
+from workbench.views.presentation import FILE_BADGES
+from workbench.views.uploads import PATHS_HINT, UploadModel, UploadState
 
-ICONS = {"queued": "·", "uploading": "↑", "uploaded": "[green]✓[/]",
-         "duplicate": "[blue]=[/]", "failed": "[red]✗[/]"}  # fmt: skip
+STATUS = {status: f"[{badge.colour}]{badge.label}[/]" for status, badge in FILE_BADGES.items()}
 
 
-class UploadScreen(RendersModel, Screen[None]):
+class UploadScreen(RendersModel[UploadState], Screen[None]):
+    """Renders an ``UploadModel`` for the place named ``where``: a box for typed paths
+    (``PATHS_HINT``), the overall progress, a summary (files done, megabytes, failures, the
+    error) and a table of the files with their status. The batch uploads on its own thread,
+    so the screen stays responsive; leaving it does not stop the upload.
+
+    | Key(s) | Description |
+    | :- | :- |
+    | escape | Back to the workbench. |
+    | ctrl+c | Cancel the running upload. |
+    """
+
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "app.pop_screen", "Back"),
         Binding("ctrl+c", "cancel", "Cancel upload", show=False),
@@ -34,25 +44,25 @@ class UploadScreen(RendersModel, Screen[None]):
 
     def __init__(self, model: UploadModel, where: str) -> None:
         super().__init__()
-        self.model = model
+        self.model: UploadModel = model
         self.where = where
 
     def compose(self) -> ComposeResult:
         with Vertical():
             yield Label(f"Upload images, videos or LoRA files to [b]{self.where}[/]")
             with Horizontal():
-                yield Input(placeholder="paths or folders (space separated; quote spaces)",
-                            id="paths")  # fmt: skip
+                yield Input(placeholder=PATHS_HINT, id="paths")
                 yield Button("Add", id="add")
                 yield Button("Upload", variant="primary", id="start")
             yield ProgressBar(total=1.0, show_eta=True, id="progress")
             yield Label("", id="summary")
             table: DataTable[str] = DataTable(id="files")
-            table.add_columns("", "file", "result")
+            table.add_columns("status", "file", "error")
             yield table
         yield Footer()
 
     def render_state(self, state: UploadState) -> None:
+        """Update the progress bar and summary, and refill the files table."""
         self.query_one(ProgressBar).update(progress=state.fraction)
         failed = len(state.failed)
         mb = f"{state.bytes_done / 1e6:.1f} of {state.bytes_total / 1e6:.1f} MB"
@@ -64,19 +74,22 @@ class UploadScreen(RendersModel, Screen[None]):
         table = self.query_one(DataTable)
         table.clear()
         for row in state.files:
-            table.add_row(ICONS[row.status], row.path, row.error or row.status)
+            table.add_row(STATUS[row.status], row.path, row.error or "")
 
     @on(Input.Submitted, "#paths")
     @on(Button.Pressed, "#add")
     def add(self) -> None:
+        """Queue the typed paths and clear the box; an unreadable text stays, with the error."""
         field = self.query_one("#paths", Input)
-        self.model.add(*shlex.split(field.value))
-        field.value = ""
+        if self.model.add_typed(field.value):
+            field.value = ""
 
     @on(Button.Pressed, "#start")
     def start(self) -> None:
+        """Queue what is typed, then upload everything queued."""
         self.add()
         self.model.start()
 
     def action_cancel(self) -> None:
+        """Cancel the running upload."""
         self.model.cancel()

@@ -1,0 +1,328 @@
+"""Projects and shots: looking them up by name or id, creating shots, and the overview a
+navigator shows (every project with its shots and their counts, in one round trip).
+
+Every read is limited to the current user's projects (a database role bypasses Supabase's
+row-level security, so the workbench checks ownership itself); a project or shot of another
+user reads as not found, exactly like one that does not exist.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any, TypeVar
+
+import psycopg
+from psycopg import sql
+from psycopg.rows import class_row, dict_row
+from psycopg.types.json import Jsonb
+from psycopg_pool import ConnectionPool
+
+from workbench.db.connection import run_idempotent
+from workbench.db.schema import SchemaInfo
+from workbench.errors import NotFoundError, ValidationError
+from workbench.generations import aggregates
+from workbench.ids import as_uuid, is_uuid
+from workbench.models import Project, ProjectCounts, Shot, ShotCounts, User
+
+R = TypeVar("R")
+Inherited = Callable[[psycopg.Connection[Any], uuid.UUID], dict[str, Any]]
+
+PROJECT_COLUMNS: Mapping[str, str] = {
+    "id": "uuid",
+    "name": "text",
+    "user_id": "uuid",
+    "aspect_ratio": "text",
+    "created_at": "timestamptz",
+}
+SHOT_COLUMNS: Mapping[str, str] = {
+    "id": "uuid",
+    "project_id": "uuid",
+    "name": "text",
+    "position": "integer",
+    "aspect_ratio": "text",
+    "created_at": "timestamptz",
+    "updated_at": "timestamptz",
+}
+
+
+@dataclass(frozen=True)
+class Place:
+    """Where a front end or a command acts: a project, and maybe one of its shots."""
+
+    project: Project
+    shot: Shot | None = None
+
+    @property
+    def title(self) -> str:
+        """What a gallery of this place is called: the shot's name, else the project's."""
+        return self.shot.name if self.shot is not None else self.project.name
+
+
+@dataclass(frozen=True)
+class ShotSummary:
+    """A shot as a navigator lists it: the shot and Reigh's counts for it."""
+
+    shot: Shot
+    counts: ShotCounts
+
+
+@dataclass(frozen=True)
+class ProjectSummary:
+    """A project as a navigator lists it: its counts and its shots in the project's order."""
+
+    project: Project
+    counts: ProjectCounts
+    shots: tuple[ShotSummary, ...]
+
+
+class ProjectsService:
+    """The current user's projects and shots."""
+
+    def __init__(
+        self,
+        pool: ConnectionPool,
+        schema: SchemaInfo,
+        user_id: Callable[[], uuid.UUID],
+        inherited: Inherited,
+    ) -> None:
+        self._pool = pool
+        self._schema = schema
+        self._user_id = user_id
+        self._inherited = inherited  # what a new shot's settings start from
+
+    # -- lookups ---------------------------------------------------------------------------
+    def user(self) -> User:
+        """The current user's row (whose projects these are)."""
+        columns = {"id": "uuid", "name": "text", "email": "text"}
+        query = sql.SQL("SELECT {} FROM users u WHERE u.id = %s").format(
+            self._columns("users", "u", columns)
+        )
+        rows = self._fetch(User, query, (self._user_id(),))
+        if not rows:
+            raise NotFoundError(f"user {self._user_id()} does not exist")
+        return rows[0]
+
+    def projects(self) -> list[Project]:
+        """The current user's projects, oldest first (as Reigh lists them)."""
+        query = sql.SQL(
+            "SELECT {} FROM projects p WHERE p.user_id = %s ORDER BY p.created_at, p.name"
+        ).format(self._columns("projects", "p", PROJECT_COLUMNS))
+        return self._fetch(Project, query, (self._user_id(),))
+
+    def project(self, ref: object) -> Project:
+        """One of the current user's projects, by record, id or exact name (one round trip)."""
+        name, wanted = _name_or_id(ref, "project")
+        query = sql.SQL(
+            "SELECT {} FROM projects p WHERE p.user_id = %s AND (p.id = %s OR p.name = %s) "
+            "ORDER BY p.created_at"
+        ).format(self._columns("projects", "p", PROJECT_COLUMNS))
+        found = self._fetch(Project, query, (self._user_id(), wanted, name))
+        by_id = [p for p in found if p.id == wanted]
+        if by_id:
+            return by_id[0]
+        if len(found) > 1:
+            raise NotFoundError(f"several projects are named {ref!r}; use its id")
+        if not found:
+            raise NotFoundError(f"project {ref!r} not found among the current user's projects")
+        return found[0]
+
+    def project_id(self, ref: object) -> object:
+        """A project's name becomes its id (a look-up); an id or a record is passed on as it is,
+        to be checked where it is used (the services remember that check)."""
+        if isinstance(ref, str) and not is_uuid(ref):
+            return self.project(ref).id
+        return ref
+
+    def shots(self, project: object) -> list[Shot]:
+        """The shots of one of the current user's projects, in the project's shot order."""
+        project_id = as_uuid(self.project_id(project), "project id")
+        query = sql.SQL(
+            "SELECT {} FROM shots s JOIN projects p ON p.id = s.project_id "
+            "WHERE s.project_id = %s AND p.user_id = %s ORDER BY {}, s.name"
+        ).format(self._columns("shots", "s", SHOT_COLUMNS), self._shot_order())
+        shots = self._fetch(Shot, query, (project_id, self._user_id()))
+        if not shots:
+            self.project(project_id)  # none, or not this user's project: say which
+        return shots
+
+    def find(self, project: object = None, shot: object = None) -> Place:
+        """The project and shot named, each by record, id or exact name: the one resolution
+        the API, the CLI and every front end use. A shot named without its project is looked
+        for in all of the user's projects and must be unique there. One round trip."""
+        if shot is None or shot == "":
+            if project is None or project == "":
+                raise ValidationError("name a project (or a shot)")
+            return Place(self.project(project))
+        shot_name, shot_id = _name_or_id(shot, "shot")
+        condition: sql.Composable = sql.SQL("(s.id = %s OR s.name = %s)")
+        params: list[Any] = [self._user_id(), shot_id, shot_name]
+        if project is not None and project != "":
+            project_name, project_id = _name_or_id(project, "project")
+            condition += sql.SQL(" AND (p.id = %s OR p.name = %s)")
+            params += [project_id, project_name]
+        query = sql.SQL(
+            "SELECT {}, {} FROM shots s JOIN projects p ON p.id = s.project_id "
+            "WHERE p.user_id = %s AND {} ORDER BY p.created_at, {}"
+        ).format(
+            self._prefixed("projects", "p", PROJECT_COLUMNS, "p_"),
+            self._prefixed("shots", "s", SHOT_COLUMNS, "s_"),
+            condition,
+            self._shot_order(),
+        )
+        rows = run_idempotent(
+            self._pool, lambda c: c.cursor(row_factory=dict_row).execute(query, params).fetchall()
+        )
+        places = [Place(_record(Project, row, "p_"), _record(Shot, row, "s_")) for row in rows]
+        exact = [p for p in places if p.shot is not None and p.shot.id == shot_id]
+        if exact:
+            return exact[0]
+        if len(places) == 1:
+            return places[0]
+        wanted = getattr(shot, "name", shot)
+        if places:
+            where = "name the project too" if project is None else "use its id"
+            raise NotFoundError(f"several shots are named {wanted!r}; {where}")
+        if project is None or project == "":
+            raise NotFoundError(f"no shot {wanted!r} among the current user's projects")
+        owner = self.project(project)  # raises when the project is what is missing
+        raise NotFoundError(f"no shot {wanted!r} in project {owner.name!r}")
+
+    # -- the navigator's overview ----------------------------------------------------------
+    def overview(self) -> list[ProjectSummary]:
+        """Every project of the user with its counts, and its shots with theirs (Reigh's
+        numbers: see ``generations.aggregates``), in one query and one round trip."""
+        query = sql.SQL(
+            """
+            WITH owned AS (SELECT * FROM projects WHERE user_id = %(user)s),
+            project_counts AS (
+                SELECT g.project_id, {project_counts}
+                FROM generations g
+                WHERE g.project_id IN (SELECT id FROM owned) AND {finished}
+                GROUP BY g.project_id
+            ),
+            shot_counts AS (
+                SELECT sg.shot_id, {shot_counts}
+                FROM shot_generations sg
+                JOIN shots s ON s.id = sg.shot_id AND s.project_id IN (SELECT id FROM owned)
+                JOIN generations g ON g.id = sg.generation_id AND {finished}
+                GROUP BY sg.shot_id
+            )
+            SELECT {project_columns}, {shot_columns},
+                   {project_count_columns}, {shot_count_columns}
+            FROM owned p
+            LEFT JOIN project_counts pc ON pc.project_id = p.id
+            LEFT JOIN shots s ON s.project_id = p.id
+            LEFT JOIN shot_counts sc ON sc.shot_id = s.id
+            ORDER BY p.created_at, p.name, {shot_order}
+            """
+        ).format(
+            project_counts=sql.SQL(aggregates.PROJECT_COUNTS),
+            shot_counts=sql.SQL(aggregates.SHOT_COUNTS),
+            finished=sql.SQL(aggregates.FINISHED),
+            project_columns=self._prefixed("projects", "p", PROJECT_COLUMNS, "p_"),
+            shot_columns=self._prefixed("shots", "s", SHOT_COLUMNS, "s_"),
+            project_count_columns=_zero_if_null("pc", ProjectCounts, "pc_"),
+            shot_count_columns=_zero_if_null("sc", ShotCounts, "sc_", skip=("shot_id",)),
+            shot_order=self._shot_order(),
+        )
+        rows = run_idempotent(
+            self._pool,
+            lambda c: (
+                c.cursor(row_factory=dict_row).execute(query, {"user": self._user_id()}).fetchall()
+            ),
+        )
+        summaries: dict[uuid.UUID, tuple[Project, ProjectCounts, list[ShotSummary]]] = {}
+        for row in rows:
+            project = _record(Project, row, "p_")
+            entry = summaries.setdefault(
+                project.id, (project, _record(ProjectCounts, row, "pc_"), [])
+            )
+            if row["s_id"] is not None:
+                counts = _record(ShotCounts, {**row, "sc_shot_id": row["s_id"]}, "sc_")
+                entry[2].append(ShotSummary(_record(Shot, row, "s_"), counts))
+        return [ProjectSummary(p, c, tuple(s)) for p, c, s in summaries.values()]
+
+    # -- changes ---------------------------------------------------------------------------
+    def create_shot(self, project: object, name: str) -> Shot:
+        """A new shot at the end of the project, starting from inherited settings."""
+        if not isinstance(name, str) or not name.strip():
+            raise ValidationError("a shot needs a non-empty name")
+        project_id = self.project(project).id
+        with self._pool.connection() as conn, conn.transaction():
+            inherited = self._inherited(conn, project_id)
+            with conn.cursor(row_factory=class_row(Shot)) as cur:
+                shot = cur.execute(
+                    sql.SQL(
+                        "INSERT INTO shots AS s (name, project_id, settings, position) "
+                        "SELECT %s, %s, %s, coalesce(max(position), 0) + 1 FROM shots "
+                        "WHERE project_id = %s RETURNING {}"
+                    ).format(self._columns("shots", "s", SHOT_COLUMNS)),
+                    (name.strip(), project_id, Jsonb(inherited), project_id),
+                ).fetchone()
+        assert shot is not None  # INSERT ... RETURNING always returns the row
+        return shot
+
+    # -- internals -------------------------------------------------------------------------
+    def _fetch(self, row_type: type[R], query: sql.Composed, params: Sequence[Any]) -> list[R]:
+        """Rows as records; a read, so a connection found dead is retried on a fresh one."""
+
+        def work(conn: psycopg.Connection[Any]) -> list[R]:
+            with conn.cursor(row_factory=class_row(row_type)) as cur:
+                return cur.execute(query, params).fetchall()
+
+        return run_idempotent(self._pool, work)
+
+    def _columns(self, table: str, alias: str, wanted: Mapping[str, str]) -> sql.Composed:
+        return self._schema.select_list(table, alias, wanted)
+
+    def _prefixed(
+        self, table: str, alias: str, wanted: Mapping[str, str], prefix: str
+    ) -> sql.Composed:
+        """Like ``_columns``, each named ``prefix + column``: two tables' records in one row."""
+        parts = [
+            sql.SQL("{}.{} AS {}").format(
+                sql.Identifier(alias), sql.Identifier(column), sql.Identifier(prefix + column)
+            )
+            if self._schema.has(table, column)
+            else sql.SQL("NULL::{} AS {}").format(sql.SQL(kind), sql.Identifier(prefix + column))
+            for column, kind in wanted.items()
+        ]
+        return sql.SQL(", ").join(parts)
+
+    def _shot_order(self) -> sql.Composable:
+        return (
+            sql.SQL("s.position, s.name")
+            if self._schema.has("shots", "position")
+            else (sql.SQL("s.name"))
+        )
+
+
+def _name_or_id(ref: object, kind: str) -> tuple[str | None, uuid.UUID | None]:
+    """A reference to a ``kind`` ("project", "shot") as (name, id): a record or UUID is an
+    id; a string is a name, and also an id when it parses as one."""
+    if isinstance(ref, str):
+        if "\x00" in ref:
+            raise ValidationError(f"a {kind} name must not contain NUL characters")
+        return ref, (uuid.UUID(ref.strip()) if is_uuid(ref.strip()) else None)
+    return None, as_uuid(ref, f"{kind} id")
+
+
+def _record(row_type: type[R], row: Mapping[str, Any], prefix: str) -> R:
+    """A record from the ``prefix``-named columns of a joined row."""
+    fields = row_type.__dataclass_fields__  # type: ignore[attr-defined]
+    return row_type(**{name: row[prefix + name] for name in fields})
+
+
+def _zero_if_null(
+    alias: str, counts: type[Any], prefix: str, *, skip: tuple[str, ...] = ()
+) -> sql.Composed:
+    """A counts record's columns from a LEFT JOIN, 0 where nothing joined (no generations)."""
+    return sql.SQL(", ").join(
+        sql.SQL("coalesce({}.{}, 0) AS {}").format(
+            sql.Identifier(alias), sql.Identifier(name), sql.Identifier(prefix + name)
+        )
+        for name in counts.__dataclass_fields__
+        if name not in skip
+    )
