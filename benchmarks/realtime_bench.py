@@ -10,19 +10,14 @@ latency is measured here, where a busy machine skews a number instead of failing
 from __future__ import annotations
 
 import statistics
-import tempfile
 import threading
 import time
-from pathlib import Path
 from typing import Any
 
 import psycopg
+from bench_db import small_demo
 
-from workbench.db import connection, migrate
-from workbench.db.embedded import EmbeddedPostgres
-from workbench.demo import seed_demo
 from workbench.startup import connect
-from workbench.storage import LocalStorage
 
 ROUNDS = 30
 WAIT = 10.0  # seconds before a round counts as lost
@@ -80,19 +75,10 @@ def to_subscriber(wb: Any, dsn: str) -> tuple[list[float], int]:
 
 
 def main() -> None:
-    with tempfile.TemporaryDirectory() as tmp:
-        server = EmbeddedPostgres(Path(tmp) / "pg")  # durable, as users run it
-        try:
-            dsn = connection.ensure_database(server.ensure_running(), "bench")
-            storage = LocalStorage(Path(tmp) / "assets")
-            with connection.connect(dsn, autocommit=True) as conn:
-                migrate.migrate(conn)
-                seed_demo(conn, storage, generations=12, videos=0)
-            baseline = bare_notify(dsn)
-            with connect(dsn, storage=storage) as wb:
-                live, lost = to_subscriber(wb, dsn)
-        finally:
-            server.stop()
+    with small_demo() as (dsn, storage):
+        baseline = bare_notify(dsn)
+        with connect(dsn, storage=storage) as wb:
+            live, lost = to_subscriber(wb, dsn)
     print(f"commit elsewhere to delivery, median of {ROUNDS}:")
     print(f"  bare LISTEN/NOTIFY          {median_ms(baseline):8.2f} ms")
     if not live:

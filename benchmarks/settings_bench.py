@@ -7,17 +7,13 @@ Prints ratios measured in this one run; no absolute target is asserted.
 from __future__ import annotations
 
 import statistics
-import tempfile
 import time
-from pathlib import Path
 from typing import Any
 
-from workbench.db import connection, migrate
-from workbench.db.embedded import EmbeddedPostgres
-from workbench.demo import seed_demo
+from bench_db import small_demo
+
 from workbench.settings.resolve import resolve
 from workbench.startup import connect
-from workbench.storage import LocalStorage
 
 TOOL = "travel-between-images"
 ROUNDS = 500
@@ -43,18 +39,8 @@ def three_reads(conn: Any, shot_id: Any) -> Any:
 
 
 def main() -> None:
-    with tempfile.TemporaryDirectory() as tmp:
-        server = EmbeddedPostgres(Path(tmp) / "pg")  # durable, as users run it
-        try:
-            dsn = connection.ensure_database(server.ensure_running(), "bench")
-            storage = LocalStorage(Path(tmp) / "assets")
-            with connection.connect(dsn, autocommit=True) as conn:
-                migrate.migrate(conn)
-                seed_demo(conn, storage, generations=12, videos=0)
-            with connect(dsn, storage=storage) as wb:
-                run(wb)
-        finally:
-            server.stop()
+    with small_demo() as (dsn, storage), connect(dsn, storage=storage) as wb:
+        run(wb)
 
 
 def run(wb: Any) -> None:
