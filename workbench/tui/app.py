@@ -47,13 +47,14 @@ from workbench.views.uploads import UploadModel
 
 @dataclass(frozen=True)
 class Models:
-    """What the app works with once connected: the workbench and the view models its panes
-    render (one navigator, one gallery, one settings pane)."""
+    """What the app works with once connected: the workbench, the view models its panes
+    render (one navigator, one gallery, one settings pane) and the thumbnails they show."""
 
     wb: Workbench
     navigator: NavigatorModel
     gallery: GalleryModel
     settings: SettingsModel
+    thumbnails: Thumbnails
 
     def all(self) -> tuple[NavigatorModel, GalleryModel, SettingsModel]:
         """Every view model, to close them together."""
@@ -65,10 +66,9 @@ class MainView(Vertical):
 
     DEFAULT_CSS = "MainView { height: 1fr; }"
 
-    def __init__(self, models: Models, thumbnails: Thumbnails, tab: str) -> None:
+    def __init__(self, models: Models, tab: str) -> None:
         super().__init__()
         self.models = models
-        self.thumbnails = thumbnails
         self.tab = tab
 
     def compose(self) -> ComposeResult:
@@ -77,7 +77,7 @@ class MainView(Vertical):
             with TabbedContent(id="tabs", initial=self.tab):
                 with TabPane("Gallery", id="gallery-tab"):
                     yield FilterBar()
-                    yield GalleryGrid(self.models.gallery, self.thumbnails, id="gallery")
+                    yield GalleryGrid(self.models.gallery, self.models.thumbnails, id="gallery")
                 with TabPane("Settings", id="settings-tab"):
                     yield SettingsPane(self.models.settings, id="settings")
         yield StatusLine(id="status")
@@ -137,7 +137,6 @@ class WorkbenchApp(App[None]):
         self._connect = connect
         self._want = (project, shot)
         self.models: Models | None = None  # once connected
-        self.thumbnails: Thumbnails | None = None
         self.started = time.perf_counter()
         self.first_paint: float | None = None  # seconds from start to first gallery page
 
@@ -163,11 +162,10 @@ class WorkbenchApp(App[None]):
             project_id, shot_id = navigator.choose(*self._want)
             gallery = GalleryModel(wb, project_id=project_id, shot_id=shot_id, limit=self.page_size)
             settings = SettingsModel(wb, DEFAULT_TOOL, project_id=project_id, shot_id=shot_id)
-            self.thumbnails = Thumbnails(wb.storage)
         except Exception as exc:
             on_ui(self, self._failed, exc)
             return
-        self.models = Models(wb, navigator, gallery, settings)
+        self.models = Models(wb, navigator, gallery, settings, Thumbnails(wb.storage))
         self.call_from_thread(self._show_workbench)  # type: ignore[arg-type]
 
     def _failed(self, exc: Exception) -> None:
@@ -176,14 +174,13 @@ class WorkbenchApp(App[None]):
 
     async def _show_workbench(self) -> None:
         """(Called from the start-up worker through call_from_thread, which awaits it.)"""
-        models, thumbnails = self.models, self.thumbnails
-        assert models is not None  # both set before this is called
-        assert thumbnails is not None
+        models = self.models
+        assert models is not None  # set before this is called
         await self.query_one("#loading").remove()
         state = models.wb.local_state
         tab = state.get("tui.tab", "gallery-tab")
         tab = tab if tab in ("gallery-tab", "settings-tab") else "gallery-tab"
-        main = MainView(models, thumbnails, tab)
+        main = MainView(models, tab)
         await self.mount(main, before=self.query_one(Footer))
         if state.get("tui.navigator_hidden"):
             self.query_one(Navigator).add_class("-hidden")
@@ -241,8 +238,8 @@ class WorkbenchApp(App[None]):
     def open_detail(self) -> None:
         """Open the gallery's selection on a ``DetailScreen``, once it is read (in a worker:
         reading it is a round trip the interface must not wait for)."""
-        if self.models is not None and self.thumbnails is not None:
-            self._open_detail(self.models.gallery, self.thumbnails)
+        if self.models is not None:
+            self._open_detail(self.models.gallery, self.models.thumbnails)
 
     @work(thread=True, group="detail", exclusive=True)
     def _open_detail(self, gallery: GalleryModel, thumbnails: Thumbnails) -> None:
