@@ -166,8 +166,8 @@ class ProjectsService:
             "SELECT {}, {} FROM shots s JOIN projects p ON p.id = s.project_id "
             "WHERE p.user_id = %s AND {} ORDER BY p.created_at, {}"
         ).format(
-            self._prefixed("projects", "p", PROJECT_COLUMNS, "p_"),
-            self._prefixed("shots", "s", SHOT_COLUMNS, "s_"),
+            self._columns("projects", "p", PROJECT_COLUMNS, "p_"),
+            self._columns("shots", "s", SHOT_COLUMNS, "s_"),
             condition,
             self._shot_order(),
         )
@@ -221,8 +221,8 @@ class ProjectsService:
             project_counts=sql.SQL(aggregates.PROJECT_COUNTS),
             shot_counts=sql.SQL(aggregates.SHOT_COUNTS),
             finished=sql.SQL(aggregates.FINISHED),
-            project_columns=self._prefixed("projects", "p", PROJECT_COLUMNS, "p_"),
-            shot_columns=self._prefixed("shots", "s", SHOT_COLUMNS, "s_"),
+            project_columns=self._columns("projects", "p", PROJECT_COLUMNS, "p_"),
+            shot_columns=self._columns("shots", "s", SHOT_COLUMNS, "s_"),
             project_count_columns=_zero_if_null("pc", ProjectCounts, "pc_"),
             shot_count_columns=_zero_if_null("sc", ShotCounts, "sc_", skip=("shot_id",)),
             shot_order=self._shot_order(),
@@ -274,22 +274,10 @@ class ProjectsService:
 
         return run_idempotent(self._pool, work)
 
-    def _columns(self, table: str, alias: str, wanted: Mapping[str, str]) -> sql.Composed:
-        return self._schema.select_list(table, alias, wanted)
-
-    def _prefixed(
-        self, table: str, alias: str, wanted: Mapping[str, str], prefix: str
+    def _columns(
+        self, table: str, alias: str, wanted: Mapping[str, str], prefix: str = ""
     ) -> sql.Composed:
-        """Like ``_columns``, each named ``prefix + column``: two tables' records in one row."""
-        parts = [
-            sql.SQL("{}.{} AS {}").format(
-                sql.Identifier(alias), sql.Identifier(column), sql.Identifier(prefix + column)
-            )
-            if self._schema.has(table, column)
-            else sql.SQL("NULL::{} AS {}").format(sql.SQL(kind), sql.Identifier(prefix + column))
-            for column, kind in wanted.items()
-        ]
-        return sql.SQL(", ").join(parts)
+        return self._schema.select_list(table, alias, wanted, prefix)
 
     def _shot_order(self) -> sql.Composable:
         return (

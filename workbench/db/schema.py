@@ -52,19 +52,22 @@ class SchemaInfo:
             return "empty database (no Reigh tables)"
         return "unknown schema: " + ", ".join(self.missing)
 
-    def select_list(self, table: str, alias: str, wanted: Mapping[str, str]) -> sql.Composed:
+    def select_list(
+        self, table: str, alias: str, wanted: Mapping[str, str], prefix: str = ""
+    ) -> sql.Composed:
         """``alias.col`` for each wanted column that exists, else ``NULL::type AS col``.
 
-        ``wanted`` maps column name -> SQL type name used for the NULL stand-in.
+        ``wanted`` maps column name -> SQL type name used for the NULL stand-in. With a
+        ``prefix``, each column is named ``prefix + col`` (two tables' records in one row).
         """
         parts: list[sql.Composable] = []
         for column, type_name in wanted.items():
+            name = sql.Identifier(prefix + column)
             if self.has(table, column):
-                parts.append(sql.SQL("{}.{}").format(sql.Identifier(alias), sql.Identifier(column)))
+                part = sql.SQL("{}.{}").format(sql.Identifier(alias), sql.Identifier(column))
+                parts.append(sql.SQL("{} AS {}").format(part, name) if prefix else part)
             else:
-                parts.append(
-                    sql.SQL("NULL::{} AS {}").format(sql.SQL(type_name), sql.Identifier(column))
-                )
+                parts.append(sql.SQL("NULL::{} AS {}").format(sql.SQL(type_name), name))
         return sql.SQL(", ").join(parts)
 
 
