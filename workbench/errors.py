@@ -11,6 +11,7 @@ where there is one, the thing to do about it.
     ├── SchemaError              the database schema is not one the workbench can use
     ├── NotFoundError            a row (project, shot, user, ...) does not exist
     ├── PermissionDenied         the current user does not own the target
+    ├── ConflictError            a change made elsewhere would be overwritten (undo, restore)
     └── ValidationError          bad input, refused before anything is stored
         └── MediaError           a file that is not the media it claims to be
 """
@@ -44,6 +45,10 @@ class NotFoundError(WorkbenchError):
 
 class PermissionDenied(WorkbenchError):
     """The configured user does not own the target of a write."""
+
+
+class ConflictError(WorkbenchError):
+    """Doing this would overwrite a newer change made elsewhere; nothing was changed."""
 
 
 class ValidationError(WorkbenchError):

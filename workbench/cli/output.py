@@ -11,8 +11,11 @@ import time
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any, TextIO
 
+from workbench.errors import ValidationError
+
 if TYPE_CHECKING:
     from workbench.uploads import UploadProgress
+    from workbench.views.confirm import Confirmation
 
 
 def print_json(data: Any) -> None:
@@ -24,6 +27,20 @@ def print_json(data: Any) -> None:
 def print_error(message: str) -> None:
     """One line on stderr, prefixed like argparse's own usage errors, for scripts to grep."""
     print(f"workbench: error: {message}", file=sys.stderr)
+
+
+def confirm(confirmation: Confirmation, yes: bool) -> None:
+    """Go ahead with a destructive change: ``--yes`` says so, else a terminal asks, else (a
+    script without ``--yes``) refuse, naming the flag, before anything is changed."""
+    if yes:
+        return
+    if not sys.stdin.isatty():
+        raise ValidationError(
+            f"{confirmation.question} This needs confirmation: add --yes to go ahead"
+        )
+    answer = input(f"{confirmation.text()}\n{confirmation.verb}? [y/N] ")
+    if answer.strip().lower() not in ("y", "yes"):
+        raise ValidationError("cancelled: nothing was changed")
 
 
 def print_aligned(rows: Iterable[tuple[str, str]]) -> None:

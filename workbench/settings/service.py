@@ -18,10 +18,11 @@ from workbench.db.connection import run_idempotent
 from workbench.db.schema import SchemaInfo
 from workbench.errors import NotFoundError, ValidationError
 from workbench.ids import as_uuid
+from workbench.listeners import Listeners
 from workbench.settings import store
 from workbench.settings.queue import WriteKey, WriteQueue
 from workbench.settings.resolve import Path, ResolvedSettings, resolve
-from workbench.settings.store import Layers, SettingsTarget, TargetScope
+from workbench.settings.store import Layers, SettingsTarget, SettingsWrite, TargetScope
 
 Follow = Callable[[tuple[Any, ...], Callable[[Any], None]], Callable[[], None]]
 
@@ -57,6 +58,8 @@ class SettingsService:
         # How handles hear that a row changed elsewhere (live updates, or a write of ours):
         # the query cache's invalidations of that row's settings key.
         self.follow = follow
+        # Every landed write, with the tool object before and after it (undo, history).
+        self.written: Listeners[SettingsWrite] = Listeners("settings write")
         self._queue: WriteQueue | None = None
 
     @property
@@ -114,13 +117,15 @@ class SettingsService:
     ) -> dict[str, Any]:
         """One UPDATE; repeating it is harmless, so a dead pooled connection is retried."""
         user_id = self._user_id()
-        return run_idempotent(
+        done = run_idempotent(
             self._pool,
             lambda conn: store.write(
                 conn, self._schema, target, tool_id,
                 user_id=user_id, patch=patch, removals=removals,
             ),
         )  # fmt: skip
+        self.written.notify(done)
+        return done.after
 
     # -- new shots -------------------------------------------------------------------------
     def inherited(self, conn: psycopg.Connection[Any], project_id: uuid.UUID) -> dict[str, Any]:

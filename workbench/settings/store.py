@@ -258,6 +258,19 @@ def update_expression(
     return sql.SQL("({} || jsonb_build_object({}, {}))").format(current, tool_key, tool)
 
 
+@dataclass(frozen=True)
+class SettingsWrite:
+    """One landed write: the scope's tool object just before and just after it.
+
+    ``before`` is read under the row lock the write takes, so no other write lands between the
+    two: undo and the settings history can trust it."""
+
+    target: SettingsTarget
+    tool_id: str
+    before: dict[str, Any]
+    after: dict[str, Any]
+
+
 def write(
     conn: psycopg.Connection[Any],
     schema: SchemaInfo,
@@ -267,30 +280,41 @@ def write(
     user_id: uuid.UUID,
     patch: Mapping[str, Any],
     removals: Iterable[Path] = (),
-) -> dict[str, Any]:
-    """Apply removals, then the patch, in one UPDATE; returns the scope's new tool object."""
-    table = _TABLES[target.scope]
+) -> SettingsWrite:
+    """Apply removals, then the patch, in one UPDATE (one round trip) that also returns the
+    tool object it replaced."""
+    table = sql.Identifier(_TABLES[target.scope])
     params = _Params(id=target.id, user=user_id, tool=tool_id)
     column = sql.Identifier("t", "settings")
     new_value = update_expression(column, tool_id, patch, removals, params)
     assignments: list[sql.Composable] = [sql.SQL("settings = {}").format(new_value)]
     if target.scope == "shot" and schema.has("shots", "updated_at"):
         assignments.append(sql.SQL("updated_at = now()"))
+    # The old value comes from a locking subquery: it waits for a concurrent write to the row
+    # and reads its result, which is what this UPDATE then merges into.
+    before = sql.SQL(
+        "(SELECT id, settings -> %(tool)s AS before FROM {} WHERE id = %(id)s FOR UPDATE) AS o"
+    ).format(table)
     if target.scope == "shot":
         where = sql.SQL(
-            "FROM projects p WHERE t.id = %(id)s AND p.id = t.project_id AND p.user_id = %(user)s"
-        )
+            "FROM projects p, {} WHERE t.id = o.id AND p.id = t.project_id AND p.user_id = %(user)s"
+        ).format(before)
     elif target.scope == "project":
-        where = sql.SQL("WHERE t.id = %(id)s AND t.user_id = %(user)s")
+        where = sql.SQL("FROM {} WHERE t.id = o.id AND t.user_id = %(user)s").format(before)
     else:
-        where = sql.SQL("WHERE t.id = %(id)s AND t.id = %(user)s")
-    statement = sql.SQL("UPDATE {} AS t SET {} {} RETURNING t.settings -> %(tool)s").format(
-        sql.Identifier(table), sql.SQL(", ").join(assignments), where
-    )
+        where = sql.SQL("FROM {} WHERE t.id = o.id AND t.id = %(user)s").format(before)
+    statement = sql.SQL(
+        "UPDATE {} AS t SET {} {} RETURNING o.before, t.settings -> %(tool)s"
+    ).format(table, sql.SQL(", ").join(assignments), where)
     row = conn.execute(statement, params).fetchone()
     if row is None:
         raise _refusal(conn, target)
-    return row[0] if isinstance(row[0], dict) else {}
+    return SettingsWrite(
+        target,
+        tool_id,
+        row[0] if isinstance(row[0], dict) else {},
+        row[1] if isinstance(row[1], dict) else {},
+    )
 
 
 def _refusal(conn: psycopg.Connection[Any], target: SettingsTarget) -> Exception:

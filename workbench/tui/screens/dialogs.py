@@ -1,4 +1,5 @@
-"""Small modal dialogs: edit a settings value at a scope, pick a shot."""
+"""Small modal dialogs: confirm a destructive change, edit a settings value at a scope, pick a
+shot."""
 
 from __future__ import annotations
 
@@ -10,12 +11,14 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import BindingType
 from textual.containers import Horizontal, Vertical
+from textual.markup import escape
 from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, OptionList, RadioButton, RadioSet
 from textual.widgets.option_list import Option
 
 from workbench.settings.resolve import parse_value
 from workbench.views import FieldRow
+from workbench.views.confirm import Confirmation
 
 # A settings value is JSON, so the value a dialog returns is typed Any.
 
@@ -27,6 +30,45 @@ DIALOG_CSS = """
 {name} Horizontal {{ height: auto; }}
 {name} Button {{ margin: 1 1 0 0; }}
 """
+
+
+class Confirm(ModalScreen[bool]):
+    """Asks a view model's ``Confirmation`` before a destructive change; dismissed with True
+    to go ahead. The safe answer has the focus, so an Enter typed by habit changes nothing.
+
+    | Key(s) | Description |
+    | :- | :- |
+    | escape | Cancel. |
+    """
+
+    DEFAULT_CSS = DIALOG_CSS.format(name="Confirm")
+    BINDINGS: ClassVar[list[BindingType]] = [("escape", "dismiss(False)", "Cancel")]
+
+    def __init__(self, confirmation: Confirmation) -> None:
+        super().__init__()
+        self.confirmation = confirmation
+
+    def compose(self) -> ComposeResult:
+        with Vertical():
+            yield Label(f"[b]{escape(self.confirmation.question)}[/]")
+            for line in self.confirmation.details:
+                yield Label(escape(line))
+            with Horizontal():
+                yield Button(self.confirmation.verb, variant="error", id="yes")
+                yield Button("Cancel", id="no")
+
+    def on_mount(self) -> None:
+        self.query_one("#no", Button).focus()
+
+    @on(Button.Pressed, "#yes")
+    def go_ahead(self) -> None:
+        """Dismiss with True: the change goes ahead."""
+        self.dismiss(True)
+
+    @on(Button.Pressed, "#no")
+    def cancel(self) -> None:
+        """Dismiss with False: nothing changes."""
+        self.dismiss(False)
 
 
 class EditValue(ModalScreen[tuple[Any, str] | None]):
