@@ -63,19 +63,20 @@ def run(wb: Any) -> None:
 
     started = time.perf_counter()
     for n in range(EDITS):
-        wb.update_settings("project", project.id, TOOL, {f"direct{n}": n})
+        # phaseConfig is an object of any keys (registry): valid, so no write is refused
+        wb.update_settings("project", project.id, TOOL, {"phaseConfig": {f"direct{n}": n}})
     direct = time.perf_counter() - started
 
     handle = wb.settings_handle(TOOL, project_id=project.id)
     before = wb.settings_service.queue.writes
     started = time.perf_counter()
     for n in range(EDITS):
-        handle.set(f"queued{n}", n)
+        handle.set(f"phaseConfig.queued{n}", n)
     handle.flush()
     queued = time.perf_counter() - started
     writes = wb.settings_service.queue.writes - before
     final = wb.settings(TOOL, project_id=project.id).values
-    kept = sum(final.get(f"queued{n}") == n for n in range(EDITS))
+    kept = sum(final.get("phaseConfig", {}).get(f"queued{n}") == n for n in range(EDITS))
 
     print(f"{EDITS} edits to one project's settings:")
     print(f"  one UPDATE per edit {EDITS / direct:9.0f} edits/s  ({EDITS} writes)")

@@ -10,12 +10,14 @@ from __future__ import annotations
 
 import html
 from concurrent.futures import ThreadPoolExecutor
+from functools import partial
 from typing import Any
 
 import ipywidgets as W
 from ipywidgets.widgets.widget_bool import ToggleButtonStyle
 
 from workbench.client import Workbench
+from workbench.errors import WorkbenchError, first_line
 from workbench.generations.filters import GenerationFilters
 from workbench.media import Thumbnails
 from workbench.models import Generation
@@ -23,9 +25,11 @@ from workbench.views import GalleryModel, GalleryState
 from workbench.views.gallery import caption
 from workbench.views.navigator import starting_point
 
+from .confirm import ConfirmRow
 from .detail import DetailPanel
 from .render import Renderer, error_line
 from .session import resolve
+from .undo import UndoButton
 
 THUMBNAIL_THREADS = 4
 MEDIA = (("all media", ""), ("images", "image"), ("videos", "video"))
@@ -122,6 +126,7 @@ class Gallery(W.VBox):
         tile_size: int = 160,
         model: GalleryModel | None = None,
         thumbnails: Thumbnails | None = None,
+        undo: bool = True,
     ) -> None:
         self.wb = resolve(wb)
         if model is None:
@@ -153,10 +158,17 @@ class Gallery(W.VBox):
                                      layout=W.Layout(width="140px"))  # fmt: skip
         self.pages = W.Label()
         self.detail = DetailPanel(self.wb, self.thumbnails)
+        # Destructive actions ask in the confirm row first; the Undo button takes any back.
+        self.confirm = ConfirmRow()
+        self.delete = W.Button(description="Delete…", icon="trash", layout=W.Layout(width="100px"))
+        self.remove = W.Button(description="Remove from shot…", layout=W.Layout(width="150px"))
+        self.undo = UndoButton(self.wb) if undo else None
+        self.delete.on_click(lambda _: self._ask_delete())
+        self.remove.on_click(lambda _: self._ask_remove())
         self.tiles: list[Tile] = []  # kept across pages; only those in the grid are shown
         self.parts = TileParts(tile_size)
         for name in ("status", "error", "search", "media", "starred", "unpositioned", "order",
-                     "grid", "prev", "next", "page", "pages"):  # fmt: skip
+                     "grid", "prev", "next", "page", "pages", "delete", "remove"):  # fmt: skip
             getattr(self, name).add_class(f"wb-{name}")
 
         self.search.observe(lambda c: self._filter(search=c["new"].strip() or None), "value")
@@ -170,7 +182,9 @@ class Gallery(W.VBox):
 
         filters_bar = W.HBox([self.search, self.media, self.starred, self.unpositioned, self.order])
         pager = W.HBox([self.prev, self.page, self.pages, self.next])
-        children = [W.HTML(CSS), self.status, filters_bar, self.error, self.grid, pager]
+        actions = W.HBox([self.delete, self.remove, *([self.undo] if self.undo else [])])
+        children = [W.HTML(CSS), self.status, filters_bar, self.error, self.confirm, self.grid,
+                    pager, actions]  # fmt: skip
         super().__init__([*children, self.detail])
         self.add_class("wb-gallery")
         self._unsubscribe = self.model.subscribe(self._render)
@@ -195,6 +209,24 @@ class Gallery(W.VBox):
         if item is not None and item.starred != change["new"]:
             self.model.toggle_star()
 
+    def _ask_delete(self) -> None:
+        """Ask in the confirm row (the model says what is touched), then delete that item."""
+        item = self.model.state.selection
+        try:
+            confirmation = self.model.confirm_delete()
+        except WorkbenchError as exc:
+            self.error.value = error_line(first_line(exc))
+            return
+        if item is not None and confirmation is not None:
+            self.confirm.ask(confirmation, partial(self.model.delete, item))
+
+    def _ask_remove(self) -> None:
+        """Ask in the confirm row, then remove the item from the shot shown."""
+        item = self.model.state.selection
+        confirmation = self.model.confirm_remove_from_shot()
+        if item is not None and confirmation is not None:
+            self.confirm.ask(confirmation, partial(self.model.remove_from_shot, item))
+
     def _open(self, tile: Tile) -> None:
         if tile.item_id is not None:
             self.model.select(tile.index)
@@ -215,7 +247,10 @@ class Gallery(W.VBox):
         self.starred.value = bool(filters.starred)
         self.unpositioned.value = filters.unpositioned
         self.unpositioned.layout.display = None if state.mode == "shot" else "none"  # shots only
+        self.remove.layout.display = None if state.mode == "shot" else "none"
+        self.delete.disabled = self.remove.disabled = state.selection is None
         self.order.value = filters.sort
+        self.order.layout.display = None if state.sortable else "none"  # a shot: its timeline
         items = state.items
         while len(self.tiles) < len(items):
             self.tiles.append(self._new_tile(len(self.tiles)))
@@ -265,6 +300,8 @@ class Gallery(W.VBox):
             self._unsubscribe()
             self.model.close()
             self.detail.close()
+            if self.undo is not None:
+                self.undo.close()
             self._pool.shutdown(wait=False)
         super().close()
 

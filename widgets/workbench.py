@@ -18,6 +18,7 @@ from .gallery import Gallery
 from .render import Renderer, error_line
 from .session import resolve
 from .settings import Settings
+from .undo import UndoButton
 from .uploader import Uploader
 
 TABS = ("Gallery", "Settings", "Upload")
@@ -55,7 +56,7 @@ class Workbench(W.VBox):
         project_id, shot_id = self.navigator.choose(project, shot)
         # The navigator has chosen the target: the tabs get their models ready-made.
         gallery = GalleryModel(self.wb, project_id=project_id, shot_id=shot_id, limit=limit)
-        self.gallery = Gallery(self.wb, model=gallery)
+        self.gallery = Gallery(self.wb, model=gallery, undo=False)
         settings = SettingsModel(self.wb, tool, project_id=project_id, shot_id=shot_id)
         self.settings = Settings(self.wb, model=settings)
         self.uploader = Uploader(
@@ -66,12 +67,14 @@ class Workbench(W.VBox):
         self.target = W.Dropdown(description="show", layout=W.Layout(width="420px"))
         self.target.add_class("wb-target")
         self.error = W.HTML()
+        # One Undo for every tab: settings edits and gallery changes alike.
+        self.undo = UndoButton(self.wb)
         self.tabs = W.Tab([self.gallery, self.settings, self.uploader], titles=TABS)
         remembered = self.wb.local_state.get(TAB_KEY)
         self.tabs.selected_index = TABS.index(remembered) if remembered in TABS else 0
         self.tabs.observe(self._tab_changed, "selected_index")
         self.target.observe(self._target_changed, "value")
-        super().__init__([W.HBox([self.target, self.error]), self.tabs])
+        super().__init__([W.HBox([self.target, self.undo, self.error]), self.tabs])
         self.add_class("wb-workbench")
         self._unsubscribe = self.navigator.subscribe(self._render)
         self._render(self.navigator.state)
@@ -107,7 +110,7 @@ class Workbench(W.VBox):
         if self._built:
             self._unsubscribe()
             self.navigator.close()
-            for part in (self.gallery, self.settings, self.uploader):
+            for part in (self.gallery, self.settings, self.uploader, self.undo):
                 part.close()
         super().close()
 

@@ -15,6 +15,8 @@ from psycopg_pool import ConnectionPool
 
 from workbench import keys
 from workbench.cache import CacheEvent, FamilyOptions, QueryCache
+from workbench.changes import Change, ChangeJournal
+from workbench.changes.undo import UndoContext, Undone, record_upload
 from workbench.config import Config
 from workbench.db import connection
 from workbench.db.embedded import EmbeddedPostgres
@@ -22,7 +24,7 @@ from workbench.db.schema import SchemaInfo
 from workbench.errors import ConfigError
 from workbench.generations.detail import GenerationDetail, load_detail
 from workbench.generations.filters import GenerationFilters
-from workbench.generations.page import GenerationPage
+from workbench.generations.page import NO_CURSOR, GenerationPage, NoCursor
 from workbench.generations.query import GalleryTarget
 from workbench.generations.service import GenerationsService
 from workbench.ids import as_uuid
@@ -37,10 +39,13 @@ from workbench.models import (
 )
 from workbench.projects import Place, ProjectsService, ProjectSummary
 from workbench.realtime import RealtimeListener, triggers_installed
+from workbench.settings.diff import SettingsDiff, as_target, compare
 from workbench.settings.handle import SettingsHandle
+from workbench.settings.history import DEFAULT_LIMIT, HistoryEntry, Restore, SettingsHistory
 from workbench.settings.local_state import LocalState
 from workbench.settings.resolve import ResolvedSettings, parse_path
 from workbench.settings.service import SettingsService, target_for
+from workbench.settings.store import check_tool_id
 from workbench.storage import Storage
 
 if TYPE_CHECKING:
@@ -74,11 +79,13 @@ class Workbench:
         self.server = server
         self.seeded_demo: DemoSummary | None = None  # set when connect() created the demo
         self._settings: SettingsService | None = None
+        self._settings_history: SettingsHistory | None = None
         self._projects: ProjectsService | None = None
         self._local_state: LocalState | None = None
         self.cache = QueryCache()
         self.cache.configure(keys.GALLERY, FamilyOptions(stale_time=30.0, gc_time=600.0))
         self._generations: GenerationsService | None = None
+        self._changes: ChangeJournal | None = None
         self._listener: RealtimeListener | None = None
         self._no_triggers = False  # the database cannot send live updates (checked once)
 
@@ -183,17 +190,28 @@ class Workbench:
         """
         from workbench.uploads import upload
 
-        return upload(
+        results = upload(
             self, paths, project_id=project_id, shot_id=shot_id, kind=kind, progress=progress,
             max_bytes=max_bytes, workers=workers, transfer=transfer, cancel=cancel,
             on_change=lambda p, s: self.generations_service.invalidate(p, [s] if s else []),
         )  # fmt: skip
+        self._record_upload(results)
+        return results
+
+    def _record_upload(self, results: Sequence[UploadResult]) -> None:
+        """Record what an upload created (so undo deletes it), with its rows as they are now:
+        undo refuses when someone changed them since."""
+        with self.pool.connection() as conn:
+            found = record_upload(conn, results)
+        if found is not None:
+            self.changes.record("upload", *found)
 
     # -- generations -----------------------------------------------------------------------
     @property
     def generations_service(self) -> GenerationsService:
         if self._generations is None:
             self._generations = GenerationsService(self.pool, self.cache, lambda: self.user_id)
+            self._generations.record = self.changes.record
         return self._generations
 
     def _gallery(self, project_id: Any, shot_id: Any) -> GalleryTarget:
@@ -206,8 +224,8 @@ class Workbench:
         shot_id: Any = None,
         *,
         filters: GenerationFilters | dict[str, Any] | None = None,
-        limit: int = 50,
-        cursor: str | None = None,
+        limit: int | None = None,
+        cursor: str | NoCursor | None = NO_CURSOR,
         page: int | None = None,
         fresh: bool = False,
         include_tasks: bool = False,
@@ -216,10 +234,13 @@ class Workbench:
         """One page of a project's gallery (newest first) or a shot's (timeline order).
 
         Filters come as ``filters=GenerationFilters(...)``, a dict, or keywords
-        (``media_type="video"``, ``starred=True``, ``search="dusk"``, ...). Pages are cached;
-        ``fresh=True`` refetches. Walk with ``cursor=page.next_cursor`` or jump with ``page=N``.
+        (``media_type="video"``, ``starred=True``, ``search="dusk"``, ...); ``limit`` items a
+        page (50). Pages are cached; ``fresh=True`` refetches. Jump with ``page=N``, or walk
+        with ``cursor=page.next_cursor``: a cursor carries its gallery's filters and limit, so
+        they need not be repeated; it is None on the last page, and following None is refused.
         """
-        wanted = GenerationFilters.of(filters, **filter_fields)
+        given = filters is not None or bool(filter_fields)
+        wanted = GenerationFilters.of(filters, **filter_fields) if given else None
         return self.generations_service.page(
             self._gallery(project_id, shot_id), wanted, limit=limit, cursor=cursor, page=page,
             fresh=fresh, include_tasks=include_tasks,
@@ -321,6 +342,13 @@ class Workbench:
                 self.pool, self.schema, lambda: self.user_id,
                 follow=self.follow,
             )  # fmt: skip
+            self._settings.written.add(self.changes.settings_written)
+            # Made with the service: on a database without the history table it records
+            # every write on this device, from the first one.
+            self._settings_history = SettingsHistory(
+                self.pool, self._settings, lambda: self.user_id,
+                self.config.paths.state_dir / "settings-history.jsonl",
+            )  # fmt: skip
         return self._settings
 
     def settings(
@@ -338,17 +366,82 @@ class Workbench:
         return SettingsHandle(self.settings_service, tool_id, target)
 
     def update_settings(
-        self, scope: str, target_id: Any, tool_id: str, patch: dict[str, Any]
+        self,
+        scope: str,
+        target_id: Any,
+        tool_id: str,
+        patch: dict[str, Any],
+        *,
+        force: bool = False,
     ) -> dict[str, Any]:
-        """Merge ``patch`` into the tool's object at one scope, atomically; returns that object."""
-        return self.settings_service.write(scope, target_id, tool_id, patch)
+        """Merge ``patch`` into the tool's object at one scope, atomically; returns that object.
+
+        Validated first (a known tool, known fields, the default's type, Reigh's choices):
+        a refusal is a ``ValidationError`` and nothing is written. ``force=True`` writes it
+        anyway and says so with a ``ForcedSettingWarning`` (``workbench.settings.validate``)."""
+        return self.settings_service.write(scope, target_id, tool_id, patch, force=force)
 
     def reset_setting(
-        self, scope: str, target_id: Any, tool_id: str, path: str | Sequence[str] | None = None
+        self,
+        scope: str,
+        target_id: Any,
+        tool_id: str,
+        path: str | Sequence[str] | None = None,
+        *,
+        force: bool = False,
     ) -> dict[str, Any]:
-        """Remove an override so the value inherits again (``path=None``: the whole tool)."""
+        """Remove an override so the value inherits again (``path=None``: the whole tool).
+        The tool and field must be known, as for ``update_settings`` (``force`` skips that);
+        it asks nothing: front ends confirm a reset that reaches beyond their target."""
         removal = () if path is None else parse_path(path)
-        return self.settings_service.write(scope, target_id, tool_id, None, [removal])
+        return self.settings_service.write(scope, target_id, tool_id, None, [removal], force=force)
+
+    @property
+    def settings_history_service(self) -> SettingsHistory:
+        """The settings history: in the database when it has the history table (our schema,
+        or Reigh's with the extras), else on this device (``.stored`` says which)."""
+        if self._settings_history is None:
+            self.settings_service  # noqa: B018  # makes the history with the service
+        assert self._settings_history is not None
+        return self._settings_history
+
+    def settings_history(
+        self,
+        tool_id: str,
+        *,
+        project_id: Any = None,
+        shot_id: Any = None,
+        limit: int = DEFAULT_LIMIT,
+        inherited: bool = True,
+    ) -> list[HistoryEntry]:
+        """The recorded settings writes of one tool for a shot, a project or the user, newest
+        first, each with its field changes (``entry.changes``: path, old, new; ``ABSENT``
+        where a field was not set). With ``inherited`` (the default), a shot's history also
+        holds its project's and the user's writes (they change what the shot uses) and a
+        project's the user's; ``inherited=False`` keeps the target's own writes only."""
+        target = target_for(self.user_id, project_id, shot_id)
+        return self.settings_history_service.entries(
+            tool_id, target, inherited=inherited, limit=limit
+        )
+
+    def restore_settings(self, entry_id: int | str, *, force: bool = False) -> Restore:
+        """Go back to how the fields of a history entry were before it: a new write at the
+        entry's scope and target (recorded, undoable). A field changed since the entry raises
+        ``ConflictError`` and nothing changes, unless ``force``."""
+        return self.settings_history_service.restore(entry_id, force=force)
+
+    def settings_diff(self, tool_id: str, a: Any, b: Any = None) -> SettingsDiff:
+        """The fields of a tool whose resolved values differ between two targets, with each
+        side's value and scope, in one round trip. A target is a ``Shot`` or ``Project``,
+        ``{"shot_id": ...}`` / ``{"project_id": ...}`` or ``"user"``; without ``b``, ``a``
+        is compared with what it inherits from (a shot with its project)."""
+        tool = check_tool_id(tool_id)
+        user_id = self.user_id
+        first = as_target(a, user_id)
+        second = None if b is None else as_target(b, user_id)
+        return connection.run_idempotent(
+            self.pool, lambda conn: compare(conn, tool, first, second, user_id)
+        )
 
     @property
     def local_state(self) -> LocalState:
@@ -356,3 +449,37 @@ class Workbench:
         if self._local_state is None:
             self._local_state = LocalState(self.config.paths.state_dir / "state.json")
         return self._local_state
+
+    # -- changes and undo ------------------------------------------------------------------
+    @property
+    def changes(self) -> ChangeJournal:
+        """Every change made through this workbench, with what undoes it; ``changes.changed``
+        tells listeners (an Undo button) about each recorded or undone change."""
+        if self._changes is None:
+            self._changes = ChangeJournal(lambda: self.local_state, lambda: self.user_id)
+        return self._changes
+
+    def undo(self, force: bool = False, *, device: bool = False) -> str:
+        """Undo the last change of this session not yet undone (``device=True``: the last one
+        recorded on this device, as ``workbench undo`` does) and say what was undone. A newer
+        change made elsewhere raises ``ConflictError`` and nothing changes, unless ``force``."""
+        if self._settings is not None:  # a queued edit lands first: it is the newest change
+            self._settings.queue.flush()
+        return self.changes.undo(self._undo_context(), self._undone, force=force, device=device)
+
+    def history(self) -> list[Change]:
+        """This session's changes, newest first (``device_history`` on ``changes``: the
+        device's)."""
+        return self.changes.history()
+
+    def _undo_context(self) -> UndoContext:
+        return UndoContext(
+            self.pool, self.schema, self.user_id, self.settings_service, self.changes.quiet
+        )
+
+    def _undone(self, undone: Undone) -> None:
+        """Refresh what an undo changed."""
+        if undone.project_id is not None or undone.shot_ids:
+            self.generations_service.invalidate(undone.project_id, undone.shot_ids)
+        if undone.settings is not None:
+            self.cache.invalidate(keys.settings(*undone.settings))

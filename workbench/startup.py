@@ -9,6 +9,8 @@ line that says what to do.
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import psycopg
@@ -28,6 +30,36 @@ if TYPE_CHECKING:
 EMBEDDED_DATABASE = "workbench"
 
 
+@dataclass(frozen=True)
+class StartupProgress:
+    """One step of ``connect()``'s set-up, told to a front end so that it can say why it
+    waits: the first start initialises PostgreSQL, creates the schema and draws the demo's
+    600 pictures (half a minute on a busy machine), which an unlabelled spinner hides.
+
+    ``step`` says what is happening ("starting PostgreSQL", "creating the demo"); ``done`` of
+    ``total`` counts it where it can be counted (``total`` 0: it cannot).
+    """
+
+    step: str
+    done: int = 0
+    total: int = 0
+
+    @property
+    def fraction(self) -> float | None:
+        """How far a counted step is (0..1), None for a step without a count."""
+        return self.done / self.total if self.total else None
+
+    def __str__(self) -> str:
+        return f"{self.step}: {self.done} of {self.total}" if self.total else f"{self.step}…"
+
+
+StartupCallback = Callable[[StartupProgress], None]
+
+
+def _quiet(_: StartupProgress) -> None:
+    """No front end listening."""
+
+
 def resolve_user(conn: psycopg.Connection[Any], configured: uuid.UUID | None) -> uuid.UUID | None:
     """The configured user (which must exist), else the only user, else None."""
     if configured is not None:
@@ -41,7 +73,9 @@ def resolve_user(conn: psycopg.Connection[Any], configured: uuid.UUID | None) ->
     return uuid.UUID(str(rows[0][0])) if len(rows) == 1 else None
 
 
-def _prepare_schema(pool: ConnectionPool, *, owned: bool) -> tuple[SchemaInfo, bool]:
+def _prepare_schema(
+    pool: ConnectionPool, *, owned: bool, progress: StartupCallback = _quiet
+) -> tuple[SchemaInfo, bool]:
     """Check (and, for the embedded database, create or upgrade) the schema.
 
     Returns the schema and whether it was just created from nothing.
@@ -55,6 +89,10 @@ def _prepare_schema(pool: ConnectionPool, *, owned: bool) -> tuple[SchemaInfo, b
             info.applied.get(t, 0) < migrate.latest(t) for t in migrate.TRACKS
         )
         if owned and (info.kind == "empty" or behind):
+            progress(StartupProgress(
+                "creating the database schema" if info.kind == "empty"
+                else "upgrading the database schema"
+            ))  # fmt: skip
             applied = migrate.migrate(conn)
             return inspect(conn), info.kind == "empty" and bool(applied)
         if info.kind == "empty":
@@ -70,13 +108,16 @@ def _prepare_schema(pool: ConnectionPool, *, owned: bool) -> tuple[SchemaInfo, b
         return info, False
 
 
-def resolve_dsn(config: Config) -> tuple[str, EmbeddedPostgres | None]:
+def resolve_dsn(
+    config: Config, progress: StartupCallback = _quiet
+) -> tuple[str, EmbeddedPostgres | None]:
     """The DSN to use, starting the embedded server when no DSN is configured."""
     if config.dsn is not None:
         connection.parse_dsn(config.dsn)
         return config.dsn, None
     server = EmbeddedPostgres(config.paths.postgres_dir, pg_bin=config.pg_bin)
-    dsn = connection.ensure_database(server.ensure_running(), EMBEDDED_DATABASE)
+    running = server.ensure_running(lambda step: progress(StartupProgress(step)))
+    dsn = connection.ensure_database(running, EMBEDDED_DATABASE)
     return dsn, server
 
 
@@ -86,20 +127,25 @@ def connect(
     storage: Storage | str | None = None,
     user_id: uuid.UUID | str | None = None,
     config: Config | None = None,
+    progress: StartupCallback | None = None,
 ) -> Workbench:
     """Connect to the configured database (the embedded one when none is configured).
 
-    The first start of the embedded database creates the schema and the demo project.
+    The first start of the embedded database creates the schema and the demo project;
+    ``progress`` hears each slow step as it starts (a ``StartupProgress``; the demo's count
+    after each of its generations), from the calling thread. Nothing is told when there is
+    nothing slow to do.
     """
+    tell = progress or _quiet
     overrides: dict[str, object | None] = {"database.dsn": dsn, "user.id": user_id}
     if isinstance(storage, str):
         overrides["storage.backend"] = storage
     config = config or Config.load(overrides)
-    url, server = resolve_dsn(config)
+    url, server = resolve_dsn(config, tell)
     pool = connection.open_pool(url)
     seeded: DemoSummary | None = None
     try:
-        info, fresh = _prepare_schema(pool, owned=server is not None)
+        info, fresh = _prepare_schema(pool, owned=server is not None, progress=tell)
         store = (
             storage if storage is not None and not isinstance(storage, str) else from_config(config)
         )
@@ -107,7 +153,7 @@ def connect(
             if fresh and server is not None:
                 from workbench.demo import seed_demo
 
-                seeded = seed_demo(conn, store)
+                seeded = seed_demo(conn, store, progress=demo_progress(tell))
             user = resolve_user(conn, config.user_id)
     except BaseException:
         pool.close()
@@ -117,3 +163,8 @@ def connect(
     )
     wb.seeded_demo = seeded
     return wb
+
+
+def demo_progress(progress: StartupCallback) -> Callable[[int, int], None]:
+    """``seed_demo``'s count as start-up steps ("creating the demo: 120 of 600")."""
+    return lambda done, total: progress(StartupProgress("creating the demo", done, total))

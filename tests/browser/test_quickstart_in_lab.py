@@ -83,7 +83,7 @@ def test_star_and_edit_a_setting_in_jupyterlab(
     # Edit amountOfMotion at the project scope (the default under "edit at").
     settings = page.locator(".wb-settings").first
     box = settings.locator(".wb-field-value-amountOfMotion input")
-    expect(box).to_have_value("72")  # what the notebook wrote
+    expect(box).to_have_value("65")  # the project's own: the notebook put its 72 back
     box.fill("33")
     box.press("Enter")
     wait_until(lambda: motion(demo_dsn) == 33, what="the edit to reach the database",

@@ -65,10 +65,13 @@ def reference(dsn: str, mode: str, target: uuid.UUID, f: GenerationFilters) -> l
             return False
         return not (f.created_before and created >= f.created_before)
 
+    def unpositioned(link: Any) -> bool:  # an image without a frame; videos never are
+        return link[3] is None and "video" not in (gens[link[2]][2] or "")
+
     if mode == "shot":
         rows = [link for link in links if link[1] == target and keep(gens[link[2]])]
         if f.unpositioned:
-            rows = [link for link in rows if link[3] is None]
+            rows = [link for link in rows if unpositioned(link)]
         rows.sort(key=lambda link: (link[3] is None, link[3] or 0, link[0]))
         return [link[2] for link in rows]
     chosen = [g for g in gens.values() if g[1] == target and keep(g)]
@@ -77,12 +80,12 @@ def reference(dsn: str, mode: str, target: uuid.UUID, f: GenerationFilters) -> l
             g for g in chosen
             if any(
                 link[2] == g[0] and link[1] == f.in_shot
-                and (not f.unpositioned or link[3] is None)
+                and (not f.unpositioned or unpositioned(link))
                 for link in links
             )
         ]  # fmt: skip
     elif f.unpositioned:
-        chosen = [g for g in chosen if any(ln[2] == g[0] and ln[3] is None for ln in links)]
+        chosen = [g for g in chosen if any(ln[2] == g[0] and unpositioned(ln) for ln in links)]
     if f.in_no_shot:
         chosen = [g for g in chosen if not any(link[2] == g[0] for link in links)]
     chosen.sort(key=lambda g: (g[4], g[0]), reverse=f.sort == "newest")

@@ -9,6 +9,7 @@ import subprocess
 import sys
 import time
 import uuid
+import warnings
 from pathlib import Path
 from typing import Any
 
@@ -20,6 +21,7 @@ from workbench.db import connection, migrate
 from workbench.db.embedded import EmbeddedPostgres
 from workbench.errors import NotFoundError, PermissionDenied, ValidationError
 from workbench.settings.resolve import merge, remove_path
+from workbench.settings.validate import ForcedSettingWarning
 from workbench.startup import connect
 from workbench.storage import LocalStorage
 
@@ -69,15 +71,18 @@ OPERATIONS: list[tuple[str, Any]] = [
 ]
 
 
+@pytest.mark.filterwarnings("ignore::workbench.settings.validate.ForcedSettingWarning")
 def test_database_writes_follow_the_merge_rules(demo_wb: Workbench, demo_dsn: str) -> None:
     project_id, _ = ids(demo_wb)
     model: dict[str, Any] = stored(demo_dsn, "projects", project_id)
     for op, arg in OPERATIONS:
         if op == "set":
-            result = demo_wb.update_settings("project", project_id, TRAVEL, arg)
+            result = demo_wb.update_settings("project", project_id, TRAVEL, arg, force=True)
             model = merge(model, arg)
         else:
-            result = demo_wb.reset_setting("project", project_id, TRAVEL, list(arg) or None)
+            result = demo_wb.reset_setting(
+                "project", project_id, TRAVEL, list(arg) or None, force=True
+            )
             model = remove_path(model, arg)
         assert result == model, (op, arg)
         assert (stored(demo_dsn, "projects", project_id) or {}) == model  # absent reads as {}
@@ -95,7 +100,10 @@ def test_other_tools_and_keys_are_untouched(demo_wb: Workbench, demo_dsn: str) -
 def _write_fields(dsn: str, user: str, project: str, worker: int) -> None:
     with connect(dsn, user_id=user, storage=LocalStorage(Path("/nonexistent"))) as wb:
         for n in range(100):
-            wb.update_settings("project", project, TRAVEL, {f"w{worker}": {f"f{n}": n}})
+            patch = {f"w{worker}": {f"f{n}": n}}
+            with warnings.catch_warnings():  # made-up fields, written anyway
+                warnings.simplefilter("ignore", ForcedSettingWarning)
+                wb.update_settings("project", project, TRAVEL, patch, force=True)
 
 
 def test_eight_processes_writing_different_fields_keep_every_edit(
@@ -138,9 +146,11 @@ def test_a_thousand_edits_in_a_second_take_at_most_five_writes(
     count_updates(demo_dsn)
     handle = demo_wb.settings_handle(TRAVEL, project_id=project_id)
     started = time.monotonic()
-    for n in range(1000):
-        handle.set(f"field{n}", n)
-        time.sleep(max(0.0, started + (n + 1) / 1000 - time.monotonic()))  # spread over 1 s
+    with warnings.catch_warnings():  # made-up fields, written anyway
+        warnings.simplefilter("ignore", ForcedSettingWarning)
+        for n in range(1000):
+            handle.set(f"field{n}", n, force=True)
+            time.sleep(max(0.0, started + (n + 1) / 1000 - time.monotonic()))  # over 1 s
     assert handle.values["field999"] == 999  # shown at once, before any write landed
     assert handle.flush(10)
     with psycopg.connect(demo_dsn) as conn:
@@ -168,7 +178,7 @@ def test_another_users_settings_cannot_be_read_or_written(
             with pytest.raises(PermissionDenied):
                 mallory.reset_setting(scope, target, TRAVEL, "amountOfMotion")
         with pytest.raises(PermissionDenied):
-            mallory.update_settings("user", demo_wb.user_id, TRAVEL, {"a": 1})
+            mallory.update_settings("user", demo_wb.user_id, TRAVEL, {"prompt": "x"})
         with pytest.raises(NotFoundError):
             mallory.settings(TRAVEL, shot_id=shot_id)
     after = (stored(demo_dsn, "projects", project_id), stored(demo_dsn, "shots", shot_id))
@@ -212,7 +222,7 @@ def test_bad_input_is_refused_and_nothing_changes(
 
 def test_unknown_target_is_not_found(demo_wb: Workbench) -> None:
     with pytest.raises(NotFoundError, match="does not exist"):
-        demo_wb.update_settings("shot", uuid.uuid4(), TRAVEL, {"a": 1})
+        demo_wb.update_settings("shot", uuid.uuid4(), TRAVEL, {"amountOfMotion": 1})
 
 
 def test_new_shots_inherit_from_the_most_recently_edited_shot(
@@ -221,15 +231,15 @@ def test_new_shots_inherit_from_the_most_recently_edited_shot(
     project_id, _ = ids(demo_wb)
     source = demo_wb.shots(project_id)[2]
     demo_wb.update_settings(
-        "shot", source.id, TRAVEL, {"prompt": "dusk", "pairConfigs": [{"p": 1}], "steps": 9}
+        "shot", source.id, TRAVEL, {"prompt": "dusk", "pairConfigs": [{"p": 1}], "seed": 9}
     )
     shot = demo_wb.create_shot(project_id, "Encore")
     assert shot.position == 8
     inherited = stored(demo_dsn, "shots", shot.id)
-    assert inherited["steps"] == 9
+    assert inherited["seed"] == 9
     assert inherited["prompt"] == ""  # prompts and pair configs start empty
     assert inherited["pairConfigs"] == []
-    assert demo_wb.settings(TRAVEL, shot_id=shot.id).provenance["steps"] == "shot"
+    assert demo_wb.settings(TRAVEL, shot_id=shot.id).provenance["seed"] == "shot"
 
 
 def test_first_shot_inherits_from_the_project(demo_wb: Workbench, demo_dsn: str) -> None:
@@ -258,7 +268,7 @@ def test_handle_is_optimistic_and_sees_other_clients(demo_wb: Workbench, demo_ds
     handle.set("amountOfMotion", 12, scope="project")
     assert handle.values["amountOfMotion"] == 99  # the shot still wins
     with pytest.raises(ValidationError, match="cannot write shot settings through a project"):
-        demo_wb.settings_handle(TRAVEL, project_id=ids(demo_wb)[0]).set("x", 1, scope="shot")
+        demo_wb.settings_handle(TRAVEL, project_id=ids(demo_wb)[0]).set("prompt", "x", scope="shot")
     assert handle.flush(5)
     assert handle.status == "saved"
     assert events[0] == "saving"

@@ -15,6 +15,7 @@ EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 
 
 def test_repl_tour_runs(demo_dsn: str, demo_assets: Path) -> None:
+    before = demo_state(demo_dsn)
     env = {**os.environ, "WORKBENCH_DSN": demo_dsn, "WORKBENCH_ASSETS_DIR": str(demo_assets)}
     done = subprocess.run(
         [sys.executable, str(EXAMPLES / "repl_tour.py")],
@@ -24,12 +25,24 @@ def test_repl_tour_runs(demo_dsn: str, demo_assets: Path) -> None:
     out = done.stdout
     assert "<GenerationPage project page 1/" in out
     assert "amountOfMotion = 72 from project (overrides user 40, defaults 50)" in out
+    assert "put back: amountOfMotion = 65 from project" in out
     assert "uploaded: " in out
-    with psycopg.connect(demo_dsn) as conn:
-        row = conn.execute(
-            "SELECT count(*) FROM generations WHERE params->>'original_filename' = 'sunrise.png'"
-        ).fetchone()
-    assert row == (1,)
+    assert demo_state(demo_dsn) == before, "the tour left the demo changed"
+
+
+def demo_state(dsn: str) -> tuple[object, ...]:
+    """What the examples change and must put back: stars, project settings, uploads."""
+    with psycopg.connect(dsn) as conn:
+        return (
+            conn.execute(
+                "SELECT array_agg(id ORDER BY id) FROM generations WHERE starred"
+            ).fetchone(),
+            conn.execute("SELECT array_agg(settings ORDER BY id) FROM projects").fetchone(),
+            conn.execute(
+                "SELECT count(*) FROM generations "
+                "WHERE params->>'original_filename' = 'sunrise.png'"
+            ).fetchone(),
+        )
 
 
 def test_supabase_example_is_a_valid_config() -> None:

@@ -172,7 +172,7 @@ async def test_upload_a_file_with_progress_to_100(
     app, pilot = running
     picture = tmp_path / "sunset.png"
     Image.new("RGB", (640, 360), (200, 90, 40)).save(picture)
-    await pilot.press("u")
+    await pilot.press("U")
     await wait_until_async(lambda: isinstance(app.screen, UploadScreen),
                            what="the upload screen", pilot=pilot)  # fmt: skip
     screen = app.screen

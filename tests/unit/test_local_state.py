@@ -84,3 +84,31 @@ def test_oversized_values_and_bad_keys_are_refused(tmp_path: Path) -> None:
         state.set("big", "x" * (MAX_VALUE_BYTES + 1))
     with pytest.raises(ValidationError, match="non-empty strings"):
         state.set("", 1)
+
+
+def _appender(path: str, worker: int) -> None:
+    state = LocalState(Path(path))
+    for i in range(20):
+        state.update("log", lambda entries, i=i: [*(entries or []), f"{worker}-{i}"])
+
+
+def test_update_is_a_locked_read_modify_write(tmp_path: Path) -> None:
+    """Four processes appending to one list (as the recorded changes are) lose no entry."""
+    path = tmp_path / "state.json"
+    ctx = multiprocessing.get_context("spawn")
+    procs = [ctx.Process(target=_appender, args=(str(path), w)) for w in range(4)]
+    for p in procs:
+        p.start()
+    for p in procs:
+        p.join(60)
+        assert p.exitcode == 0
+    entries = LocalState(path).get("log")
+    assert sorted(entries) == sorted(f"{w}-{i}" for w in range(4) for i in range(20))
+
+
+def test_an_update_that_fails_changes_nothing(tmp_path: Path) -> None:
+    state = LocalState(tmp_path / "state.json")
+    state.set("log", ["kept"])
+    with pytest.raises(ValidationError):
+        state.update("log", lambda _: ["x" * (MAX_VALUE_BYTES + 1)])
+    assert state.get("log") == ["kept"]

@@ -136,9 +136,9 @@ def test_check_refuses_empty_oversize_and_mismatched_kinds() -> None:
     png = samples.image("png", (16, 16))
     with pytest.raises(ValidationError, match="the file is empty"):
         check(item(b""), "auto", DEFAULT_LIMITS)
-    with pytest.raises(ValidationError, match=r"too large \(1\.0 KiB; the limit for a image"):
+    with pytest.raises(ValidationError, match=r"too large \(1\.0 KiB; the limit for an image"):
         check(item(png + b"\0" * (1024 - len(png))), "auto", limits_for(1000))
-    with pytest.raises(ValidationError, match=r"is image/png \(image\), not the video asked for"):
+    with pytest.raises(ValidationError, match=r"is an image \(image/png\), not a video as asked"):
         check(item(png), "video", DEFAULT_LIMITS)
     assert check(item(png), "image", DEFAULT_LIMITS).detected.kind == "image"
 

@@ -233,6 +233,7 @@ def test_edit_at_a_chosen_scope_then_reset(
     # The project still overrides the user's prompt, and the row says so.
     assert "wb-badge-project" in prompt.scope.value
 
+    settings.edit_scope.value = "project"  # a reset acts at "edit at" only
     row.reset.click()  # removes the project's value: the user's shows through
     assert settings.flush(10)
     wait_until(lambda: row.value.value == "40", what="the user's value to show through")

@@ -13,12 +13,24 @@ import os
 import sys
 from collections.abc import Callable, Sequence
 
-from workbench.cli import config, db, demo, doctor, generations, projects, settings, tui, upload
+from workbench.cli import (
+    changes,
+    config,
+    db,
+    demo,
+    doctor,
+    edit,
+    generations,
+    projects,
+    settings,
+    tui,
+    upload,
+)
 from workbench.cli.output import print_error
 from workbench.errors import WorkbenchError
 
 # In the order `workbench --help` lists them.
-COMMANDS = (tui, config, db, demo, doctor, settings, generations, upload, projects)
+COMMANDS = (tui, config, db, demo, doctor, settings, generations, upload, projects, edit, changes)
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -21,6 +21,10 @@ def _embedded_server() -> Any:
 
 
 def run(args: argparse.Namespace) -> int:
+    """Every subcommand answers ``--json`` with one object, as every other command does."""
+    import sys
+
+    from workbench.cli.output import StartupLines
     from workbench.config import Config
     from workbench.db import connection, migrate
     from workbench.db.schema import inspect
@@ -28,19 +32,31 @@ def run(args: argparse.Namespace) -> int:
 
     if args.db_command == "stop":
         stopped = _embedded_server().stop()
-        print("embedded PostgreSQL stopped" if stopped else "embedded PostgreSQL was not running")
+        if args.json:
+            print_json({"stopped": stopped})
+        else:
+            print(f"embedded PostgreSQL {'stopped' if stopped else 'was not running'}")
         return 0
-    dsn, _ = resolve_dsn(Config.load())
+    lines = StartupLines(sys.stderr)  # a first `db start` initialises PostgreSQL: say so
+    try:
+        dsn, server = resolve_dsn(Config.load(), lines)
+    finally:
+        lines.finish()
     if args.db_command in ("url", "start"):
-        print(dsn)
+        if args.json:
+            print_json({"dsn": dsn, "embedded": server is not None})
+        else:
+            print(dsn)
         return 0
     with connection.connect(dsn, autocommit=True) as conn:
-        if args.db_command == "migrate":
-            applied = migrate.migrate(conn)
-            print("\n".join(f"applied {label}" for label in applied) or "schema is up to date")
-        elif args.db_command == "install-extras":
-            applied = migrate.install_extras(conn)
-            print("\n".join(f"applied {label}" for label in applied) or "extras are up to date")
+        if args.db_command in ("migrate", "install-extras"):
+            extras = args.db_command == "install-extras"
+            applied = migrate.install_extras(conn) if extras else migrate.migrate(conn)
+            if args.json:
+                print_json({"applied": list(applied)})
+            else:
+                done = "extras are up to date" if extras else "schema is up to date"
+                print("\n".join(f"applied {label}" for label in applied) or done)
         else:  # status
             info = inspect(conn)
             states = migrate.status(conn)
@@ -72,5 +88,5 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
     p.add_argument(
         "db_command", choices=["url", "start", "stop", "migrate", "status", "install-extras"]
     )
-    p.add_argument("--json", action="store_true")
+    p.add_argument("--json", action="store_true", help="one JSON object, for scripts")
     p.set_defaults(func=run)

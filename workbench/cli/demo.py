@@ -4,15 +4,19 @@ reset after experiments) without a Reigh database."""
 from __future__ import annotations
 
 import argparse
+import sys
 from typing import Any
 
 
 def run(args: argparse.Namespace) -> int:
     import time
 
+    from workbench.cli.output import StartupLines, connect
     from workbench.demo import find_demo_user, remove_demo, seed_demo
-    from workbench.startup import connect
+    from workbench.demo.seed import check_size
+    from workbench.startup import demo_progress
 
+    check_size(args.generations)  # before --reset deletes the demo it would replace
     started = time.perf_counter()
     with connect() as wb, wb.pool.connection() as conn:
         if wb.seeded_demo is not None and not args.reset:
@@ -26,7 +30,14 @@ def run(args: argparse.Namespace) -> int:
                 f"`workbench demo --reset` recreates it"
             )
             return 0
-        summary = seed_demo(conn, wb.storage, seed=args.seed, generations=args.generations)
+        lines = StartupLines(sys.stderr)  # half a minute: say how far it is
+        try:
+            summary = seed_demo(
+                conn, wb.storage, seed=args.seed, generations=args.generations,
+                progress=demo_progress(lines),
+            )  # fmt: skip
+        finally:
+            lines.finish()
     _print_demo(summary, time.perf_counter() - started)
     return 0
 

@@ -8,23 +8,25 @@ import json
 import sys
 from typing import Any
 
-from workbench.cli.output import print_json
+from workbench.cli.output import connect, print_json
 
 
 def _filters_from(args: argparse.Namespace) -> dict[str, Any]:
+    """The options as ``GenerationFilters`` fields; a date that is not one is refused here,
+    naming the option and the format (a ``ValueError`` would end in a traceback)."""
     from datetime import datetime
 
-    def when(text: str | None) -> datetime | None:
-        if text is None:
-            return None
-        value = datetime.fromisoformat(text)
-        return value if value.tzinfo else value.astimezone()
+    from workbench.generations.filters import parse_date_time
+
+    def when(text: str | None, option: str) -> datetime | None:
+        return None if text is None else parse_date_time(text, option)
 
     return {
         "media_type": args.type, "tool_type": args.tool, "search": args.search,
         "starred": True if args.starred else None, "in_no_shot": args.no_shot,
         "unpositioned": args.unpositioned, "edits_only": args.edits,
-        "created_after": when(args.after), "created_before": when(args.before),
+        "created_after": when(args.after, "--after"),
+        "created_before": when(args.before, "--before"),
         "sort": "oldest" if args.oldest else "newest",
     }  # fmt: skip
 
@@ -42,14 +44,19 @@ def _generation_row(item: Any) -> dict[str, Any]:
 
 def run(args: argparse.Namespace) -> int:
     from workbench.errors import ValidationError
-    from workbench.startup import connect
 
+    # Wrong input is refused before the database is started (that may take a while).
+    if not args.project and not args.shot:
+        raise ValidationError("name a --project (and optionally a --shot)")
+    if args.shot and args.oldest:
+        raise ValidationError(
+            "--oldest orders a project's gallery; a shot's gallery is its timeline (frame "
+            "order, unpositioned last): leave out --oldest, or leave out --shot"
+        )
+    filters = _filters_from(args)
     with connect() as wb:
-        if not args.project and not args.shot:
-            raise ValidationError("name a --project (and optionally a --shot)")
         place = wb.find(args.project, args.shot)
         project_id, shot_id = place.project.id, place.shot and place.shot.id
-        filters = _filters_from(args)
         if args.export:
             items = wb.iter_generations(project_id, shot_id, filters=filters)
             return _export(items, args.format)
@@ -107,11 +114,18 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
     p.add_argument("--search", help="text in the prompt")
     p.add_argument("--starred", action="store_true")
     p.add_argument("--no-shot", action="store_true", help="only generations in no shot")
-    p.add_argument("--unpositioned", action="store_true")
+    p.add_argument("--unpositioned", action="store_true",
+                   help="only images without a timeline frame (what shots count)")  # fmt: skip
     p.add_argument("--edits", action="store_true", help="only edits of other generations")
-    p.add_argument("--after", help="created at or after (ISO date/time)")
-    p.add_argument("--before", help="created before (ISO date/time)")
-    p.add_argument("--oldest", action="store_true", help="oldest first")
+    p.add_argument("--after", metavar="WHEN",
+                   help="created at or after WHEN: an ISO date or date-time, e.g. 2026-09-05 "
+                   "or 2026-09-05T14:30 (local time unless it has an offset)")  # fmt: skip
+    p.add_argument("--before", metavar="WHEN", help="created before WHEN (as --after)")
+    p.add_argument(
+        "--oldest",
+        action="store_true",
+        help="oldest first (a project's gallery; a shot's is in timeline order)",
+    )
     p.add_argument("--limit", type=int, default=50)
     p.add_argument("--page", type=int, default=None)
     p.add_argument("--json", action="store_true")

@@ -14,6 +14,8 @@ from typing import TYPE_CHECKING, Any, TextIO
 from workbench.errors import ValidationError
 
 if TYPE_CHECKING:
+    from workbench.client import Workbench
+    from workbench.startup import StartupProgress
     from workbench.uploads import UploadProgress
     from workbench.views.confirm import Confirmation
 
@@ -107,3 +109,59 @@ class ProgressBar:
         if self._drawn:
             self._stream.write("\n")
             self._stream.flush()
+
+
+class StartupLines:
+    """What ``connect()`` is doing, on stderr, while a first start sets everything up.
+
+    On a terminal each step is one line, redrawn in place as its count grows ("creating the
+    demo: 120 of 600" with a bar); elsewhere (a log, a pipe) each step is printed once, and a
+    count every ``every`` items, so a log shows progress without 600 lines. stdout is never
+    touched: ``psql "$(workbench db url)"`` and ``--json`` stay clean.
+    """
+
+    def __init__(self, stream: TextIO, *, every: int = 100) -> None:
+        self._stream = stream
+        self._tty = stream.isatty()
+        self._every = every
+        self._step: str | None = None
+        self._open = False  # a redrawn line is on the screen, not yet ended
+
+    def __call__(self, progress: StartupProgress) -> None:
+        new_step = progress.step != self._step
+        self._step = progress.step
+        if self._tty:
+            if new_step:
+                self.finish()
+            fraction = progress.fraction
+            bar = "" if fraction is None else f"[{'#' * int(fraction * 24):.<24}] "
+            text = f"workbench: {bar}{progress}"
+            columns = shutil.get_terminal_size((100, 20)).columns
+            self._stream.write("\r" + text[: columns - 1] + "\x1b[K")
+            self._open = True
+        else:
+            counted = progress.total > 0
+            milestone = progress.done % self._every == 0 or progress.done == progress.total
+            if new_step or (counted and milestone):
+                self._stream.write(f"workbench: {progress}\n")
+        self._stream.flush()
+
+    def finish(self) -> None:
+        """End a redrawn line, so that what is printed next starts on a line of its own."""
+        if self._open:
+            self._stream.write("\n")
+            self._stream.flush()
+            self._open = False
+
+
+def connect() -> Workbench:
+    """``workbench.connect()`` for a command: a first start says on stderr what it is doing
+    (starting PostgreSQL, creating the schema, the demo's count) instead of hanging silently
+    for half a minute."""
+    from workbench.startup import connect as start
+
+    lines = StartupLines(sys.stderr)
+    try:
+        return start(progress=lines)
+    finally:
+        lines.finish()

@@ -6,16 +6,30 @@ import argparse
 import sys
 
 from workbench.cli import projects
+from workbench.cli.output import connect
 
 
 def run(args: argparse.Namespace) -> int:
+    """Open the TUI. A ``--project``/``--shot`` that does not exist is refused here, before
+    the app takes the screen, with the message every other command gives and exit status 1
+    (inside the app it could only be a toast over an empty window)."""
+    from workbench.errors import ValidationError
+
+    if args.page_size < 1:
+        raise ValidationError(f"--page-size must be at least 1, not {args.page_size}")
     try:
         from workbench.tui.app import run as run_app
     except ImportError:
         print("the TUI needs Textual: pip install 'reigh-workbench[tui]'; projects meanwhile:",
               file=sys.stderr)  # fmt: skip
         return projects.run(argparse.Namespace(json=False))
-    run_app(project=args.project, shot=args.shot, page_size=args.page_size)
+    if not args.project and not args.shot:
+        # The app connects itself, showing each start-up step under its spinner.
+        run_app(page_size=args.page_size)
+        return 0
+    with connect() as wb:  # a first start says what it does on stderr meanwhile
+        wb.find(args.project or None, args.shot or None)  # NotFoundError: exit 1, one line
+        run_app(project=args.project, shot=args.shot, page_size=args.page_size, wb=wb)
     return 0
 
 

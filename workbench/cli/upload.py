@@ -13,7 +13,7 @@ import sys
 import time
 from typing import TYPE_CHECKING, Any, TextIO
 
-from workbench.cli.output import ProgressBar, mib, print_json
+from workbench.cli.output import ProgressBar, connect, mib, print_json
 
 if TYPE_CHECKING:
     from workbench.uploads import UploadResult
@@ -69,8 +69,6 @@ def _summary(results: list[UploadResult], seconds: float, out: TextIO) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from workbench.startup import connect
-
     max_bytes = parse_size(args.max_size) if args.max_size else None
     with connect() as wb:
         place = wb.find(args.project, args.shot)

@@ -30,7 +30,7 @@ import stat
 import subprocess
 import tempfile
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 from workbench.db.binaries import PgBinaries, find_binaries
@@ -118,13 +118,21 @@ class EmbeddedPostgres:
         self._account = _service_account(self.data_dir)
 
     # -- public ----------------------------------------------------------------------------
-    def ensure_running(self) -> str:
-        """Initialise and start the cluster as needed; the DSN of its ``postgres`` database."""
+    def ensure_running(self, progress: Callable[[str], None] | None = None) -> str:
+        """Initialise and start the cluster as needed; the DSN of its ``postgres`` database.
+
+        ``progress`` hears each slow step before it starts ("creating the embedded
+        database", "starting PostgreSQL"), so a front end can say why it waits; nothing is
+        reported when the server is already running (the usual, instant case).
+        """
+        tell = progress or (lambda step: None)
         with self._locked():
             if not (self.data_dir / "PG_VERSION").is_file():
+                tell(f"creating the embedded database in {self.data_dir}")
                 self._initdb()
             dsn = self.running_dsn()
             if dsn is None:
+                tell("starting PostgreSQL")
                 self._start()
                 dsn = self.running_dsn()
             if dsn is None:

@@ -16,6 +16,8 @@ from psycopg import sql
 
 SchemaKind = Literal["ours", "reigh", "empty", "unknown"]
 MIGRATIONS_TABLE = "workbench_migrations"
+# Our settings history (extras track): present on our schema, and on Reigh's with the extras.
+SETTINGS_HISTORY_TABLE = "workbench_settings_history"
 
 # The tables we read, and the columns without which the workbench cannot work at all.
 REQUIRED: Mapping[str, tuple[str, ...]] = {
@@ -25,7 +27,7 @@ REQUIRED: Mapping[str, tuple[str, ...]] = {
     "generations": ("id", "project_id", "type", "location", "params", "created_at"),
     "shot_generations": ("id", "shot_id", "generation_id", "timeline_frame"),
 }
-OPTIONAL_TABLES = ("generation_variants", "tasks", "resources")
+OPTIONAL_TABLES = ("generation_variants", "tasks", "resources", SETTINGS_HISTORY_TABLE)
 
 
 @dataclass(frozen=True)

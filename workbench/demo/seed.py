@@ -5,6 +5,7 @@ from __future__ import annotations
 import random
 import tempfile
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -14,7 +15,7 @@ import psycopg
 from psycopg.types.json import Jsonb
 
 from workbench.demo.plan import DEFAULT_SEED, DEMO_EMAIL, EPOCH, PLANS, TRAVEL_SETTINGS, ProjectPlan
-from workbench.errors import SchemaError
+from workbench.errors import SchemaError, ValidationError
 from workbench.generations.mutations import FRAME_SPACING
 from workbench.storage import Storage
 
@@ -94,6 +95,17 @@ def find_demo_user(conn: psycopg.Connection[Any]) -> uuid.UUID | None:
     return row[0] if row else None
 
 
+DemoProgress = Callable[[int, int], None]  # (generations made, generations in all)
+
+
+def check_size(generations: object, videos: object = 0) -> None:
+    """Refuse a demo size that cannot be made, before anything (a reset's delete) happens."""
+    if isinstance(generations, bool) or not isinstance(generations, int) or generations < 1:
+        raise ValidationError(f"the demo needs at least 1 generation, not {generations!r}")
+    if isinstance(videos, bool) or not isinstance(videos, int) or not 0 <= videos <= generations:
+        raise ValidationError(f"videos must be 0 to {generations}, not {videos!r}")
+
+
 def seed_demo(
     conn: psycopg.Connection[Any],
     storage: Storage,
@@ -101,16 +113,20 @@ def seed_demo(
     seed: int = DEFAULT_SEED,
     generations: int = 600,
     videos: int = 8,
+    progress: DemoProgress | None = None,
 ) -> DemoSummary:
-    """Create the demo user, projects, shots, generations, media and settings in one transaction."""
+    """Create the demo user, projects, shots, generations, media and settings in one
+    transaction. ``progress(done, total)`` hears after each generation (drawing its pictures
+    is what takes the time: half a minute on a busy machine), starting with ``(0, total)``."""
     from workbench.db.schema import inspect
 
+    check_size(generations, videos)
     if inspect(conn).kind != "ours":
         raise SchemaError("the demo is only created in a database the workbench owns")
     with conn.transaction():
         if find_demo_user(conn) is not None:
             raise SchemaError("the demo already exists: `workbench demo --reset` recreates it")
-        seeder = _Seeder(conn, storage, random.Random(seed))
+        seeder = _Seeder(conn, storage, random.Random(seed), progress, generations)
         seeder.user()
         first = round(generations * PLANS[0].share)
         seeder.project(PLANS[0], 0, first, videos - videos // 2)
@@ -122,8 +138,18 @@ def seed_demo(
 class _Seeder:
     """Writes the demo rows; holds the state every step shares (ids, clock, media, counts)."""
 
-    def __init__(self, conn: psycopg.Connection[Any], storage: Storage, rng: random.Random):
+    def __init__(
+        self,
+        conn: psycopg.Connection[Any],
+        storage: Storage,
+        rng: random.Random,
+        progress: DemoProgress | None = None,
+        planned: int = 0,
+    ) -> None:
         self.conn, self.rng = conn, rng
+        self.progress, self.planned = progress, planned
+        if progress is not None:
+            progress(0, planned)
         self.new_id = _Ids(rng)
         self.user_id = self.new_id()
         self.media = _Media(storage, self.user_id, rng)
@@ -281,6 +307,8 @@ class _Seeder:
         )
         self.variant(gen_id, location, thumb, params, "original", viewed=True)
         self.summary.generations += 1
+        if self.progress is not None:
+            self.progress(self.summary.generations, self.planned)
         if not is_video and rng.random() < 0.04:
             big = ArtSpec(
                 spec.seed,

@@ -21,22 +21,32 @@ from workbench.models import ProjectCounts, ShotCounts
 # (``projects.ProjectsService.overview``): a finished, top-level generation counts; a video
 # is never "unpositioned". Select lists over ``generations g`` (and ``shot_generations sg``).
 FINISHED = "g.location IS NOT NULL AND NOT g.is_child"
-SHOT_COUNTS = """
+VIDEO = "g.type LIKE '%%video%%'"  # Reigh's test for a video (NULL type: not a video)
+IMAGE = "COALESCE(g.type, '') NOT LIKE '%%video%%'"
+
+
+def unpositioned(link: str = "sg") -> str:
+    """THE definition of "unpositioned", for the navigator's counts and the gallery's filter
+    alike (so the badge and the filtered list cannot disagree): an image linked to a shot
+    without a timeline frame. A video in a shot has no frame either, but Reigh shows it with
+    the shot's videos, never among the unpositioned. ``link`` is the shot_generations alias."""
+    return f"{link}.timeline_frame IS NULL AND {IMAGE}"
+
+
+SHOT_COUNTS = f"""
     count(g.id)::int AS total,
     count(g.id) FILTER (WHERE sg.timeline_frame IS NOT NULL)::int AS positioned,
-    count(g.id) FILTER (
-        WHERE sg.timeline_frame IS NULL AND NOT g.type LIKE '%%video%%'
-    )::int AS unpositioned,
-    count(g.id) FILTER (WHERE g.type LIKE '%%video%%')::int AS videos
+    count(g.id) FILTER (WHERE {unpositioned("sg")})::int AS unpositioned,
+    count(g.id) FILTER (WHERE {VIDEO})::int AS videos
 """
 PROJECT_COUNTS = """
     count(*)::int AS total,
-    count(*) FILTER (WHERE NOT g.type LIKE '%%video%%')::int AS images,
-    count(*) FILTER (WHERE g.type LIKE '%%video%%')::int AS videos,
+    count(*) FILTER (WHERE IS_IMAGE)::int AS images,
+    count(*) FILTER (WHERE IS_VIDEO)::int AS videos,
     count(*) FILTER (WHERE g.starred)::int AS starred,
     count(*) FILTER (WHERE NOT EXISTS (
         SELECT 1 FROM shot_generations x WHERE x.generation_id = g.id))::int AS in_no_shot
-"""
+""".replace("IS_IMAGE", IMAGE).replace("IS_VIDEO", VIDEO)  # fixed SQL: no value is spliced
 
 
 def shot_counts(conn: psycopg.Connection[Any], project_id: uuid.UUID) -> list[ShotCounts]:

@@ -17,6 +17,26 @@ from workbench.ids import as_uuid
 MediaType = Literal["image", "video"]
 Sort = Literal["newest", "oldest"]
 _MAX_SEARCH = 200
+DATE_TIME_FORMAT = (
+    "an ISO date or date-time, e.g. 2026-09-05 or 2026-09-05T14:30 (local time unless it "
+    "ends in an offset such as +02:00 or Z)"
+)
+
+
+def parse_date_time(text: str, name: str = "date") -> datetime:
+    """``2026-09-05``, ``2026-09-05T14:30``, ``2026-09-05 14:30:00+02:00`` -> an aware datetime.
+
+    A typed date (``--after 2026-09-05``, a filter box) is read the way the user reads a
+    clock: without an offset it is local time. Anything else is refused with the format that
+    is expected, instead of the ``ValueError`` that ``fromisoformat`` raises.
+    """
+    if not isinstance(text, str):
+        raise ValidationError(f"{name} must be text in ISO format, not {text!r}")
+    try:
+        value = datetime.fromisoformat(text.strip())
+    except ValueError:
+        raise ValidationError(f"{name} {text!r}: expected {DATE_TIME_FORMAT}") from None
+    return value if value.tzinfo else value.astimezone()
 
 
 @dataclass(frozen=True)
@@ -29,11 +49,13 @@ class GenerationFilters:
     search: str | None = None  # text in the prompt (case-insensitive)
     in_shot: uuid.UUID | None = None  # project mode: only generations in this shot
     in_no_shot: bool = False  # project mode: only generations in no shot
-    unpositioned: bool = False  # shot mode: only links without a timeline frame
+    # Only images linked without a timeline frame: Reigh's "unpositioned", the same rows the
+    # navigator counts (videos are never unpositioned; see ``aggregates.unpositioned``).
+    unpositioned: bool = False
     edits_only: bool = False  # only generations edited from another (based_on set)
     created_after: datetime | None = None
     created_before: datetime | None = None
-    sort: Sort = "newest"
+    sort: Sort = "newest"  # a project's gallery only: a shot's is in timeline order
 
     def __post_init__(self) -> None:
         if self.media_type not in (None, "image", "video"):
@@ -61,6 +83,9 @@ class GenerationFilters:
                 raise ValidationError("in_shot and in_no_shot cannot both be set")
         for name in ("created_after", "created_before"):
             value = getattr(self, name)
+            if isinstance(value, str):  # typed by a person: "2026-09-05"
+                value = parse_date_time(value, name)
+                object.__setattr__(self, name, value)
             if value is not None and not isinstance(value, datetime):
                 raise ValidationError(f"{name} must be a datetime, not {value!r}")
             if value is not None and value.tzinfo is None:
@@ -98,6 +123,17 @@ class GenerationFilters:
             parts.append("unpositioned")
         if self.edits_only:
             parts.append("edits")
+        if self.created_after is not None:
+            parts.append(f"from {_when(self.created_after)}")
+        if self.created_before is not None:
+            parts.append(f"before {_when(self.created_before)}")
         if self.sort == "oldest":
             parts.append("oldest first")
         return " · ".join(parts) or "all"
+
+
+def _when(value: datetime) -> str:
+    """A bound as the user typed it: the date alone at midnight, else to the minute."""
+    local = value.astimezone()
+    midnight = (local.hour, local.minute, local.second) == (0, 0, 0)
+    return f"{local:%Y-%m-%d}" if midnight else f"{local:%Y-%m-%d %H:%M}"

@@ -1,17 +1,19 @@
 """Changes to generations and shot timelines, each checked against the current user.
 
 Every function takes a connection and the user, does its work in one transaction with the
-ownership test inside the statements, and returns what the cache needs to invalidate: the
-project and the shots that were touched.
+ownership test inside the statements, and returns what the cache needs to invalidate (the
+project and the shots that were touched) and what undoes the change: plain JSON data, because
+the change journal keeps it on the device for ``workbench undo`` in another process.
 """
 
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import psycopg
+from psycopg import sql
 
 from workbench.errors import NotFoundError, PermissionDenied, ValidationError
 
@@ -20,54 +22,55 @@ FRAME_SPACING = 50  # Reigh spaces new timeline items 50 frames apart
 
 @dataclass(frozen=True)
 class Touched:
-    """What a mutation changed: the cache invalidates these."""
+    """What a mutation changed: the cache invalidates ``project_id`` and ``shot_ids``;
+    ``label`` names the generation for a history line and ``undo`` is the JSON data that
+    undoes the change (see ``workbench.changes.undo``)."""
 
     project_id: uuid.UUID
     shot_ids: tuple[uuid.UUID, ...] = ()
+    label: str = ""
+    undo: dict[str, Any] = field(default_factory=dict)
 
 
-def _owned_generation(
+# How a generation is named in a history line, as the front ends' captions name it: the start
+# of its prompt, else its file name, else its name (Reigh copies "Original" there), else its id.
+LABEL = sql.SQL(
+    "left(coalesce(nullif(g.params->>'prompt', ''), "
+    "nullif(g.params->>'original_filename', ''), nullif(g.name, ''), g.id::text), 60)"
+)
+
+
+def owned_generation(
     conn: psycopg.Connection[Any], generation_id: uuid.UUID, user_id: uuid.UUID
-) -> tuple[uuid.UUID, tuple[uuid.UUID, ...]]:
-    """(project id, shots containing it), locking the generation; refuses others' rows."""
+) -> tuple[uuid.UUID, tuple[uuid.UUID, ...], str, bool]:
+    """(project id, shots containing it, label, starred), locking the generation."""
     row = conn.execute(
-        "SELECT g.project_id, p.user_id, "
-        "ARRAY(SELECT DISTINCT shot_id FROM shot_generations WHERE generation_id = g.id) "
-        "FROM generations g JOIN projects p ON p.id = g.project_id WHERE g.id = %s "
-        "FOR UPDATE OF g",
+        sql.SQL(
+            "SELECT g.project_id, p.user_id, "
+            "ARRAY(SELECT DISTINCT shot_id FROM shot_generations WHERE generation_id = g.id), "
+            "{label}, g.starred FROM generations g JOIN projects p ON p.id = g.project_id "
+            "WHERE g.id = %s FOR UPDATE OF g"
+        ).format(label=LABEL),
         (generation_id,),
     ).fetchone()
     if row is None:
         raise NotFoundError(f"generation {generation_id} does not exist")
     if row[1] != user_id:
         raise PermissionDenied(f"generation {generation_id} belongs to another user's project")
-    return row[0], tuple(row[2])
-
-
-def owned_shot(conn: psycopg.Connection[Any], shot_id: uuid.UUID, user_id: uuid.UUID) -> uuid.UUID:
-    """The shot's project id; refuses a missing shot or another user's."""
-    row = conn.execute(
-        "SELECT s.project_id, p.user_id FROM shots s JOIN projects p ON p.id = s.project_id "
-        "WHERE s.id = %s",
-        (shot_id,),
-    ).fetchone()
-    if row is None:
-        raise NotFoundError(f"shot {shot_id} does not exist")
-    if row[1] != user_id:
-        raise PermissionDenied(f"shot {shot_id} belongs to another user's project")
-    return uuid.UUID(str(row[0]))
+    return row[0], tuple(row[2]), str(row[3]), bool(row[4])
 
 
 def set_starred(
     conn: psycopg.Connection[Any], user_id: uuid.UUID, generation_id: uuid.UUID, starred: bool
 ) -> Touched:
     with conn.transaction():
-        project_id, shots = _owned_generation(conn, generation_id, user_id)
+        project_id, shots, label, before = owned_generation(conn, generation_id, user_id)
         conn.execute(
             "UPDATE generations SET starred = %s, updated_at = now() WHERE id = %s",
             (starred, generation_id),
         )
-    return Touched(project_id, shots)
+    undo = {"generation_id": str(generation_id), "before": before, "after": starred}
+    return Touched(project_id, shots, label, undo)
 
 
 def append_to_shot(
@@ -77,9 +80,10 @@ def append_to_shot(
     *,
     positioned: bool = True,
     only_if_absent: bool = False,
-) -> None:
+) -> tuple[uuid.UUID, int | None] | None:
     """Link the generation into the shot: at the end of its timeline (the last frame + 50, or 0)
     when ``positioned``, else unpositioned; with ``only_if_absent``, not if it is already there.
+    Returns the new link's (id, frame), or None when nothing was linked.
 
     Call inside a transaction: a per-shot advisory lock, held until it ends, keeps concurrent
     appends from reading the same last frame.
@@ -94,13 +98,14 @@ def append_to_shot(
             (shot_id, generation_id),
         ).fetchone()
     ):
-        return
-    conn.execute(
+        return None
+    row = conn.execute(
         "INSERT INTO shot_generations (shot_id, generation_id, timeline_frame) "
         "SELECT %s, %s, CASE WHEN %s THEN (SELECT coalesce(max(timeline_frame) + %s, 0) "
-        "FROM shot_generations WHERE shot_id = %s) END",
+        "FROM shot_generations WHERE shot_id = %s) END RETURNING id, timeline_frame",
         (shot_id, generation_id, positioned, FRAME_SPACING, shot_id),
-    )
+    ).fetchone()
+    return None if row is None else (row[0], row[1])
 
 
 def add_to_shot(
@@ -112,20 +117,45 @@ def add_to_shot(
 ) -> Touched:
     """Link a generation into a shot at ``frame``, unpositioned (None) or at the "end"."""
     with conn.transaction():
-        project_id, shots = _owned_generation(conn, generation_id, user_id)
-        if owned_shot(conn, shot_id, user_id) != project_id:
+        project_id, shots, label, _ = owned_generation(conn, generation_id, user_id)
+        shot_project, shot_name = _owned_shot(conn, shot_id, user_id)
+        if shot_project != project_id:
             raise ValidationError("the shot and the generation belong to different projects")
         if frame == "end" or frame is None:
-            append_to_shot(conn, shot_id, generation_id, positioned=frame == "end")
-        elif isinstance(frame, int) and frame >= 0:
-            conn.execute(
+            link = append_to_shot(conn, shot_id, generation_id, positioned=frame == "end")
+        elif isinstance(frame, int) and not isinstance(frame, bool) and frame >= 0:
+            row = conn.execute(
                 "INSERT INTO shot_generations (shot_id, generation_id, timeline_frame) "
-                "VALUES (%s, %s, %s)",
+                "VALUES (%s, %s, %s) RETURNING id, timeline_frame",
                 (shot_id, generation_id, frame),
-            )
+            ).fetchone()
+            link = None if row is None else (row[0], row[1])
         else:
             raise ValidationError(f"timeline frame must be a whole number ≥ 0, not {frame!r}")
-    return Touched(project_id, (*shots, shot_id))
+    links = {} if link is None else {str(link[0]): link[1]}
+    undo = {"shot_id": str(shot_id), "shot": shot_name, "links": links}
+    return Touched(project_id, (*shots, shot_id), label, undo)
+
+
+def _owned_shot(
+    conn: psycopg.Connection[Any], shot_id: uuid.UUID, user_id: uuid.UUID
+) -> tuple[uuid.UUID, str]:
+    """(project id, name) of the shot; refuses a missing shot or another user's."""
+    row = conn.execute(
+        "SELECT s.project_id, p.user_id, s.name FROM shots s "
+        "JOIN projects p ON p.id = s.project_id WHERE s.id = %s",
+        (shot_id,),
+    ).fetchone()
+    if row is None:
+        raise NotFoundError(f"shot {shot_id} does not exist")
+    if row[1] != user_id:
+        raise PermissionDenied(f"shot {shot_id} belongs to another user's project")
+    return uuid.UUID(str(row[0])), str(row[2] or "")
+
+
+def owned_shot(conn: psycopg.Connection[Any], shot_id: uuid.UUID, user_id: uuid.UUID) -> uuid.UUID:
+    """The shot's project id; refuses a missing shot or another user's."""
+    return _owned_shot(conn, shot_id, user_id)[0]
 
 
 def remove_from_shot(
@@ -135,17 +165,22 @@ def remove_from_shot(
     generation_id: uuid.UUID,
     link_id: uuid.UUID | None = None,
 ) -> Touched:
-    """Remove the generation's links from the shot (just ``link_id`` when given)."""
+    """Remove the generation's links from the shot (just ``link_id`` when given); the removed
+    rows, whole, are what undo puts back."""
     with conn.transaction():
-        project_id = owned_shot(conn, shot_id, user_id)
+        project_id, shot_name = _owned_shot(conn, shot_id, user_id)
         deleted = conn.execute(
-            "DELETE FROM shot_generations WHERE shot_id = %s AND generation_id = %s "
-            "AND (%s::uuid IS NULL OR id = %s::uuid) RETURNING id",
-            (shot_id, generation_id, link_id, link_id),
+            sql.SQL(
+                "DELETE FROM shot_generations sg WHERE shot_id = %s AND generation_id = %s "
+                "AND (%s::uuid IS NULL OR id = %s::uuid) RETURNING to_jsonb(sg), "
+                "(SELECT {label} FROM generations g WHERE g.id = %s)"
+            ).format(label=LABEL),
+            (shot_id, generation_id, link_id, link_id, generation_id),
         ).fetchall()
         if not deleted:
             raise NotFoundError(f"generation {generation_id} is not in shot {shot_id}")
-    return Touched(project_id, (shot_id,))
+    undo = {"shot_id": str(shot_id), "shot": shot_name, "rows": [row[0] for row in deleted]}
+    return Touched(project_id, (shot_id,), str(deleted[0][1] or ""), undo)
 
 
 def reorder_shot(
@@ -156,7 +191,7 @@ def reorder_shot(
     if len(set(link_ids)) != len(link_ids):
         raise ValidationError("a link appears twice in the new order")
     with conn.transaction():
-        project_id = owned_shot(conn, shot_id, user_id)
+        project_id, shot_name = _owned_shot(conn, shot_id, user_id)
         rows = conn.execute(
             "SELECT id, timeline_frame FROM shot_generations WHERE shot_id = %s "
             "ORDER BY timeline_frame NULLS LAST, id FOR UPDATE",
@@ -168,34 +203,119 @@ def reorder_shot(
             raise NotFoundError(f"not links of shot {shot_id}: {', '.join(unknown[:3])}")
         rest = [row[0] for row in rows if row[1] is not None and row[0] not in set(link_ids)]
         order = [*link_ids, *rest]
+        frames = [i * FRAME_SPACING for i in range(len(order))]
         conn.execute(
             "UPDATE shot_generations sg SET timeline_frame = u.frame, updated_at = now() "
             "FROM unnest(%s::uuid[], %s::int[]) AS u(id, frame) WHERE sg.id = u.id",
-            (order, [i * FRAME_SPACING for i in range(len(order))]),
+            (order, frames),
         )
-    return Touched(project_id, (shot_id,))
+    old = {row[0]: row[1] for row in rows}
+    moved = {str(i): [old[i], f] for i, f in zip(order, frames, strict=True) if old[i] != f}
+    undo = {"shot_id": str(shot_id), "shot": shot_name, "frames": moved}
+    return Touched(project_id, (shot_id,), shot_name, undo)
+
+
+# One statement keeps everything a delete removes (the generations of the tree, parents first,
+# their variants, their shot links, and who was ``based_on`` them) and clears the ``original``
+# marks that would stop the delete: the CTE's UPDATE does not change what the SELECT reads,
+# since every part of one statement sees the same snapshot.
+_TREE = """
+WITH RECURSIVE tree AS (
+    SELECT g.id, 0 AS depth FROM generations g WHERE g.id = ANY(%(ids)s::uuid[])
+    UNION ALL
+    SELECT g.id, tree.depth + 1 FROM generations g JOIN tree ON g.parent_generation_id = tree.id
+)"""
+_CLEAR = """, cleared AS (
+    UPDATE generation_variants SET variant_type = NULL
+    WHERE variant_type = 'original' AND generation_id IN (SELECT id FROM tree) RETURNING 1
+)"""
+_ROWS = """
+SELECT
+    (SELECT coalesce(jsonb_agg(to_jsonb(g) ORDER BY t.depth, g.id), '[]')
+       FROM generations g JOIN tree t ON t.id = g.id),
+    (SELECT coalesce(jsonb_agg(to_jsonb(v) ORDER BY v.created_at, v.id), '[]')
+       FROM generation_variants v WHERE v.generation_id IN (SELECT id FROM tree)),
+    (SELECT coalesce(jsonb_agg(to_jsonb(sg) ORDER BY sg.id), '[]')
+       FROM shot_generations sg WHERE sg.generation_id IN (SELECT id FROM tree)),
+    (SELECT coalesce(jsonb_agg(jsonb_build_array(r.id, r.based_on) ORDER BY r.id), '[]')
+       FROM generations r WHERE r.based_on IN (SELECT id FROM tree)
+        AND r.id NOT IN (SELECT id FROM tree))"""
+
+
+def snapshot(
+    conn: psycopg.Connection[Any], ids: list[uuid.UUID], *, clear: bool = False
+) -> dict[str, Any]:
+    """The rows of these generations and their child trees, as ``to_jsonb`` objects, in one
+    statement: ``generations`` (parents first), ``variants``, ``links`` (shot links) and
+    ``based_on`` ([id, source] of other generations based on them). With ``clear``, the same
+    statement also clears the ``original`` marks of their variants (see ``delete_generation``);
+    the rows returned still carry them."""
+    statement = sql.SQL("{}{}{}{}").format(
+        sql.SQL(_TREE),
+        sql.SQL(_CLEAR if clear else ""),
+        sql.SQL(_ROWS),
+        sql.SQL(", (SELECT count(*) FROM cleared)" if clear else ""),
+    )
+    row = conn.execute(statement, {"ids": ids}).fetchone()
+    assert row is not None  # an aggregate SELECT always returns its row
+    return {
+        "ids": [str(i) for i in ids],
+        "generations": row[0],
+        "variants": row[1],
+        "links": row[2],
+        "based_on": row[3],
+    }
+
+
+def snapshot_and_delete(conn: psycopg.Connection[Any], ids: list[uuid.UUID]) -> dict[str, Any]:
+    """Delete generations with their children, variants and shot links, and return every row
+    that went (as ``to_jsonb`` objects) so that undo can put them back with the same ids.
+
+    Call inside a transaction, with the generations locked and checked. Two statements: the
+    snapshot (which also clears the ``original`` marks Reigh's trigger would refuse to cascade
+    over; the rows go anyway) and the DELETE.
+    """
+    kept = snapshot(conn, ids, clear=True)
+    conn.execute("DELETE FROM generations WHERE id = ANY(%s::uuid[])", (ids,))
+    return kept
 
 
 def delete_generation(
     conn: psycopg.Connection[Any], user_id: uuid.UUID, generation_id: uuid.UUID
 ) -> Touched:
-    """Delete a generation with its children, variants and shot links.
+    """Delete a generation with its children, variants and shot links, keeping them for undo.
 
     Reigh's trigger forbids deleting ``original`` variants, also through a cascade; inside the
     same transaction their type is cleared first, which changes nothing anyone can see since
-    the rows go with the generation. Stored media files are left in place.
+    the rows go with the generation (the kept rows still say ``original``). Stored media files
+    are left in place.
     """
     with conn.transaction():
-        project_id, shots = _owned_generation(conn, generation_id, user_id)
-        conn.execute(
-            "WITH RECURSIVE tree AS (SELECT %s::uuid AS id UNION ALL "
-            "SELECT g.id FROM generations g JOIN tree ON g.parent_generation_id = tree.id) "
-            "UPDATE generation_variants SET variant_type = NULL "
-            "WHERE variant_type = 'original' AND generation_id IN (SELECT id FROM tree)",
-            (generation_id,),
-        )
-        conn.execute("DELETE FROM generations WHERE id = %s", (generation_id,))
-    return Touched(project_id, shots)
+        project_id, shots, label, _ = owned_generation(conn, generation_id, user_id)
+        kept = snapshot_and_delete(conn, [generation_id])
+    kept["project_id"] = str(project_id)
+    return Touched(project_id, shots, label, kept)
+
+
+def delete_uploaded(
+    conn: psycopg.Connection[Any], user_id: uuid.UUID, generation_ids: list[uuid.UUID]
+) -> tuple[uuid.UUID | None, tuple[uuid.UUID, ...], dict[str, Any]]:
+    """Delete generations an upload created (the current user's, those that still exist):
+    (project id, shots they were in, the snapshot of what went)."""
+    with conn.transaction():
+        rows = conn.execute(
+            "SELECT g.id, g.project_id, ARRAY(SELECT DISTINCT shot_id FROM shot_generations "
+            "WHERE generation_id = g.id) FROM generations g "
+            "JOIN projects p ON p.id = g.project_id "
+            "WHERE g.id = ANY(%s::uuid[]) AND p.user_id = %s FOR UPDATE OF g",
+            (generation_ids, user_id),
+        ).fetchall()
+        if not rows:
+            return None, (), {}
+        kept = snapshot_and_delete(conn, [row[0] for row in rows])
+    kept["project_id"] = str(rows[0][1])
+    shots = tuple({shot for row in rows for shot in row[2]})
+    return rows[0][1], shots, kept
 
 
 def set_primary_variant(
@@ -206,12 +326,13 @@ def set_primary_variant(
 ) -> Touched:
     """Make a variant primary; Reigh's triggers copy its media onto the generation."""
     with conn.transaction():
-        project_id, shots = _owned_generation(conn, generation_id, user_id)
+        project_id, shots, label, _ = owned_generation(conn, generation_id, user_id)
         found = conn.execute(
-            "SELECT 1 FROM generation_variants WHERE id = %s AND generation_id = %s",
-            (variant_id, generation_id),
+            "SELECT (SELECT id FROM generation_variants WHERE generation_id = %s AND is_primary), "
+            "EXISTS (SELECT 1 FROM generation_variants WHERE id = %s AND generation_id = %s)",
+            (generation_id, variant_id, generation_id),
         ).fetchone()
-        if found is None:
+        if found is None or not found[1]:
             raise NotFoundError(f"variant {variant_id} is not a variant of {generation_id}")
         conn.execute(
             "UPDATE generation_variants SET is_primary = false "
@@ -221,4 +342,6 @@ def set_primary_variant(
         conn.execute(
             "UPDATE generation_variants SET is_primary = true WHERE id = %s", (variant_id,)
         )
-    return Touched(project_id, shots)
+    before = None if found[0] is None else str(found[0])
+    undo = {"generation_id": str(generation_id), "before": before, "after": str(variant_id)}
+    return Touched(project_id, shots, label, undo)

@@ -17,6 +17,8 @@ from typing import Any, Literal
 
 from psycopg import sql
 
+from workbench.errors import ValidationError
+from workbench.generations import aggregates
 from workbench.generations.filters import GenerationFilters
 
 Mode = Literal["project", "shot"]
@@ -66,10 +68,15 @@ _IN_SHOT = (
     "EXISTS (SELECT 1 FROM shot_generations x WHERE x.generation_id = g.id "
     "AND x.shot_id = %(in_shot)s)"
 )
+# A project's gallery, "unpositioned": the items some shot (or the one named) lists among its
+# unpositioned, by the navigator's own definition.
 _IN_SHOT_UNPOSITIONED = (
     "EXISTS (SELECT 1 FROM shot_generations x WHERE x.generation_id = g.id "
-    "AND x.shot_id = %(in_shot)s AND x.timeline_frame IS NULL)"
-)
+    "AND x.shot_id = %(in_shot)s AND UNPOSITIONED)"
+).replace("UNPOSITIONED", aggregates.unpositioned("x"))
+_IN_ANY_SHOT_UNPOSITIONED = (
+    "EXISTS (SELECT 1 FROM shot_generations x WHERE x.generation_id = g.id AND UNPOSITIONED)"
+).replace("UNPOSITIONED", aggregates.unpositioned("x"))
 
 
 def _escape_like(text: str) -> str:
@@ -81,15 +88,15 @@ def where_clause(
 ) -> tuple[sql.Composed, dict[str, Any]]:
     """Conditions (and their parameters) shared by pages, counts, indexes and streams."""
     params: dict[str, Any] = {"target": target.id}
-    parts: list[str] = ["g.location IS NOT NULL", "NOT g.is_child"]
+    parts: list[str] = [aggregates.FINISHED]
     if target.mode == "project":
         parts.append("g.project_id = %(target)s")
     else:
         parts.append("sg.shot_id = %(target)s")
     if filters.media_type == "video":
-        parts.append("g.type LIKE '%%video%%'")
+        parts.append(aggregates.VIDEO)
     elif filters.media_type == "image":
-        parts.append("COALESCE(g.type, '') NOT LIKE '%%video%%'")
+        parts.append(aggregates.IMAGE)
     if filters.tool_type:
         params["tools"] = [filters.tool_type, f"{filters.tool_type}-reconstructed-client"]
         parts.append("(g.params -> 'tool_type') ?| %(tools)s::text[]")  # Reigh's GIN index
@@ -112,16 +119,13 @@ def where_clause(
         parts.append("g.created_at < %(before)s")
     if target.mode == "shot":
         if filters.unpositioned:
-            parts.append("sg.timeline_frame IS NULL")
+            parts.append(aggregates.unpositioned("sg"))  # what the navigator counts
     else:
         if filters.in_shot is not None:
             params["in_shot"] = filters.in_shot
             parts.append(_IN_SHOT_UNPOSITIONED if filters.unpositioned else _IN_SHOT)
         elif filters.unpositioned:
-            parts.append(
-                "EXISTS (SELECT 1 FROM shot_generations x WHERE x.generation_id = g.id "
-                "AND x.timeline_frame IS NULL)"
-            )
+            parts.append(_IN_ANY_SHOT_UNPOSITIONED)
         if filters.in_no_shot:
             parts.append(
                 "NOT EXISTS (SELECT 1 FROM shot_generations x WHERE x.generation_id = g.id)"
@@ -141,7 +145,24 @@ def _sort_key(target: GalleryTarget) -> list[str]:
     return ["(sg.timeline_frame IS NULL)", "COALESCE(sg.timeline_frame, 0)", "sg.id"]
 
 
+SHOT_ORDER = (
+    "a shot's gallery is its timeline (in frame order, unpositioned last), so it has no "
+    "newest/oldest order; sort='oldest' orders a project's gallery"
+)
+
+
+def check_order(target: GalleryTarget, filters: GenerationFilters) -> None:
+    """Refuse an order the gallery cannot have, rather than show another one under its name.
+
+    A shot lists its timeline: the order the creator arranged, which the move-earlier/later
+    actions act on; sorting it by date would hide exactly that, so it is not offered there.
+    """
+    if target.mode == "shot" and filters.sort != "newest":
+        raise ValidationError(SHOT_ORDER)
+
+
 def _ascending(target: GalleryTarget, filters: GenerationFilters, direction: Direction) -> bool:
+    check_order(target, filters)
     forward = target.mode == "shot" or filters.sort == "oldest"
     return forward if direction == "after" else not forward
 

@@ -24,12 +24,15 @@ from workbench.db.connection import run_idempotent
 from workbench.errors import NotFoundError, ValidationError
 from workbench.generations import aggregates, mutations, query, stream
 from workbench.generations.filters import GenerationFilters
-from workbench.generations.page import Cursor, GenerationPage
+from workbench.generations.page import NO_CURSOR, Cursor, GenerationPage, NoCursor
 from workbench.generations.query import COUNT_CAP, GalleryTarget, Seek
 from workbench.ids import as_uuid, is_uuid
 from workbench.models import Generation, ProjectCounts, ShotCounts, ShotGeneration, Task
 
 MAX_LIMIT = 500
+DEFAULT_LIMIT = 50
+# (kind, one-line description, JSON data that undoes it): how a change is recorded.
+Record = Callable[[str, str, dict[str, Any]], object]
 
 
 def check_limit(limit: object) -> int:
@@ -47,6 +50,8 @@ class GenerationsService:
         self._pool = pool
         self._cache = cache
         self._user_id = user_id
+        # Told about every change that landed, with what undoes it (the change journal).
+        self.record: Record | None = None
 
     # -- targets ---------------------------------------------------------------------------
     def target(self, project_id: object = None, shot_id: object = None) -> GalleryTarget:
@@ -76,30 +81,37 @@ class GenerationsService:
     def page(
         self,
         target: GalleryTarget,
-        filters: GenerationFilters,
+        filters: GenerationFilters | None = None,
         *,
-        limit: int = 50,
-        cursor: str | None = None,
+        limit: int | None = None,
+        cursor: str | NoCursor | None = NO_CURSOR,
         page: int | None = None,
         fresh: bool = False,
         include_tasks: bool = False,
     ) -> GenerationPage:
-        limit = check_limit(limit)
-        if cursor is not None and page is not None:
+        """One page. With a cursor, ``filters`` and ``limit`` left as None are the cursor's
+        (given, they must match it); without, no filters and 50 a page. A cursor that is
+        None (``next_cursor`` of a last page) is refused, never read as "page 1"."""
+        limit = None if limit is None else check_limit(limit)
+        if cursor is not NO_CURSOR and page is not None:
             raise ValidationError("give a cursor or a page number, not both")
         seek: Seek | None
-        if cursor is not None:
-            decoded = Cursor.decode(cursor, target, limit, filters.sort)
+        if cursor is not NO_CURSOR:
+            decoded = Cursor.decode(cursor, target, limit, filters)
+            wanted, size = decoded.filters, decoded.limit
             number, seek = decoded.page, decoded.seek
-        elif page is not None:
-            if isinstance(page, bool) or not isinstance(page, int) or page < 1:
-                raise ValidationError(f"page must be a whole number ≥ 1, not {page!r}")
-            number, seek = page, self._seek_for_page(target, filters, limit, page)
         else:
-            number, seek = 1, None
-        key = self._key(target, number, limit, filters)
+            wanted = filters if filters is not None else GenerationFilters()
+            size = limit if limit is not None else DEFAULT_LIMIT
+            if page is None:
+                number, seek = 1, None
+            elif isinstance(page, bool) or not isinstance(page, int) or page < 1:
+                raise ValidationError(f"page must be a whole number ≥ 1, not {page!r}")
+            else:
+                number, seek = page, self._seek_for_page(target, wanted, size, page)
+        key = self._key(target, number, size, wanted)
         result: GenerationPage = self._cache.get_or_fetch(
-            key, lambda: self._fetch_page(target, filters, limit, number, seek), force=fresh
+            key, lambda: self._fetch_page(target, wanted, size, number, seek), force=fresh
         )
         return self._with_tasks(result) if include_tasks else result
 
@@ -155,7 +167,7 @@ class GenerationsService:
 
         def cursor(page: int, key: tuple[Any, ...], direction: str) -> str:
             seek = Seek(key, "after" if direction == "after" else "before")
-            return Cursor(target, limit, filters.sort, page, seek).encode()
+            return Cursor(target, limit, filters, page, seek).encode()
 
         next_cursor = prev_cursor = None
         if items and (more or backwards):
@@ -276,14 +288,16 @@ class GenerationsService:
         self._mutate(
             lambda c: mutations.set_starred(c, self._user_id(), gid, bool(starred)),
             lambda page: _change(page, gid, lambda item: replace(item, starred=bool(starred))),
-        )
+            "star", lambda t: f"{'star' if starred else 'unstar'} '{t.label}'",
+        )  # fmt: skip
 
     def delete(self, generation_id: object) -> None:
         gid = as_uuid(generation_id, "generation id")
         self._mutate(
             lambda c: mutations.delete_generation(c, self._user_id(), gid),
             lambda page: _without(page, lambda item: item.id == gid),
-        )
+            "delete", lambda t: f"delete generation '{t.label}'",
+        )  # fmt: skip
 
     def add_to_shot(self, generation_id: object, shot_id: object, frame: int | str | None) -> None:
         gid, sid = as_uuid(generation_id, "generation id"), as_uuid(shot_id, "shot id")
@@ -292,7 +306,8 @@ class GenerationsService:
             lambda page: _change(
                 page, gid, lambda item: replace(item, shot_ids=tuple({*item.shot_ids, sid}))
             ),
-        )
+            "add-to-shot", lambda t: f"add '{t.label}' to shot '{t.undo['shot']}'",
+        )  # fmt: skip
 
     def remove_from_shot(self, shot_id: object, generation_id: object, link_id: object) -> None:
         gid, sid = as_uuid(generation_id, "generation id"), as_uuid(shot_id, "shot id")
@@ -305,8 +320,11 @@ class GenerationsService:
                 )
             return page
 
-        self._mutate(lambda c: mutations.remove_from_shot(c, self._user_id(), sid, gid, link),
-                     optimistic)  # fmt: skip
+        self._mutate(
+            lambda c: mutations.remove_from_shot(c, self._user_id(), sid, gid, link),
+            optimistic,
+            "remove-from-shot", lambda t: f"remove '{t.label}' from shot '{t.undo['shot']}'",
+        )  # fmt: skip
 
     def reorder_shot(self, shot_id: object, link_ids: Sequence[object]) -> None:
         sid = as_uuid(shot_id, "shot id")
@@ -325,18 +343,27 @@ class GenerationsService:
             )
             return replace(page, items=tuple(ranked))
 
-        self._mutate(lambda c: mutations.reorder_shot(c, self._user_id(), sid, order), optimistic)
+        self._mutate(
+            lambda c: mutations.reorder_shot(c, self._user_id(), sid, order), optimistic,
+            "reorder", lambda t: f"reorder shot '{t.label}'",
+        )  # fmt: skip
 
     def set_primary_variant(self, generation_id: object, variant_id: object) -> None:
         gid, vid = as_uuid(generation_id, "generation id"), as_uuid(variant_id, "variant id")
-        self._mutate(lambda c: mutations.set_primary_variant(c, self._user_id(), gid, vid), None)
+        self._mutate(
+            lambda c: mutations.set_primary_variant(c, self._user_id(), gid, vid), None,
+            "set-primary", lambda t: f"set the primary variant of '{t.label}'",
+        )  # fmt: skip
 
     def _mutate(
         self,
         work: Callable[[Any], mutations.Touched],
         optimistic: Callable[[GenerationPage], GenerationPage] | None,
+        kind: str,
+        describe: Callable[[mutations.Touched], str],
     ) -> None:
-        """Change cached pages at once, run the change, roll back if it fails, then refetch."""
+        """Change cached pages at once, run the change, roll back if it fails, then refetch;
+        a change that landed is recorded (``kind``, its description, what undoes it)."""
         previous: list[tuple[Any, Any]] = []
         if optimistic is not None:
             for key in self._cache.keys(keys.gallery()):
@@ -353,6 +380,8 @@ class GenerationsService:
                 self._cache.set_query_data(key, data)
             raise
         self.invalidate(touched.project_id, touched.shot_ids)
+        if self.record is not None:
+            self.record(kind, describe(touched), touched.undo)
 
     def invalidate(self, project_id: uuid.UUID | None, shot_ids: Sequence[uuid.UUID] = ()) -> None:
         """Refresh everything derived from a project's gallery and these shots' galleries."""

@@ -5,6 +5,11 @@ last confirmed scopes plus the edits still in flight), is ``dirty`` until the wr
 when a write fails it drops that write's edits (so the view rolls back to the confirmed value)
 and keeps them for ``retry()``. Confirmed values come back from the database with each write,
 so an edit another client made to other fields of the same tool shows up too.
+
+Every edit is validated before it is queued (``workbench.settings.validate``): a refusal
+raises ``SettingsRefused`` and queues nothing. The check uses the layers the handle already
+holds, and reads what the user's other rows store (one query) only when those do not settle
+it; that read is kept for the handle's life, widened by the handle's own edits.
 """
 
 from __future__ import annotations
@@ -16,6 +21,7 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from workbench import keys
 from workbench.listeners import Listeners
+from workbench.settings import validate
 from workbench.settings.queue import WriteKey, WriteResult
 from workbench.settings.resolve import (
     Path,
@@ -69,6 +75,9 @@ class SettingsHandle:
         self.error: BaseException | None = None
         self._subscribers: Listeners[SettingsHandle] = Listeners("settings handle")
         self._unfollow: list[Callable[[], None]] = []
+        self._stored: validate.Stored | None = None  # what the user's rows store (lazy)
+        self._layers_known: validate.Stored | None = None  # what our layers store (lazy)
+        self._written: dict[Path, frozenset[str]] = {}  # the fields our edits wrote
         self.refresh()
         if service.follow is not None:  # another client changed one of our rows: re-read
             self._unfollow = [
@@ -122,17 +131,69 @@ class SettingsHandle:
         return self._subscribers.add(callback)
 
     # -- commands --------------------------------------------------------------------------
-    def set(self, path: str | Sequence[str], value: Any, *, scope: str | None = None) -> None:
-        """Set one field at ``scope`` (default: this handle's own scope)."""
-        self.update(path_patch(parse_path(path), value), scope=scope)
+    def set(
+        self,
+        path: str | Sequence[str],
+        value: Any,
+        *,
+        scope: str | None = None,
+        force: bool = False,
+    ) -> None:
+        """Set one field at ``scope`` (default: this handle's own scope); validated first
+        (``force`` writes an unknown field anyway, with a ``ForcedSettingWarning``)."""
+        self.update(path_patch(parse_path(path), value), scope=scope, force=force)
 
-    def update(self, patch: dict[str, Any], *, scope: str | None = None) -> None:
-        self._edit(_Edit(self._scope(scope), patch=check_patch(patch)))
+    def update(
+        self, patch: dict[str, Any], *, scope: str | None = None, force: bool = False
+    ) -> None:
+        """Merge ``patch`` at ``scope``; validated first, nothing is queued on a refusal."""
+        edit = _Edit(self._scope(scope), patch=check_patch(patch))
+        self.check(edit.patch, force=force)
+        self._edit(edit)
 
-    def reset(self, path: str | Sequence[str] | None = None, *, scope: str | None = None) -> None:
-        """Remove the override at ``scope`` so the value inherits again (None: the whole tool)."""
+    def reset(
+        self,
+        path: str | Sequence[str] | None = None,
+        *,
+        scope: str | None = None,
+        force: bool = False,
+    ) -> None:
+        """Remove the override at ``scope`` so the value inherits again (None: the whole tool).
+        It asks nothing: front ends confirm a reset above their target (``SettingsModel``)."""
         removal = () if path is None else parse_path(path)
-        self._edit(_Edit(self._scope(scope), removals=[removal]))
+        edit = _Edit(self._scope(scope), removals=[removal])
+        self.check({}, [removal], force=force)
+        self._edit(edit)
+
+    def check(
+        self, patch: dict[str, Any], removals: Sequence[Path] = (), *, force: bool = False
+    ) -> tuple[validate.Problem, ...]:
+        """Validate an edit without making it: raises ``SettingsRefused`` (unless ``force``:
+        then the problems written anyway are returned). Usually no round trip: see above."""
+        with self._lock:
+            if self._layers_known is None:
+                self._layers_known = validate.Stored.from_objects(
+                    self.tool_id, self._confirmed.values(), complete=False
+                )
+            ours = frozenset({self.tool_id}) if self._written else frozenset()
+            written = validate.Stored(self.tool_id, ours, dict(self._written), complete=False)
+            partial = [self._layers_known, written]
+            if self._stored is not None:
+                partial.append(self._stored)
+        return validate.check_write(
+            self.tool_id, patch, list(removals), self._read_stored, partial=partial, force=force
+        )
+
+    def check_scope(self, scope: str | None) -> TargetScope:
+        """``scope`` (None: the handle's own) if this handle may write there, else refused."""
+        return self._scope(scope)
+
+    def shots_affected(self, scope: str) -> int:
+        """How many shots a change at ``scope`` reaches from this handle's target: 1 at the
+        shot's own scope, the project's shots at project scope, all the user's at user scope."""
+        checked = self._scope(scope)
+        row = self._rows[checked]
+        return self._service.shots_under(checked, row.id)
 
     def retry(self) -> None:
         """Send the edits of failed writes again."""
@@ -146,6 +207,7 @@ class SettingsHandle:
         layers = self._service.layers(self.tool_id, self.target)
         with self._lock:
             self._confirmed = dict(layers.values)
+            self._layers_known = None
             self._rows = {self.target.scope: self.target}
             if layers.owner is not None:
                 self._rows["user"] = SettingsTarget("user", layers.owner)
@@ -176,9 +238,20 @@ class SettingsHandle:
     def _scope(self, scope: str | None) -> TargetScope:
         return self._service.check_scope_for(self.target, scope or self.target.scope)
 
+    def _read_stored(self) -> validate.Stored:
+        """The one query of what the user's rows store, kept for this handle's life."""
+        stored = self._service.stored_fields(self.tool_id)
+        with self._lock:
+            self._stored = stored
+        return stored
+
     def _edit(self, edit: _Edit) -> None:
         key = WriteKey(self._rows[edit.scope], self.tool_id)
         with self._lock:
+            if edit.patch:  # what we write is stored from now on: known to later checks
+                written = validate.Stored.from_objects(self.tool_id, [edit.patch], complete=False)
+                for path, types in written.types.items():
+                    self._written[path] = self._written.get(path, frozenset()) | types
             self._edits.append(edit)
             edit.ticket = self._service.queue.enqueue(
                 key, edit.patch, edit.removals, on_done=self._on_result
@@ -192,6 +265,7 @@ class SettingsHandle:
             self._edits = [e for e in self._edits if e.ticket not in tickets]
             if result.ok:
                 self._confirmed[result.key.target.scope] = result.value
+                self._layers_known = None
                 if not self._failed:
                     self.error = None
             else:

@@ -39,15 +39,24 @@ class LocalState:
 
     def set(self, key: str, value: Any) -> None:
         _check_key(key)
-        try:
-            size = len(json.dumps(value, allow_nan=False))
-        except (TypeError, ValueError) as exc:
-            raise ValidationError(f"local state {key!r}: not a JSON value ({exc})") from None
-        if size > MAX_VALUE_BYTES:
-            raise ValidationError(
-                f"local state {key!r}: {size:,} bytes; the limit is {MAX_VALUE_BYTES:,}"
-            )
+        _check_value(key, value)
         self._change(lambda data: data.__setitem__(key, value))
+
+    def update(self, key: str, edit: Callable[[Any], Any]) -> Any:
+        """Replace ``key``'s value with ``edit(current value or None)`` under the file lock, so
+        two processes appending to one list (the recorded changes) both keep their entry;
+        returns the new value. An ``edit`` that raises, or a refused value, changes nothing."""
+        _check_key(key)
+        result: list[Any] = []
+
+        def change(data: dict[str, Any]) -> None:
+            value = edit(data.get(key))
+            _check_value(key, value)
+            data[key] = value
+            result.append(value)
+
+        self._change(change)
+        return result[0]
 
     def delete(self, key: str) -> None:
         self._change(lambda data: data.pop(key, None))
@@ -98,6 +107,17 @@ class LocalState:
             except BaseException:
                 Path(tmp).unlink(missing_ok=True)
                 raise
+
+
+def _check_value(key: str, value: Any) -> None:
+    try:
+        size = len(json.dumps(value, allow_nan=False))
+    except (TypeError, ValueError) as exc:
+        raise ValidationError(f"local state {key!r}: not a JSON value ({exc})") from None
+    if size > MAX_VALUE_BYTES:
+        raise ValidationError(
+            f"local state {key!r}: {size:,} bytes; the limit is {MAX_VALUE_BYTES:,}"
+        )
 
 
 def _check_key(key: object) -> None:

@@ -107,7 +107,7 @@ def _overlay(
 ) -> Any:
     if isinstance(values, dict) and isinstance(layer, dict):
         merged = dict(values)
-        if not layer and not values:
+        if not layer and not values and prefix:  # an empty object is a leaf; the root is not
             provenance[prefix] = scope
         for key, child in layer.items():
             merged[key] = _overlay(values.get(key), provenance, child, scope, (*prefix, key))

@@ -15,7 +15,7 @@ from psycopg import sql
 from psycopg_pool import ConnectionPool
 
 from workbench.db.connection import run_idempotent
-from workbench.db.schema import SchemaInfo
+from workbench.db.schema import SETTINGS_HISTORY_TABLE, SchemaInfo
 from workbench.errors import NotFoundError, ValidationError
 from workbench.ids import as_uuid
 from workbench.listeners import Listeners
@@ -23,6 +23,7 @@ from workbench.settings import store
 from workbench.settings.queue import WriteKey, WriteQueue
 from workbench.settings.resolve import Path, ResolvedSettings, resolve
 from workbench.settings.store import Layers, SettingsTarget, SettingsWrite, TargetScope
+from workbench.settings.validate import Stored, check_write, shots_under, stored_for_user
 
 Follow = Callable[[tuple[Any, ...], Callable[[Any], None]], Callable[[], None]]
 
@@ -92,40 +93,105 @@ class SettingsService:
         tool_id: str,
         patch: Mapping[str, Any] | None = None,
         removals: Sequence[Path] = (),
+        *,
+        force: bool = False,
     ) -> dict[str, Any]:
-        """Write now (removals first, then the patch); returns the scope's new tool object."""
-        target, tool_id, clean = self.validate(scope, target_id, tool_id, patch)
+        """Write now (removals first, then the patch); returns the scope's new tool object.
+        ``force`` writes an unknown tool or field anyway (see ``workbench.settings.validate``)."""
+        target, tool_id, clean = self.validate(
+            scope, target_id, tool_id, patch, removals=removals, force=force
+        )
         return self._write(target, tool_id, clean, list(removals))
 
     def validate(
-        self, scope: object, target_id: object, tool_id: object, patch: object
+        self,
+        scope: object,
+        target_id: object,
+        tool_id: object,
+        patch: object,
+        *,
+        removals: Sequence[Path] = (),
+        force: bool = False,
     ) -> tuple[SettingsTarget, str, dict[str, Any]]:
-        """Validate everything before a write touches the database."""
+        """Validate everything before a write touches the database: the shape first, then the
+        tool, fields, types and choices (``validate.check_write``; refused unless ``force``)."""
         checked_scope: TargetScope = store.check_scope(scope)
         target = SettingsTarget(checked_scope, as_uuid(target_id, f"{checked_scope} id"))
         tool = store.check_tool_id(tool_id)
         clean = store.check_patch(patch if patch is not None else {})
+        check_write(tool, clean, list(removals), lambda: self.stored_fields(tool), force=force)
         return target, tool, clean
+
+    def check_tool(self, tool_id: str) -> str:
+        """``tool_id`` if the registry or the user's data knows it, else ``SettingsRefused``
+        with the closest known ids (a read of an unknown tool is refused like a write)."""
+        tool = store.check_tool_id(tool_id)
+        check_write(tool, {}, [], lambda: self.stored_fields(tool))
+        return tool
+
+    def stored_fields(self, tool_id: str) -> Stored:
+        """What the current user's rows store: tool ids, and ``tool_id``'s fields (one query)."""
+        user_id = self._user_id()
+        return run_idempotent(self._pool, lambda c: stored_for_user(c, user_id, tool_id))
+
+    def shots_under(self, scope: TargetScope, row_id: uuid.UUID) -> int:
+        """How many shots a value at ``scope`` of this row reaches (one query)."""
+        return run_idempotent(self._pool, lambda c: shots_under(c, scope, row_id))
 
     def _queued_write(
         self, key: WriteKey, patch: dict[str, Any], removals: list[Path]
     ) -> dict[str, Any]:
         return self._write(key.target, key.tool_id, patch, removals)
 
+    def rewrite(
+        self,
+        target: SettingsTarget,
+        tool_id: str,
+        patch: dict[str, Any],
+        removals: list[Path],
+        *,
+        note: str,
+    ) -> SettingsWrite:
+        """Write values this workbench stored before (a restore from the settings history):
+        their shape was checked when they were first written, so they are not checked again.
+        Like every write, it is announced to ``written`` (so it can be undone) and recorded."""
+        return self._land(target, tool_id, patch, removals, note=note)
+
+    @property
+    def records_history(self) -> bool:
+        """Whether the database keeps the settings history (our schema, or Reigh's with the
+        extras); otherwise the workbench keeps it on the device."""
+        return self._schema.has(SETTINGS_HISTORY_TABLE)
+
     def _write(
         self, target: SettingsTarget, tool_id: str, patch: dict[str, Any], removals: list[Path]
     ) -> dict[str, Any]:
-        """One UPDATE; repeating it is harmless, so a dead pooled connection is retried."""
+        """Write; returns the scope's new tool object."""
+        return self._land(target, tool_id, patch, removals).after
+
+    def _land(
+        self,
+        target: SettingsTarget,
+        tool_id: str,
+        patch: dict[str, Any],
+        removals: list[Path],
+        *,
+        note: str | None = None,
+    ) -> SettingsWrite:
+        """One UPDATE (with its history row when the database keeps the history). Repeating
+        it is harmless (a repeat changes nothing, so it records nothing either), so a dead
+        pooled connection is retried. Listeners hear of every landed write."""
         user_id = self._user_id()
+        record = self.records_history
         done = run_idempotent(
             self._pool,
             lambda conn: store.write(
                 conn, self._schema, target, tool_id,
-                user_id=user_id, patch=patch, removals=removals,
+                user_id=user_id, patch=patch, removals=removals, record=record, note=note,
             ),
         )  # fmt: skip
         self.written.notify(done)
-        return done.after
+        return done
 
     # -- new shots -------------------------------------------------------------------------
     def inherited(self, conn: psycopg.Connection[Any], project_id: uuid.UUID) -> dict[str, Any]:

@@ -19,13 +19,14 @@ import re
 import uuid
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any, Literal
 
 import psycopg
 from psycopg import sql
 from psycopg.types.json import Jsonb
 
-from workbench.db.schema import SchemaInfo
+from workbench.db.schema import SETTINGS_HISTORY_TABLE, SchemaInfo
 from workbench.errors import NotFoundError, PermissionDenied, ValidationError
 from workbench.settings.resolve import Path, leaves
 from workbench.settings.scopes import WRITABLE_SCOPES, Scope
@@ -263,12 +264,17 @@ class SettingsWrite:
     """One landed write: the scope's tool object just before and just after it.
 
     ``before`` is read under the row lock the write takes, so no other write lands between the
-    two: undo and the settings history can trust it."""
+    two: undo and the settings history can trust it. ``note`` says why it was made (e.g. a
+    restore of a history entry); ``entry_id`` and ``at`` are its settings-history row when the
+    database keeps the history (same statement as the write), else None."""
 
     target: SettingsTarget
     tool_id: str
     before: dict[str, Any]
     after: dict[str, Any]
+    note: str | None = None
+    entry_id: int | None = None
+    at: datetime | None = None
 
 
 def write(
@@ -280,9 +286,12 @@ def write(
     user_id: uuid.UUID,
     patch: Mapping[str, Any],
     removals: Iterable[Path] = (),
+    record: bool = False,
+    note: str | None = None,
 ) -> SettingsWrite:
     """Apply removals, then the patch, in one UPDATE (one round trip) that also returns the
-    tool object it replaced."""
+    tool object it replaced. With ``record``, the same statement adds the write to the
+    settings history table (unless it changed nothing), so the two cannot part."""
     table = sql.Identifier(_TABLES[target.scope])
     params = _Params(id=target.id, user=user_id, tool=tool_id)
     column = sql.Identifier("t", "settings")
@@ -304,8 +313,11 @@ def write(
     else:
         where = sql.SQL("FROM {} WHERE t.id = o.id AND t.id = %(user)s").format(before)
     statement = sql.SQL(
-        "UPDATE {} AS t SET {} {} RETURNING o.before, t.settings -> %(tool)s"
+        "UPDATE {} AS t SET {} {} RETURNING o.before, t.settings -> %(tool)s AS after"
     ).format(table, sql.SQL(", ").join(assignments), where)
+    if record:
+        params.update(scope=target.scope, note=note)
+        statement = _recorded(statement)
     row = conn.execute(statement, params).fetchone()
     if row is None:
         raise _refusal(conn, target)
@@ -314,7 +326,23 @@ def write(
         tool_id,
         row[0] if isinstance(row[0], dict) else {},
         row[1] if isinstance(row[1], dict) else {},
+        note,
+        *((row[2], row[3]) if record else (None, None)),
     )
+
+
+def _recorded(update: sql.Composable) -> sql.Composed:
+    """The UPDATE as a CTE whose result also goes into the settings history: still one
+    statement, so one round trip and one transaction. A write that changed nothing (the
+    same value again, a reset of what was not set) leaves no entry."""
+    return sql.SQL(
+        "WITH w AS ({update}), h AS ("
+        "INSERT INTO {history} (user_id, scope, target_id, tool_id, before, after, note) "
+        "SELECT %(user)s, %(scope)s, %(id)s, %(tool)s, w.before, w.after, %(note)s FROM w "
+        "WHERE coalesce(w.before, '{{}}'::jsonb) IS DISTINCT FROM coalesce(w.after, '{{}}'::jsonb) "
+        "RETURNING id, at) "
+        "SELECT w.before, w.after, h.id, h.at FROM w LEFT JOIN h ON true"
+    ).format(update=update, history=sql.Identifier(SETTINGS_HISTORY_TABLE))
 
 
 def _refusal(conn: psycopg.Connection[Any], target: SettingsTarget) -> Exception:

@@ -12,16 +12,17 @@ import uuid
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from functools import partial
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from textual import on, work
 from textual.app import App, ComposeResult, SystemCommand
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
-from textual.widgets import Footer, Header, LoadingIndicator, TabbedContent, TabPane
+from textual.widgets import Footer, Header, LoadingIndicator, Static, TabbedContent, TabPane
 
 from workbench.client import Workbench
+from workbench.errors import WorkbenchError, first_line
 from workbench.media import Thumbnails
 from workbench.settings.registry import DEFAULT_TOOL
 from workbench.tui.components.filters import FilterBar
@@ -29,7 +30,7 @@ from workbench.tui.components.gallery import GalleryGrid
 from workbench.tui.components.navigator import Navigator
 from workbench.tui.components.settings import SettingsPane
 from workbench.tui.components.status import StatusLine
-from workbench.tui.screens.detail import DetailScreen
+from workbench.tui.screens.detail import DetailScreen, VariantsTable
 from workbench.tui.screens.dialogs import PickShot
 from workbench.tui.screens.help import HelpScreen
 from workbench.tui.screens.upload import UploadScreen
@@ -43,6 +44,9 @@ from workbench.views import (
 )
 from workbench.views.gallery import FilterValue
 from workbench.views.uploads import UploadModel
+
+if TYPE_CHECKING:
+    from workbench.startup import StartupProgress
 
 
 @dataclass(frozen=True)
@@ -73,11 +77,12 @@ class MainView(Vertical):
 
     def compose(self) -> ComposeResult:
         with Horizontal(id="main"):
-            yield Navigator(self.models.navigator, id="navigator")
+            yield Navigator(self.models.navigator, id="navigator", classes="pane")
             with TabbedContent(id="tabs", initial=self.tab):
                 with TabPane("Gallery", id="gallery-tab"):
                     yield FilterBar()
-                    yield GalleryGrid(self.models.gallery, self.models.thumbnails, id="gallery")
+                    yield GalleryGrid(self.models.gallery, self.models.thumbnails, id="gallery",
+                                      classes="pane")  # fmt: skip
                 with TabPane("Settings", id="settings-tab"):
                     yield SettingsPane(self.models.settings, id="settings")
         yield StatusLine(id="status")
@@ -97,7 +102,8 @@ class WorkbenchApp(App[None]):
     | question_mark | List every key binding (``HelpScreen``). |
     | g | Show the gallery tab. |
     | s | Show the settings tab. |
-    | u | Upload files into the current project or shot (``UploadScreen``). |
+    | u, ctrl+z | Undo the last change of this session (a toast says what was undone). |
+    | U | Upload files into the current project or shot (``UploadScreen``). |
     | slash | Focus the search box in the gallery's filters. |
     | b | Show or hide the navigator; remembered on this device. |
     | ctrl+r | Fetch the gallery page and the navigator's tree again. |
@@ -109,7 +115,8 @@ class WorkbenchApp(App[None]):
         Binding("question_mark", "help", "Help"),
         Binding("g", "show_tab('gallery')", "Gallery"),
         Binding("s", "show_tab('settings')", "Settings"),
-        Binding("u", "upload", "Upload"),
+        Binding("u,ctrl+z", "undo", "Undo"),
+        Binding("U", "upload", "Upload"),
         Binding("slash", "focus_search", "Search", show=False),
         Binding("b", "toggle_navigator", "Panels", show=False),
         Binding("ctrl+r", "reload", "Reload", show=False),
@@ -117,9 +124,15 @@ class WorkbenchApp(App[None]):
     CSS = """
     #main { height: 1fr; }
     #loading { height: 1fr; }
+    #loading > LoadingIndicator { height: 1fr; }
+    #starting { width: 1fr; height: 3; content-align: center top; color: $text-muted; }
     Navigator.-hidden { display: none; }
     TabbedContent { height: 1fr; width: 1fr; }
     TabPane { padding: 0; }
+    /* Focus is visible: each pane that keys act on is framed, in the accent colour while it
+       has the focus (the inputs, dropdowns and checkboxes have Textual's own focus border). */
+    .pane, #fields { border: round $panel; }
+    .pane:focus, #fields:focus { border: round $accent; }
     """
 
     def __init__(
@@ -138,11 +151,15 @@ class WorkbenchApp(App[None]):
         self._want = (project, shot)
         self.models: Models | None = None  # once connected
         self.started = time.perf_counter()
+        self._step: str | None = None  # the start-up step shown, and when (``_starting``)
+        self._shown_at = 0.0
         self.first_paint: float | None = None  # seconds from start to first gallery page
 
     def compose(self) -> ComposeResult:
         yield Header()
-        yield LoadingIndicator(id="loading")
+        with Vertical(id="loading"):  # until connected: what the start-up is doing
+            yield LoadingIndicator()
+            yield Static("connecting to the database…", id="starting")
         yield Footer()
 
     def on_mount(self) -> None:
@@ -156,8 +173,9 @@ class WorkbenchApp(App[None]):
             if self.wb is None:
                 from workbench.startup import connect
 
-                self.wb = (self._connect or connect)()
+                self.wb = self._connect() if self._connect else connect(progress=self._starting)
             wb = self.wb
+            on_ui(self, self._show_step, "opening the workbench…")
             navigator = NavigatorModel(wb)
             project_id, shot_id = navigator.choose(*self._want)
             gallery = GalleryModel(wb, project_id=project_id, shot_id=shot_id, limit=self.page_size)
@@ -167,6 +185,21 @@ class WorkbenchApp(App[None]):
             return
         self.models = Models(wb, navigator, gallery, settings, Thumbnails(wb.storage))
         self.call_from_thread(self._show_workbench)  # type: ignore[arg-type]
+
+    def _starting(self, progress: StartupProgress) -> None:
+        """A start-up step, from the connecting thread: shown under the spinner (a first start
+        takes half a minute). The demo's count is shown at most ten times a second: each
+        update waits for the UI, which must not slow the seeding down."""
+        now = time.monotonic()
+        step_changed = progress.step != self._step
+        if step_changed or progress.done == progress.total or now - self._shown_at >= 0.1:
+            self._step, self._shown_at = progress.step, now
+            on_ui(self, self._show_step, str(progress))
+
+    def _show_step(self, text: str) -> None:
+        for label in self.query("#starting"):  # gone once the workbench is shown
+            if isinstance(label, Static):
+                label.update(text)
 
     def _failed(self, exc: Exception) -> None:
         self.query_one("#loading").remove()
@@ -194,7 +227,7 @@ class WorkbenchApp(App[None]):
         if self.first_paint is None and state.page is not None:
             self.first_paint = time.perf_counter() - self.started
         for bar in self.query(FilterBar):  # none while the app is closing
-            bar.show(state.filters)
+            bar.show(state.filters, sortable=state.sortable)
         self.sub_title = state.status
         self._refresh_status()
 
@@ -274,8 +307,11 @@ class WorkbenchApp(App[None]):
     # -- actions ---------------------------------------------------------------------------
     def action_show_tab(self, tab: str) -> None:
         """Show a tab and focus what its keys act on (focusing another tab's widget would
-        switch tabs again)."""
+        switch tabs again); from the detail screen, go back to it first (the footer offers
+        ``g`` and ``s`` there too, and they used to change the hidden main view only)."""
         if self.models is not None:
+            while isinstance(self.screen, DetailScreen):
+                self.pop_screen()
             self.query_one(TabbedContent).active = f"{tab}-tab"
             self.query_one(GalleryGrid if tab == "gallery" else "#fields").focus()
 
@@ -285,12 +321,21 @@ class WorkbenchApp(App[None]):
             self.action_show_tab("gallery")
             self.query_one("#search").focus()
 
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """The panels key acts on the main view, so it is neither offered nor run while a
+        screen (the detail) covers it."""
+        if action == "toggle_navigator":
+            return self.screen is self.default_screen
+        return True
+
     def action_toggle_navigator(self) -> None:
         """Show or hide the navigator, and remember which on this device."""
         if self.models is not None:
             navigator = self.query_one(Navigator)
             navigator.toggle_class("-hidden")
             hidden = navigator.has_class("-hidden")
+            if hidden and navigator.has_focus:  # keys must not go to a pane no one can see
+                self.action_show_tab(self.query_one(TabbedContent).active.removesuffix("-tab"))
             self.models.wb.local_state.set("tui.navigator_hidden", hidden)
 
     def action_upload(self) -> None:
@@ -303,6 +348,19 @@ class WorkbenchApp(App[None]):
                             shot_id=state.target_id if state.mode == "shot" else None)  # fmt: skip
         self.push_screen(UploadScreen(model, state.title))
 
+    @work(thread=True, group="undo", exclusive=True)
+    def action_undo(self) -> None:
+        """Undo the last change of this session, in a worker; a toast says what was undone,
+        or why not (a conflict with a change made elsewhere, nothing left to undo)."""
+        if self.models is None:
+            return
+        try:
+            message = self.models.wb.undo()
+        except WorkbenchError as exc:
+            on_ui(self, partial(self.notify, first_line(exc), title="Undo", severity="warning"))
+        else:
+            on_ui(self, partial(self.notify, message, title="Undo"))
+
     @work(thread=True)
     def action_reload(self) -> None:
         """Fetch the gallery page (bypassing the cache) and the navigator's tree again."""
@@ -311,12 +369,14 @@ class WorkbenchApp(App[None]):
             self.models.navigator.load()
 
     def action_help(self) -> None:
-        """List the keys of the app, the gallery, the settings pane and the detail screen."""
+        """List the keys of the app, the navigator, the gallery, the settings pane and the
+        detail screen (with its variants table's)."""
         self.push_screen(HelpScreen([
             ("Everywhere", list(self.BINDINGS)),
+            ("Projects (the navigator)", list(Navigator.BINDINGS)),
             ("Gallery", list(GalleryGrid.BINDINGS)),
             ("Settings", list(SettingsPane.BINDINGS)),
-            ("Detail", list(DetailScreen.BINDINGS)),
+            ("Detail", [*DetailScreen.BINDINGS, *VariantsTable.BINDINGS]),
         ]))  # fmt: skip
 
     def get_system_commands(self, screen: Screen[Any]) -> Iterable[SystemCommand]:
@@ -350,6 +410,7 @@ class WorkbenchApp(App[None]):
             ("Settings: edit field", "Edit the selected field", pane.action_edit),
             ("Settings: reset field", "Inherit the selected field again", pane.action_reset),
             ("Settings: retry failed writes", "Send failed edits again", pane.action_retry),
+            ("Undo", "Undo the last change of this session", self.action_undo),
             ("Upload files", "Upload images, videos or LoRAs", self.action_upload),
             ("Reload", "Fetch everything again", self.action_reload),
             ("Toggle navigator", "Show or hide the projects panel", self.action_toggle_navigator),
@@ -365,7 +426,14 @@ class WorkbenchApp(App[None]):
                 model.close()
 
 
-def run(*, project: str | None = None, shot: str | None = None, page_size: int = 50) -> None:
+def run(
+    *,
+    project: str | None = None,
+    shot: str | None = None,
+    page_size: int = 50,
+    wb: Workbench | None = None,
+) -> None:
     """Run the TUI until it quits, opening on ``project`` and ``shot`` (names or ids) if given,
-    else where this device was last."""
-    WorkbenchApp(project=project, shot=shot, page_size=page_size).run()
+    else where this device was last; on ``wb`` when the caller connected already (the
+    ``workbench`` command does, to refuse a project that does not exist before opening)."""
+    WorkbenchApp(wb, project=project, shot=shot, page_size=page_size).run()

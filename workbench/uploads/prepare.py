@@ -22,6 +22,8 @@ from workbench.storage.base import MiB
 from workbench.uploads.detect import KINDS, Detected, Kind, detect
 
 GiB = 1024 * MiB
+# Each kind as a message names it, with its article ("an image", never "a image").
+A_KIND: Mapping[str, str] = {"image": "an image", "video": "a video", "lora": "a LoRA file"}
 DEFAULT_LIMITS: Mapping[Kind, int] = {"image": 50 * MiB, "video": 2 * GiB, "lora": 2 * GiB}
 _HASH_CHUNK = MiB
 THUMBNAIL_SIDE = 300
@@ -100,13 +102,14 @@ def check(item: Item, wanted: str, limits: Mapping[Kind, int]) -> Checked:
         detected, header = detect(handle, item.size, item.label)
         if wanted not in ("auto", detected.kind):
             raise ValidationError(
-                f"{item.label}: is {detected.mime} ({detected.kind}), not the {wanted} asked for"
+                f"{item.label}: is {A_KIND[detected.kind]} ({detected.mime}), not "
+                f"{A_KIND.get(wanted, wanted)} as asked"
             )
         limit = limits[detected.kind]
         if item.size > limit:
             raise ValidationError(
-                f"{item.label}: too large ({human(item.size)}; the limit for a "
-                f"{detected.kind} is {human(limit)})"
+                f"{item.label}: too large ({human(item.size)}; the limit for "
+                f"{A_KIND[detected.kind]} is {human(limit)})"
             )
         handle.seek(0)
         if detected.kind == "image":

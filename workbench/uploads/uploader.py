@@ -61,7 +61,7 @@ class UploadResult:
     generation_id: uuid.UUID | None = None
     resource_id: uuid.UUID | None = None
     location: str | None = None
-    error: str | None = None
+    error: str | None = None  # why it failed; ``path`` names the file, the error does not
 
     @property
     def ok(self) -> bool:
@@ -141,7 +141,7 @@ class _Batch:
     def _failed(self, label: str, size: int, sent: int, error: WorkbenchError) -> UploadResult:
         self.errors[label] = error
         self.tracker.file_done(label, unsent=size - sent, failed=True)
-        return UploadResult(label, "failed", size, error=str(error))
+        return UploadResult(label, "failed", size, error=reason(error, label))
 
     def _upload(self, item: Item, sent: _Sent) -> UploadResult:
         checked = check(item, self.kind, self.limits)
@@ -230,6 +230,14 @@ class _Batch:
             generation_id=None if lora else row_id, resource_id=row_id if lora else None,
             location=location,
         )  # fmt: skip
+
+
+def reason(error: WorkbenchError, label: str) -> str:
+    """Why a file failed, without the file's name in front: a result (and every list that
+    shows one, CLI, TUI, notebook) already names the file beside it. A raised error keeps
+    the name (``_named``), since there it stands alone."""
+    text = str(error)
+    return text.removeprefix(f"{label}: ") or text
 
 
 def _named(exc: WorkbenchError, label: str) -> WorkbenchError:

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 from workbench.generations.detail import GenerationDetail
 from workbench.ids import Ref
 from workbench.views.base import ViewModel
+from workbench.views.confirm import Confirmation
 
 if TYPE_CHECKING:
     from workbench.client import Workbench
@@ -48,6 +49,28 @@ class DetailState:
         return rows
 
 
+def delete_confirmation(detail: GenerationDetail) -> Confirmation:
+    """What to ask before deleting a generation, the same in every front end: its caption,
+    the shots it leaves, its variants, and that undo brings it all back."""
+    item = detail.generation
+    kind = "video" if item.is_video else "image"
+    text = item.prompt or str(item.params.get("original_filename") or item.name or item.id)
+    if len(text) > 48:
+        text = text[:47] + "…"
+    shots = [s.name for s in detail.shots]
+    details = [
+        f"It leaves {len(shots)} shot{'s' if len(shots) != 1 else ''}: {', '.join(shots)}"
+        if shots
+        else "It is in no shot.",
+    ]
+    if detail.variants:
+        count = len(detail.variants)
+        plural = "variant goes" if count == 1 else "variants go"
+        details.append(f"Its {count} {plural} with it.")
+    details.append("Its media files stay in storage. Undo brings it back.")
+    return Confirmation(f"Delete the {kind} '{text}'?", "Delete", tuple(details))
+
+
 class DetailModel(ViewModel[DetailState]):
     """One generation in full, and the actions on it.
 
@@ -77,6 +100,19 @@ class DetailModel(ViewModel[DetailState]):
             item = detail.generation
             if self._attempt(lambda: self._wb.star(item.id, not item.starred)):
                 self.load()
+
+    def confirm_delete(self) -> Confirmation | None:
+        """What to ask before ``delete`` (None before the first load)."""
+        detail = self.state.detail
+        return None if detail is None else delete_confirmation(detail)
+
+    def delete(self) -> bool:
+        """Delete the generation (after the front end confirmed); True when it went."""
+        detail = self.state.detail
+        if detail is None:
+            return False
+        gid = detail.generation.id
+        return self._attempt(lambda: self._wb.delete_generation(gid))
 
     def set_primary_variant(self, variant_id: Ref) -> None:
         """Make one of its variants the primary (Reigh copies its media onto the generation),

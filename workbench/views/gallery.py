@@ -8,7 +8,7 @@ end stays current without a refresh key.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING
@@ -16,11 +16,12 @@ from typing import TYPE_CHECKING
 from workbench import keys
 from workbench.cache import CacheEvent
 from workbench.generations.filters import GenerationFilters
-from workbench.generations.page import GenerationPage
+from workbench.generations.page import NO_CURSOR, GenerationPage
 from workbench.generations.query import Mode
 from workbench.ids import Ref
 from workbench.models import Generation
 from workbench.views.base import ViewModel
+from workbench.views.confirm import Confirmation
 
 if TYPE_CHECKING:
     from workbench.client import Workbench
@@ -42,6 +43,21 @@ def caption(item: Generation) -> tuple[str, str]:
     if len(text) > CAPTION_TEXT:
         text = text[: CAPTION_TEXT - 1] + "…"
     return f"{kind}{frame}", text
+
+
+def remove_confirmation(
+    item: Generation, shot_title: str, frames: Sequence[int | None] = ()
+) -> Confirmation:
+    """What to ask before removing a generation from a shot, the same in every front end:
+    the item, the shot, its place (``frames``, when known) and that undo brings it back."""
+    what, text = caption(item)
+    places = ", ".join("unpositioned" if f is None else f"frame {f}" for f in frames)
+    where = f"its place on the timeline ({places})" if places else "its place on the timeline"
+    return Confirmation(
+        f"Remove '{text or what}' from shot '{shot_title}'?",
+        "Remove",
+        (f"The generation stays in the project; only {where} goes.", "Undo brings it back."),
+    )
 
 
 @dataclass(frozen=True)
@@ -76,6 +92,12 @@ class GalleryState:
         """The selected generation, which the actions act on; None on an empty page."""
         items = self.items
         return items[self.selected] if 0 <= self.selected < len(items) else None
+
+    @property
+    def sortable(self) -> bool:
+        """Whether an order choice (newest/oldest) applies: a project's gallery only. A shot
+        shows its timeline, in frame order, so front ends hide the order control there."""
+        return self.mode == "project"
 
     @property
     def status(self) -> str:
@@ -128,7 +150,12 @@ class GalleryModel(ViewModel[GalleryState]):
             mode: Mode = "project" if place.shot is None else "shot"
             target_id = place.project.id if place.shot is None else place.shot.id
             self._follow(mode, target_id)
-            self._update(mode=mode, target_id=target_id, title=place.title, selected=0)
+            filters = self.state.filters
+            if mode == "shot" and filters.sort != "newest":  # a timeline has no date order
+                filters = GenerationFilters.of(filters, sort="newest")
+            self._update(
+                mode=mode, target_id=target_id, title=place.title, selected=0, filters=filters
+            )
             self._cursor, self._page_number = None, 1
             self._load()
 
@@ -194,9 +221,27 @@ class GalleryModel(ViewModel[GalleryState]):
         if item is not None:
             self._act(lambda: self._wb.add_to_shot(item.id, shot_id, frame=frame))
 
-    def remove_from_shot(self) -> None:
-        """Unlink the selection from the shot shown (shot mode only; the generation stays)."""
+    def confirm_remove_from_shot(self) -> Confirmation | None:
+        """What to ask before ``remove_from_shot`` (None when there is nothing to remove)."""
         item = self.state.selection
+        if item is None or self.state.mode != "shot":
+            return None
+        return remove_confirmation(item, self.state.title, [item.timeline_frame])
+
+    def confirm_delete(self) -> Confirmation | None:
+        """What to ask before ``delete``: reads the selection's variants and shots (one
+        round trip, so call it from a worker); None on an empty page."""
+        from workbench.views.detail import delete_confirmation
+
+        item = self.state.selection
+        if item is None:
+            return None
+        return delete_confirmation(self._wb.generation_detail(item.id))
+
+    def remove_from_shot(self, item: Generation | None = None) -> None:
+        """Unlink ``item`` (default: the selection) from the shot shown (shot mode only; the
+        generation stays). Front ends confirm first (``confirm_remove_from_shot``)."""
+        item = item or self.state.selection
         if item is not None and self.state.mode == "shot":
             target = self.state.target_id
             link = item.shot_generation_id
@@ -219,9 +264,10 @@ class GalleryModel(ViewModel[GalleryState]):
         if self._act(lambda: self._wb.reorder_shot(target, [o for o in order if o])):
             self.select(state.items.index(positioned[other]))
 
-    def delete(self) -> None:
-        """Delete the selected generation from the project."""
-        item = self.state.selection
+    def delete(self, item: Generation | None = None) -> None:
+        """Delete ``item`` (default: the selection) from the project; undo brings it back.
+        Front ends confirm first (``confirm_delete``)."""
+        item = item or self.state.selection
         if item is not None:
             self._act(lambda: self._wb.delete_generation(item.id))
 
@@ -278,7 +324,7 @@ class GalleryModel(ViewModel[GalleryState]):
         shot = state.mode == "shot"
         page = self._wb.generations(
             None if shot else state.target_id, state.target_id if shot else None,
-            filters=state.filters, limit=state.limit, cursor=self._cursor,
+            filters=state.filters, limit=state.limit, cursor=self._cursor or NO_CURSOR,
             page=None if self._cursor else self._page_number, fresh=fresh,
         )  # fmt: skip
         selected = min(self.state.selected, max(0, len(page.items) - 1))

@@ -1,5 +1,9 @@
 """A tool's settings for a target: every field with its value, scope, what it overrides and
-whether its last edit is saving, saved or failed."""
+whether its last edit is saving, saved or failed; the "edit at" scope edits and resets go to;
+the validation error beside a refused field; the question a far-reaching reset asks first.
+
+The words of a refusal and of a reset's question are decided here (and in
+``workbench.settings.validate``), so the TUI and the notebook show the same ones."""
 
 from __future__ import annotations
 
@@ -8,13 +12,15 @@ import uuid
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal
 
-from workbench.errors import first_line
+from workbench.errors import ValidationError, first_line
 from workbench.ids import Ref
 from workbench.settings.handle import SettingsHandle
 from workbench.settings.registry import DEFAULT_TOOL, registered_tools
-from workbench.settings.scopes import Scope
+from workbench.settings.resolve import ResolvedSettings, dotted, leaves, parse_path, path_patch
+from workbench.settings.scopes import WRITABLE_SCOPES, Scope
 from workbench.settings.store import TargetScope, writable_from
 from workbench.views.base import ViewModel
+from workbench.views.confirm import Confirmation
 
 if TYPE_CHECKING:
     from workbench.client import Workbench
@@ -44,6 +50,10 @@ class FieldRow:
         """The value as JSON text, the way a user types it back."""
         return json.dumps(self.value)
 
+    def set_at(self, scope: str) -> bool:
+        """Whether ``scope`` itself sets this field (so a reset there would remove a value)."""
+        return scope == self.scope or any(s == scope for s, _ in self.overrides)
+
 
 @dataclass(frozen=True)
 class SettingsState:
@@ -53,7 +63,11 @@ class SettingsState:
     ``scope`` and ``target_id`` are the target (the user, a project or a shot); ``rows`` are
     its fields, resolved; ``status`` sums up the edits (saving while any is in flight, failed
     while any failed); ``loading`` is true while the target is opened; ``error`` is the last
-    failure's one-line message; ``scopes`` are where edits may go, widest first.
+    failure's one-line message; ``scopes`` are where edits may go, widest first;
+    ``edit_scope`` is the one of them that edits and resets go to ("edit at", the narrowest
+    when a target opens); ``field_errors`` maps a field to why its last edit was refused
+    (nothing was written); ``notice`` is a one-line remark on the last command (a reset of
+    what was not set).
     """
 
     tool_id: str = DEFAULT_TOOL
@@ -65,6 +79,9 @@ class SettingsState:
     loading: bool = False
     error: str | None = None
     scopes: tuple[TargetScope, ...] = field(default=("user", "project"))  # where edits may go
+    edit_scope: TargetScope = "project"
+    field_errors: dict[str, str] = field(default_factory=dict)
+    notice: str | None = None
 
 
 class SettingsModel(ViewModel[SettingsState]):
@@ -102,18 +119,84 @@ class SettingsModel(ViewModel[SettingsState]):
         self._targets = {"project_id": project_id, "shot_id": shot_id}
         self._open()
 
-    def set_field(self, path: str, value: Any, *, scope: str | None = None) -> None:
-        """Set a field at ``scope`` (default: the target's own): shown at once, saved within the
-        write window, rolled back (and shown as failed) if the write fails."""
-        if self._handle is not None:
-            handle = self._handle
-            self._attempt(lambda: handle.set(path, value, scope=scope), error=None)
+    def set_edit_scope(self, scope: str) -> None:
+        """Choose the "edit at" scope: where edits and resets go, one of ``state.scopes``."""
+        if scope not in self.state.scopes:
+            raise ValidationError(
+                f"cannot edit at {scope} scope here: choose one of {', '.join(self.state.scopes)}"
+            )
+        self._update(edit_scope=scope, notice=None)
 
-    def reset_field(self, path: str, *, scope: str | None = None) -> None:
-        """Remove the field's override at ``scope``, so it inherits from a wider scope again."""
-        if self._handle is not None:
-            handle = self._handle
-            self._attempt(lambda: handle.reset(path, scope=scope), error=None)
+    def check(self, path: str, value: Any, scope: str | None = None) -> str | None:
+        """Why setting ``path`` to ``value`` at ``scope`` (default: "edit at") would be refused,
+        or None when it would be accepted. Writes nothing; usually no round trip."""
+        handle = self._handle
+        if handle is None:
+            return "the settings are not open yet"
+        try:
+            handle.check(path_patch(parse_path(path), value))
+            handle.check_scope(scope or self.state.edit_scope)
+        except ValidationError as exc:
+            return first_line(exc)
+        return None
+
+    def set_field(
+        self, path: str, value: Any, *, scope: str | None = None, force: bool = False
+    ) -> bool:
+        """Set a field at ``scope`` (default: "edit at"): validated first; a refusal becomes
+        ``field_errors[path]`` and nothing is written (False). Accepted, it is shown at once,
+        saved within the write window, rolled back (and shown as failed) if the write fails."""
+        handle = self._handle
+        if handle is None:
+            return False
+        target = scope or self.state.edit_scope
+        message = None if force else self.check(path, value, target)
+        if message is not None:
+            self._update(field_errors={**self.state.field_errors, path: message}, notice=None)
+            return False
+        errors = {p: m for p, m in self.state.field_errors.items() if p != path}
+        return self._attempt(
+            lambda: handle.set(path, value, scope=target, force=force),
+            error=None, notice=None, field_errors=errors,
+        )  # fmt: skip
+
+    def clear_field_error(self, path: str) -> None:
+        """Forget the refusal shown beside ``path`` (the user typed the old value back)."""
+        if path in self.state.field_errors:
+            errors = {p: m for p, m in self.state.field_errors.items() if p != path}
+            self._update(field_errors=errors)
+
+    def reset_confirmation(self, path: str | None, scope: str | None = None) -> Confirmation | None:
+        """The question to ask before resetting ``path`` (None: the whole tool) at ``scope``
+        (default: "edit at"), or None when no question is needed: a field at the target's own
+        scope, or nothing set there to reset. Counts the shots it reaches (one query) only
+        when it asks."""
+        handle = self._handle
+        if handle is None:
+            return None
+        target = handle.check_scope(scope or self.state.edit_scope)
+        if not needs_confirmation(path, target, handle.target.scope):
+            return None
+        resolved = handle.resolved
+        if not is_set(resolved, path, target):
+            return None
+        shots = handle.shots_affected(target)
+        return reset_confirmation(resolved, path, target, handle.target.scope, shots)
+
+    def reset_field(self, path: str | None, *, scope: str | None = None) -> bool:
+        """Remove the field's value (None: the whole tool's) at ``scope`` (default: "edit at"),
+        so it inherits from a wider scope again. Acts on that one scope only, never on
+        "wherever the value comes from": when that scope sets nothing there, ``notice`` says
+        so and nothing changes (False). Front ends ask ``reset_confirmation`` first."""
+        handle = self._handle
+        if handle is None:
+            return False
+        target = handle.check_scope(scope or self.state.edit_scope)
+        if not is_set(handle.resolved, path, target):
+            what = path if path is not None else f"{self.state.tool_id}"
+            self._update(notice=f"{what} is not set at {target} scope: nothing to reset")
+            return False
+        return self._attempt(lambda: handle.reset(path, scope=target), error=None, notice=None)
 
     def retry(self) -> None:
         """Send the edits whose writes failed again."""
@@ -137,7 +220,15 @@ class SettingsModel(ViewModel[SettingsState]):
             handle = self._wb.settings_handle(self.state.tool_id, **self._targets)
             self._handle = handle
             scopes = writable_from(handle.target.scope)
-            self._update(scope=handle.target.scope, target_id=handle.target.id, scopes=scopes)
+            # Another tool of the same target keeps "edit at"; a new target starts narrowest.
+            same = (self.state.scope, self.state.target_id) == (
+                handle.target.scope,
+                handle.target.id,
+            )
+            edit_at = self.state.edit_scope if same and self.state.edit_scope in scopes else None
+            self._update(scope=handle.target.scope, target_id=handle.target.id, scopes=scopes,
+                         edit_scope=edit_at or scopes[-1], field_errors={},
+                         notice=None)  # fmt: skip
             handle.subscribe(self._render)
             self._render(handle)
 
@@ -159,6 +250,67 @@ class SettingsModel(ViewModel[SettingsState]):
             rows.append(FieldRow(path, value, scope, lower, status))
         error = first_line(handle.error) if handle.error else None
         self._update(rows=tuple(rows), status=handle.status, error=error, loading=False)
+
+
+def is_set(resolved: ResolvedSettings, path: str | None, scope: TargetScope) -> bool:
+    """Whether ``scope`` itself sets ``path`` (None: any field of the tool)."""
+    if path is None:
+        return bool(resolved.layers.get(scope))
+    return any(s == scope for s, _ in resolved.candidates(path))
+
+
+def needs_confirmation(path: str | None, scope: TargetScope, own: TargetScope) -> bool:
+    """A reset asks first when it removes a whole tool, or reaches above the target's own
+    scope (a project's or the user's value, seen from a shot; the user's, from a project)."""
+    return path is None or WRITABLE_SCOPES.index(scope) < WRITABLE_SCOPES.index(own)
+
+
+def reset_confirmation(
+    resolved: ResolvedSettings, path: str | None, scope: TargetScope, own: TargetScope, shots: int
+) -> Confirmation | None:
+    """The question before a reset of ``path`` (None: the whole tool) at ``scope``, seen from
+    a target whose own scope is ``own``; ``shots`` is how many shots that scope reaches. None
+    when no question is needed. The CLI asks the same words (``--yes`` answers them)."""
+    if not needs_confirmation(path, scope, own):
+        return None
+    tool = resolved.tool_id
+    if scope == "shot":
+        reach = "This shot only."
+    elif scope == "project":
+        reach = f"Reaches the project's {_shots(shots)}: every one that does not set its own."
+    else:
+        reach = f"Reaches all your {_shots(shots)}, in every project, unless they set their own."
+    if path is None:
+        fields = len(_leaves(resolved.layers.get(scope)))
+        return Confirmation(
+            f"Reset all of {tool} at {scope} scope?",
+            "Reset",
+            (f"Removes the {fields} value(s) {tool} has at {scope} scope.", reach),
+        )
+    stored = dict(resolved.candidates(path)).get(scope)
+    lower = [(s, v) for s, v in resolved.candidates(path) if s != scope and _below(s, scope)]
+    after = f"{json.dumps(lower[-1][1])} from {lower[-1][0]}" if lower else "unset"
+    return Confirmation(
+        f"Reset {path} at {scope} scope?",
+        "Reset",
+        (
+            f"Removes the {scope}'s value {json.dumps(stored)}; it then reads {after}.",
+            reach,
+        ),
+    )
+
+
+def _below(scope: str, than: str) -> bool:
+    order: tuple[str, ...] = ("defaults", *WRITABLE_SCOPES)
+    return order.index(scope) < order.index(than)
+
+
+def _shots(n: int) -> str:
+    return f"{n} shot" if n == 1 else f"{n} shots"
+
+
+def _leaves(value: Any) -> list[tuple[str, Any]]:
+    return [(dotted(p), v) for p, v in leaves(value)] if isinstance(value, dict) else []
 
 
 def _touches(path: str, edited: set[str]) -> bool:

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from typing import cast
+from typing import Any, cast
 
 from textual import on
 from textual.app import ComposeResult
 from textual.containers import Horizontal
 from textual.message import Message
 from textual.widgets import Checkbox, Input, Select
+from textual.widgets.select import NoSelection
 
 from workbench.generations.filters import GenerationFilters
 from workbench.views.gallery import FilterValue
@@ -38,6 +39,10 @@ class FilterBar(Horizontal):
             super().__init__()
             self.changes = changes
 
+    def __init__(self, **kwargs: Any) -> None:  # Textual's widget options, passed through
+        super().__init__(**kwargs)
+        self._search_shown = ""  # the model's search text when the box last showed it
+
     def compose(self) -> ComposeResult:
         yield Input(placeholder="search prompts…", id="search")
         yield Select([("images", "image"), ("videos", "video")], prompt="all media",
@@ -47,15 +52,38 @@ class FilterBar(Horizontal):
         yield Select([("newest", "newest"), ("oldest", "oldest")], value="newest",
                      allow_blank=False, id="sort")  # fmt: skip
 
-    def show(self, filters: GenerationFilters) -> None:
-        """Reflect the model's filters without announcing a change."""
+    def show(self, filters: GenerationFilters, *, sortable: bool = True) -> None:
+        """Reflect the model's filters without announcing a change; the order choice shows
+        only where the gallery can be ordered by date (a shot's gallery is its timeline).
+
+        The app calls this on every gallery change (a page, a star, a live update), so a
+        control is only written when the model's value differs from it; the search box keeps
+        what the user is typing (see ``_show_search``).
+        """
         with self.prevent(Input.Changed, Select.Changed, Checkbox.Changed):
-            self.query_one("#search", Input).value = filters.search or ""
+            self._show_search(filters.search or "")
             media = self.query_one("#media", Select)
-            media.value = filters.media_type if filters.media_type else Select.NULL
-            self.query_one("#starred", Checkbox).value = bool(filters.starred)
-            self.query_one("#unpositioned", Checkbox).value = filters.unpositioned
-            self.query_one("#sort", Select).value = filters.sort
+            _set(media, filters.media_type if filters.media_type else Select.NULL)
+            _set(self.query_one("#starred", Checkbox), bool(filters.starred))
+            _set(self.query_one("#unpositioned", Checkbox), filters.unpositioned)
+            order = self.query_one("#sort", Select)
+            _set(order, filters.sort)
+            order.display = sortable
+
+    def _show_search(self, wanted: str) -> None:
+        """Put the model's search text in the box only when the model's search changed since
+        the box last showed it (a filter cleared elsewhere) and the user has not edited the box
+        since; then the cursor goes to the end. Writing it on every change put the cursor at
+        the start after each search, so "night" refined to "night fog" searched " fognight"."""
+        if wanted == self._search_shown:
+            return  # not a new search: whatever is in the box is the user's
+        box = self.query_one("#search", Input)
+        edited = box.value != self._search_shown
+        self._search_shown = wanted
+        if box.value == wanted or (edited and box.has_focus):
+            return  # already shown, or the user is typing something else: never overwrite
+        box.value = wanted
+        box.cursor_position = len(wanted)
 
     @on(Input.Submitted, "#search")
     def search(self, event: Input.Submitted) -> None:
@@ -83,3 +111,10 @@ class FilterBar(Horizontal):
     def unpositioned(self, event: Checkbox.Changed) -> None:
         """In a shot, show only the items without a timeline frame."""
         self.post_message(self.Changed({"unpositioned": event.value}))
+
+
+def _set(control: Select[str] | Checkbox, value: str | NoSelection | bool) -> None:
+    """Write ``value`` into a control only when it differs, so that a redraw does not disturb a
+    control the user is working in (an open dropdown, a focused checkbox)."""
+    if control.value != value:
+        control.value = value

@@ -6,6 +6,7 @@ generations the project holds: paging replaces them, so memory stays flat.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from functools import partial
 from typing import Any, ClassVar
 
@@ -17,14 +18,18 @@ from textual.events import Click, Resize
 from textual.message import Message
 from textual.widgets import Label, Static
 
+from workbench.errors import WorkbenchError, first_line
 from workbench.media import Thumbnails
 from workbench.models import Generation
-from workbench.tui.images import image_widget, show
+from workbench.tui.images import Picture, rendition_side
+from workbench.tui.screens.dialogs import Confirm
 from workbench.tui.threads import RendersModel, on_ui
 from workbench.views import GalleryModel, GalleryState
+from workbench.views.confirm import Confirmation
 from workbench.views.gallery import caption as tile_caption
 
 TILE_WIDTH = 24
+THUMB_BOX = (20, 9)  # a tile's picture box, in (columns, rows): the picture is fitted inside
 # ``**kwargs: Any`` below are Textual's widget options (``id``, ``classes``, ...), passed through.
 
 
@@ -36,7 +41,7 @@ def caption(item: Generation) -> str:
 
 
 class Tile(Vertical):
-    """One generation: its thumbnail and a two-line caption."""
+    """One generation: its thumbnail (whole, letterboxed in its box) and a two-line caption."""
 
     DEFAULT_CSS = """
     Tile { width: 24; height: 13; padding: 0 1; border: round $panel; }
@@ -53,7 +58,7 @@ class Tile(Vertical):
         self.index = index
 
     def compose(self) -> ComposeResult:
-        yield image_widget(classes="thumb")
+        yield Picture(classes="thumb")
         yield Label(caption(self.item))
 
     def on_mount(self) -> None:
@@ -82,10 +87,10 @@ class GalleryGrid(RendersModel[GalleryState], VerticalScroll, can_focus=True):
     | enter | Open the selection on the detail screen. |
     | f | Star or unstar the selection. |
     | a | Add the selection to a shot of this project (asks which). |
-    | x | Remove the selection from the shot shown. |
+    | x | Remove the selection from the shot shown (asks first). |
     | left_square_bracket | Move the selection earlier on the shot's timeline. |
     | right_square_bracket | Move the selection later on the shot's timeline. |
-    | delete | Delete the selected generation. |
+    | delete | Delete the selected generation (asks first; undo brings it back). |
     """
 
     BINDINGS: ClassVar[list[BindingType]] = [
@@ -180,14 +185,15 @@ class GalleryGrid(RendersModel[GalleryState], VerticalScroll, can_focus=True):
     @work(thread=True, group="thumbnails", exclusive=True)
     def load_thumbnails(self, items: list[Generation], tiles: list[Tile]) -> None:
         """Fetch each tile's thumbnail in a thread (a newer page cancels this one's) and show
-        each as it arrives."""
+        each as it arrives, as large as the terminal can show in a tile."""
+        side = rendition_side(THUMB_BOX, least=96)
         for item, tile in zip(items, tiles, strict=True):
-            jpeg = self.thumbnails.jpeg(item.thumbnail_url, max_side=96)
+            jpeg = self.thumbnails.jpeg(item.thumbnail_url, max_side=side)
             on_ui(self.app, self._show, tile, jpeg)
 
     def _show(self, tile: Tile, jpeg: bytes | None) -> None:
-        for thumb in tile.query(".thumb"):  # none while the tile is being built or removed
-            show(thumb, jpeg)
+        for thumb in tile.query(Picture):  # none while the tile is being built or removed
+            thumb.show(jpeg)
 
     # -- commands --------------------------------------------------------------------------
     def action_move(self, delta: int) -> None:
@@ -211,16 +217,40 @@ class GalleryGrid(RendersModel[GalleryState], VerticalScroll, can_focus=True):
         self.in_worker(self.model.toggle_star)
 
     def action_remove_from_shot(self) -> None:
-        """Remove the selection from the shot shown (nothing in a project's gallery)."""
-        self.in_worker(self.model.remove_from_shot)
+        """Ask, then remove the selection from the shot shown (nothing in a project's
+        gallery)."""
+        item = self.model.state.selection
+        confirmation = self.model.confirm_remove_from_shot()
+        if item is not None and confirmation is not None:
+            self._ask(confirmation, partial(self.model.remove_from_shot, item))
 
     def action_move_in_timeline(self, delta: int) -> None:
         """Swap the selection with its neighbour on the shot's timeline (-1 earlier, 1 later)."""
         self.in_worker(partial(self.model.move_in_timeline, delta))
 
+    @work(thread=True, group="confirm", exclusive=True)
     def action_delete(self) -> None:
-        """Delete the selected generation (no confirmation)."""
-        self.in_worker(self.model.delete)
+        """Ask (in a ``Confirm`` naming its shots and variants: read in this worker), then
+        delete the selected generation; undo brings it back."""
+        item = self.model.state.selection
+        if item is None:
+            return
+        try:
+            confirmation = self.model.confirm_delete()
+        except WorkbenchError as exc:
+            on_ui(self.app, partial(self.app.notify, first_line(exc), severity="error"))
+            return
+        if confirmation is not None:
+            on_ui(self.app, self._ask, confirmation, partial(self.model.delete, item))
+
+    def _ask(self, confirmation: Confirmation, then: Callable[[], object]) -> None:
+        """Show ``confirmation`` in a modal; run ``then`` in a worker if the user agrees."""
+
+        def answered(yes: bool | None) -> None:
+            if yes:
+                self.in_worker(then)
+
+        self.app.push_screen(Confirm(confirmation), answered)
 
     def action_open(self) -> None:
         """Ask the app to open the selection (``OpenDetail``)."""

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import uuid
-from typing import Any
+from typing import Any, ClassVar
 
+from textual.binding import Binding, BindingType
 from textual.message import Message
 from textual.widgets import Tree
 from textual.widgets.tree import TreeNode
@@ -18,12 +19,22 @@ Choice = tuple[uuid.UUID, uuid.UUID | None]  # a node's data: (project id, shot 
 class Navigator(RendersModel[NavigatorState], Tree[Choice]):
     """Renders a ``NavigatorModel`` as a tree: projects with their totals, their shots with
     totals and (on yellow) how many items have no timeline frame. The cursor starts on the
-    model's choice; selecting a node (enter, click) makes it the choice and posts ``Chosen``.
-    Its keys are ``Tree``'s.
+    model's choice; selecting a node (enter, click) makes it the choice and posts ``Chosen``
+    without folding it (``Tree`` folds a node it selects, so Enter on a project used to hide
+    its shots); space folds and unfolds. The other keys are ``Tree``'s (arrows, shift+arrows).
+
+    | Key(s) | Description |
+    | :- | :- |
+    | enter | Show the project or shot under the cursor. |
+    | space | Fold or unfold the project under the cursor. |
     """
 
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("enter", "select_cursor", "Show"),
+        Binding("space", "toggle_node", "Fold/unfold"),
+    ]
     DEFAULT_CSS = """
-    Navigator { width: 34; border-right: vkey $panel; padding: 0 1; }
+    Navigator { width: 34; padding: 0 1; }
     """
 
     class Chosen(Message):
@@ -38,6 +49,8 @@ class Navigator(RendersModel[NavigatorState], Tree[Choice]):
     def __init__(self, model: NavigatorModel, **kwargs: Any) -> None:  # Textual's options
         super().__init__("Projects", **kwargs)
         self.model: NavigatorModel = model
+        self.border_title = "Projects"
+        self.auto_expand = False  # choosing is enter, folding is space: one key, one meaning
         self.show_root = False
         self.guide_depth = 2
         self._rendered: object = None  # the tree's shape when last drawn

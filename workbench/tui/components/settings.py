@@ -9,10 +9,11 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
+from textual.markup import escape
 from textual.widgets import DataTable, Label, Select
 
-from workbench.tui.screens.dialogs import EditValue
-from workbench.tui.threads import RendersModel
+from workbench.tui.screens.dialogs import Confirm, EditValue
+from workbench.tui.threads import RendersModel, on_ui
 from workbench.views import FieldRow, SettingsModel, SettingsState
 from workbench.views.presentation import SCOPE_BADGES, STATUS_BADGES
 
@@ -25,20 +26,32 @@ STATUS = {status: f"[{badge.colour}]{badge.label}[/]" for status, badge in STATU
 class SettingsPane(RendersModel[SettingsState], Vertical):
     """Renders a ``SettingsModel``: a tool picker, the target and where edits may go, then a
     table of fields (value, scope badge, the first two overrides, save status) and the last
-    error. Editing asks for the value and scope in an ``EditValue`` dialog; the model shows
-    the edit at once and saves it in the background.
+    error. The target line names the "edit at" scope (``e`` changes it): edits start there and
+    resets act there only, never at "wherever the value comes from". Editing asks for the
+    value and scope in an ``EditValue`` dialog, which shows a refused value's reason and stays
+    open; the model shows an accepted edit at once and saves it in the background. A reset
+    that reaches beyond this target (a project's or the user's value seen from a shot) or
+    removes a whole tool asks first in a ``Confirm`` dialog, saying how many shots it reaches.
 
     | Key(s) | Description |
     | :- | :- |
     | enter | Edit the selected field (value and scope). |
-    | r | Reset the selected field to what it inherits, at the scope that set it. |
+    | r | Reset the selected field at the "edit at" scope (asks first above this target). |
     | ctrl+t | Send the failed writes again. |
+    | H | Show this tool's settings history for this target (restore an entry there). |
+    | d | Compare this target's settings with its project, another shot or project. |
+    | e | Change the "edit at" scope (user, project, shot) edits and resets go to. |
+    | R | Reset the whole tool at the "edit at" scope (asks first). |
     """
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("enter", "edit", "Edit"),
         Binding("r", "reset", "Reset to inherited"),
         Binding("ctrl+t", "retry", "Retry failed", show=False),
+        Binding("H", "history", "History", show=False),
+        Binding("d", "diff", "Compare", show=False),
+        Binding("e", "cycle_edit_scope", "Edit at", show=False),
+        Binding("R", "reset_tool", "Reset tool", show=False),
     ]
     DEFAULT_CSS = """
     SettingsPane { height: 1fr; }
@@ -70,9 +83,11 @@ class SettingsPane(RendersModel[SettingsState], Vertical):
         """Update the target line and the error; refill the table only when its rows changed,
         keeping the cursor's row."""
         self.query_one("#target", Label).update(
-            f"for this [b]{state.scope}[/] · edits go to {', '.join(state.scopes)}"
+            f"for this [b]{state.scope}[/] · edit at [b]{state.edit_scope}[/] "
+            f"(e: {' / '.join(state.scopes)})"
         )
-        self.query_one("#error", Label).update(f"⚠ {state.error}" if state.error else "")
+        message = f"⚠ {state.error}" if state.error else (state.notice or "")
+        self.query_one("#error", Label).update(escape(message))
         table = self.query_one(DataTable)
         if state.rows == self._rows:
             return
@@ -85,6 +100,14 @@ class SettingsPane(RendersModel[SettingsState], Vertical):
                           STATUS[row.status], key=row.path)  # fmt: skip
         if state.rows:
             table.move_cursor(row=min(cursor, len(state.rows) - 1))
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """Edit and reset act on the row under the fields table's cursor, so they are only
+        offered (in the footer) and only run while the table has the focus: with the tool
+        dropdown focused, ``r`` reset a field the user was not looking at."""
+        if action in ("edit", "reset"):
+            return self.query_one(DataTable).has_focus
+        return True
 
     def selected(self) -> FieldRow | None:
         """The field under the table's cursor (None in an empty table)."""
@@ -114,17 +137,59 @@ class SettingsPane(RendersModel[SettingsState], Vertical):
                 value, scope = result
                 self.in_worker(partial(self.model.set_field, row.path, value, scope=scope))
 
-        self.app.push_screen(EditValue(row, self.model.state.scopes), edited)
+        state = self.model.state
+        dialog = EditValue(row, state.scopes, scope=state.edit_scope, check=self.model.check)
+        self.app.push_screen(dialog, edited)
+
+    def action_cycle_edit_scope(self) -> None:
+        """Move "edit at" to the next scope edits may go to (wrapping around)."""
+        scopes = self.model.state.scopes
+        if scopes:
+            now = self.model.state.edit_scope
+            following = (
+                scopes[(scopes.index(now) + 1) % len(scopes)] if now in scopes else scopes[-1]
+            )
+            self.model.set_edit_scope(following)
 
     def action_reset(self) -> None:
-        """Remove the selected field's override, if it was set at a scope edits may go to."""
+        """Reset the selected field at the "edit at" scope (and only there): asks first when
+        that reaches beyond this target; says so when that scope does not set it."""
         row = self.selected()
-        if row is not None and row.scope in self.model.state.scopes:
-            self.in_worker(partial(self.model.reset_field, row.path, scope=row.scope))
+        if row is not None:
+            self.in_worker(partial(self._reset, row.path, self.model.state.edit_scope))
+
+    def action_reset_tool(self) -> None:
+        """Reset the whole tool at the "edit at" scope, after asking."""
+        self.in_worker(partial(self._reset, None, self.model.state.edit_scope))
+
+    def _reset(self, path: str | None, scope: str) -> None:
+        """In a worker: ask the model whether to ask; then ask on the UI thread, or reset."""
+        question = self.model.reset_confirmation(path, scope)
+        if question is None:
+            self.model.reset_field(path, scope=scope)
+            return
+
+        def answered(yes: bool | None) -> None:
+            if yes:
+                self.in_worker(partial(self.model.reset_field, path, scope=scope))
+
+        on_ui(self.app, lambda: self.app.push_screen(Confirm(question), answered))
 
     def action_retry(self) -> None:
         """Send the failed writes again."""
         self.model.retry()
+
+    def action_history(self) -> None:
+        """Open the settings history of this tool and target (``SettingsHistoryScreen``)."""
+        from workbench.tui.screens.settings_history import open_history
+
+        open_history(self, self.model.state)
+
+    def action_diff(self) -> None:
+        """Compare this target's settings with another (``SettingsDiffScreen``)."""
+        from workbench.tui.screens.settings_history import open_diff
+
+        open_diff(self, self.model.state)
 
 
 def _short(value: Any, width: int = 24) -> str:

@@ -13,31 +13,46 @@ from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Label, Tree
 
 from workbench.media import Thumbnails
-from workbench.tui.images import image_widget, show
+from workbench.models import Generation
+from workbench.tui.images import Picture, detail_sources
 from workbench.tui.threads import RendersModel, on_ui
 from workbench.views import DetailModel, DetailState
 
 
+class VariantsTable(DataTable[str]):
+    """The generation's variants, one a row; its key acts on the row under the cursor, so it
+    is only offered (and only works) while the table has the focus.
+
+    | Key(s) | Description |
+    | :- | :- |
+    | m | Make the variant under the cursor the primary. |
+    """
+
+    # ``m``, not ``p``: ``p`` is "previous page" in the gallery, and a key means one thing.
+    BINDINGS: ClassVar[list[BindingType]] = [Binding("m", "screen.primary", "Make primary")]
+
+
 class DetailScreen(RendersModel[DetailState], Screen[None]):
-    """Renders a ``DetailModel``: the picture (loaded in a worker) and a caption beside the
-    prompt, the params as a tree, the variants as a table, then lineage and shots.
+    """Renders a ``DetailModel``: the picture, whole and as sharp as the terminal can show it
+    (loaded in a worker), and a caption beside the prompt, the params as a tree, the variants
+    as a table (``VariantsTable``, focused first: its ``m`` makes a variant the primary), then
+    lineage and shots. ``tab`` moves the focus between the variants and the params.
 
     | Key(s) | Description |
     | :- | :- |
     | escape, q | Back to the gallery. |
     | f | Star or unstar the generation. |
-    | p | Make the variant under the table's cursor the primary. |
     """
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape,q", "app.pop_screen", "Back"),
         Binding("f", "star", "Star"),
-        Binding("p", "primary", "Make variant primary"),
     ]
+    AUTO_FOCUS = "#variants"
     DEFAULT_CSS = """
     DetailScreen > Horizontal { height: 1fr; }
     DetailScreen #picture { width: 62; height: 100%; padding: 1; }
-    DetailScreen #picture .big { width: 60; height: 24; }
+    DetailScreen #picture .big { width: 60; height: 1fr; }
     DetailScreen #facts { width: 1fr; padding: 0 1; }
     DetailScreen #title { text-style: bold; padding: 1 0; }
     DetailScreen Tree { height: auto; max-height: 18; }
@@ -49,18 +64,19 @@ class DetailScreen(RendersModel[DetailState], Screen[None]):
         super().__init__()
         self.model: DetailModel = model
         self.thumbnails = thumbnails
+        self._picture_of: object = None  # what the picture shown (or loading) is of
 
     def compose(self) -> ComposeResult:
         with Horizontal():
             with Vertical(id="picture"):
-                yield image_widget(classes="big")
+                yield Picture(classes="big")
                 yield Label("", id="caption")
             with VerticalScroll(id="facts"):
                 yield Label("", id="title")
                 yield Label("params", classes="heading")
-                yield Tree("params", id="params")
+                yield Tree("params", id="params", classes="pane")
                 yield Label("variants", classes="heading")
-                variants: DataTable[str] = DataTable(cursor_type="row", id="variants")
+                variants = VariantsTable(cursor_type="row", id="variants", classes="pane")
                 variants.add_columns("type", "name", "primary", "new", "created")
                 yield variants
                 yield Label("lineage and shots", classes="heading")
@@ -89,7 +105,7 @@ class DetailScreen(RendersModel[DetailState], Screen[None]):
                 nodes[depth] = parent.add(f"[b]{key}[/]", expand=True)
             else:
                 parent.add_leaf(f"{key}: [dim]{value!r}[/]")
-        table = self.query_one("#variants", DataTable)
+        table = self.query_one(VariantsTable)
         table.clear()
         for variant in detail.variants:
             table.add_row(variant.variant_type or "?", variant.name or "",
@@ -100,13 +116,24 @@ class DetailScreen(RendersModel[DetailState], Screen[None]):
         lines += [f"edited into: {d.prompt or d.id}" for d in detail.derived]
         lines += [f"in shot: {s.name}" for s in detail.shots] or ["in no shot"]
         self.query_one("#lineage", Label).update("\n".join(lines))
-        self.load_picture(item.thumbnail_url)
+        shown = (item.id, item.location, item.thumbnail_url)  # a new primary: a new picture
+        if shown != self._picture_of:  # (a star alone keeps the picture)
+            self._picture_of = shown
+            self.call_after_refresh(self._load_picture_of, item)  # once the box has its size
+
+    def _load_picture_of(self, item: Generation) -> None:
+        picture = self.query_one(Picture)
+        box = picture.content_size
+        self.load_picture(picture, detail_sources(item, (box.width, box.height)))
 
     @work(thread=True, exclusive=True)
-    def load_picture(self, url: str | None) -> None:
-        """Fetch the picture in a thread (a newer load cancels this one) and show it."""
-        jpeg = self.thumbnails.jpeg(url, max_side=300)
-        on_ui(self.app, show, self.query_one(".big"), jpeg)
+    def load_picture(self, picture: Picture, sources: list[tuple[str, int]]) -> None:
+        """Fetch the picture in a thread (a newer load cancels this one) and show it: each of
+        ``sources`` (URL, long side), the thumbnail first, replaces the last one shown."""
+        for url, side in sources:
+            jpeg = self.thumbnails.jpeg(url, max_side=side)
+            if jpeg is not None:  # an unreadable original leaves the thumbnail shown
+                on_ui(self.app, picture.show, jpeg)
 
     def action_star(self) -> None:
         """Star or unstar the generation."""
@@ -114,7 +141,7 @@ class DetailScreen(RendersModel[DetailState], Screen[None]):
 
     def action_primary(self) -> None:
         """Make the variant under the table's cursor the primary."""
-        table = self.query_one("#variants", DataTable)
+        table = self.query_one(VariantsTable)
         detail = self.model.state.detail
         if detail is not None and 0 <= table.cursor_row < len(detail.variants):
             variant = detail.variants[table.cursor_row]

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import uuid
+from collections.abc import Callable
 from typing import Any, ClassVar
 
 from textual import on
@@ -73,31 +74,48 @@ class Confirm(ModalScreen[bool]):
 
 class EditValue(ModalScreen[tuple[Any, str] | None]):
     """Asks for a field's new value (JSON, else text) and the scope to write it at, among the
-    ``scopes`` edits may go to (the field's own scope, else the narrowest, is chosen first).
-    Dismissed with ``(value, scope)``, or None when cancelled.
+    ``scopes`` edits may go to (``scope``, the pane's "edit at", is chosen first). With a
+    ``check`` (the view model's ``SettingsModel.check``), a value it refuses is not returned:
+    the reason shows under the value and the dialog stays open. Dismissed with
+    ``(value, scope)``, or None when cancelled.
 
     | Key(s) | Description |
     | :- | :- |
     | escape | Cancel. |
     """
 
-    DEFAULT_CSS = DIALOG_CSS.format(name="EditValue")
+    DEFAULT_CSS = (
+        DIALOG_CSS.format(name="EditValue")
+        + """
+    EditValue #field-error { color: $error; height: auto; }
+    """
+    )
     BINDINGS: ClassVar[list[BindingType]] = [("escape", "dismiss(None)", "Cancel")]
 
-    def __init__(self, row: FieldRow, scopes: tuple[str, ...]) -> None:
+    def __init__(
+        self,
+        row: FieldRow,
+        scopes: tuple[str, ...],
+        *,
+        scope: str | None = None,
+        check: Callable[[str, Any, str], str | None] | None = None,
+    ) -> None:
         super().__init__()
         self.row = row
         self.scopes = scopes
+        self.scope = scope if scope in scopes else scopes[-1]
+        self.check = check
+        self.error = ""  # the refusal shown under the value, if any
 
     def compose(self) -> ComposeResult:
-        default = self.row.scope if self.row.scope in self.scopes else self.scopes[-1]
         with Vertical():
-            yield Label(f"[b]{self.row.path}[/]  now {json.dumps(self.row.value)} "
+            yield Label(f"[b]{escape(self.row.path)}[/]  now {escape(json.dumps(self.row.value))} "
                         f"from {self.row.scope}")  # fmt: skip
             yield Input(json.dumps(self.row.value), id="value")
+            yield Label("", id="field-error")
             with RadioSet(id="scope"):
                 for scope in self.scopes:
-                    yield RadioButton(f"at {scope} scope", value=scope == default, name=scope)
+                    yield RadioButton(f"at {scope} scope", value=scope == self.scope, name=scope)
             with Horizontal():
                 yield Button("Save", variant="primary", id="save")
                 yield Button("Cancel", id="cancel")
@@ -105,11 +123,30 @@ class EditValue(ModalScreen[tuple[Any, str] | None]):
     @on(Input.Submitted)
     @on(Button.Pressed, "#save")
     def save(self) -> None:
-        """Dismiss with the typed value, read as JSON if it parses, and the chosen scope."""
+        """Check the typed value (read as JSON if it parses) at the chosen scope, off the UI
+        thread (the check may read the database once); dismiss with it when accepted."""
         value = parse_value(self.query_one("#value", Input).value)
         pressed = self.query_one("#scope", RadioSet).pressed_button
         scope = pressed.name if pressed is not None and pressed.name else self.scopes[-1]
-        self.dismiss((value, scope))
+        if self.check is None:
+            self.dismiss((value, scope))
+            return
+        check = self.check
+        path = self.row.path
+
+        def work() -> None:
+            message = check(path, value, scope)
+            self.app.call_from_thread(self._checked, value, scope, message)
+
+        self.run_worker(work, thread=True, group="check", exclusive=True)
+
+    def _checked(self, value: Any, scope: str, message: str | None) -> None:
+        if message is None:
+            self.dismiss((value, scope))
+        else:
+            self.error = message
+            self.query_one("#field-error", Label).update(f"⚠ {escape(message)}")
+            self.query_one("#value", Input).focus()
 
     @on(Button.Pressed, "#cancel")
     def cancel(self) -> None:
