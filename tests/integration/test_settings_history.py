@@ -215,6 +215,39 @@ def test_restore_refuses_a_field_changed_since_unless_forced(
     assert done.to_json()["overwritten"] == [{"field": "amountOfMotion", "old": 10, "new": 20}]
 
 
+def test_a_write_between_the_restore_plan_and_its_write_is_not_overwritten(
+    demo_wb: Workbench, demo_dsn: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Another client sets the field after the restore read it and before it wrote: the
+    restore's write is rolled back, the new plan sees the conflict, nothing is overwritten."""
+    project_id, _, _ = ids(demo_wb)
+    demo_wb.update_settings("project", project_id, TRAVEL, {"amountOfMotion": 10})
+    (entry,) = demo_wb.settings_history(TRAVEL, project_id=project_id, inherited=False)
+    service = demo_wb.settings_history_service
+    real_plan = type(service).plan
+    calls = []
+
+    def plan_then_someone_writes(self: Any, entry_id: object) -> Any:
+        planned = real_plan(self, entry_id)
+        calls.append(planned)
+        if len(calls) == 1:
+            with psycopg.connect(demo_dsn, autocommit=True) as other:
+                other.execute(
+                    "UPDATE projects SET settings = jsonb_set(settings, "
+                    "'{travel-between-images,amountOfMotion}', '33') WHERE id = %s",
+                    (project_id,),
+                )
+        return planned
+
+    monkeypatch.setattr(type(service), "plan", plan_then_someone_writes)
+    count = len(history_rows(demo_dsn))
+    with pytest.raises(ConflictError, match=r"amountOfMotion \(entry left 10, now 33\)"):
+        demo_wb.restore_settings(entry.id)
+    assert len(calls) == 2  # planned again from what the other write left
+    assert demo_wb.settings(TRAVEL, project_id=project_id).value("amountOfMotion") == 33
+    assert len(history_rows(demo_dsn)) == count  # the rolled-back write left no record
+
+
 def test_restore_of_an_unknown_or_malformed_entry(demo_wb: Workbench) -> None:
     with pytest.raises(NotFoundError, match="no settings history entry 999"):
         demo_wb.restore_settings(999)

@@ -481,25 +481,37 @@ class SettingsHistory:
         """Put the fields the entry changed back to their values before it, as a new write
         (recorded, undoable). Fields changed since are a ``ConflictError`` (nothing is
         written) unless ``force``. Nothing to put back writes nothing."""
-        plan = self.plan(entry_id)
-        entry = plan.entry
-        if plan.conflicts and not force:
-            fields = ", ".join(
-                f"{c.path} (entry left {_shown(c.old)}, now {_shown(c.new)})"
-                for c in plan.conflicts
-            )
-            raise ConflictError(
-                f"{len(plan.conflicts)} field(s) of {entry.tool_id} at {entry.scope} scope "
-                f"changed since entry {entry.id}: {fields}; nothing was changed "
-                f"(force to restore anyway)"
-            )
-        if not plan.changes:
-            return plan
-        patch, removals = restore_write(plan.changes, entry.before, plan.current)
-        written = self._settings.rewrite(
-            entry.target, entry.tool_id, patch, removals, note=f"restore of entry {entry.id}"
+        for _ in range(_RESTORE_ATTEMPTS):
+            plan = self.plan(entry_id)
+            entry = plan.entry
+            if plan.conflicts and not force:
+                fields = ", ".join(
+                    f"{c.path} (entry left {_shown(c.old)}, now {_shown(c.new)})"
+                    for c in plan.conflicts
+                )
+                raise ConflictError(
+                    f"{len(plan.conflicts)} field(s) of {entry.tool_id} at {entry.scope} "
+                    f"scope changed since entry {entry.id}: {fields}; nothing was changed "
+                    f"(force to restore anyway)"
+                )
+            if not plan.changes:
+                return plan
+            patch, removals = restore_write(plan.changes, entry.before, plan.current)
+            # The write lands only if the row still holds what this plan was made from;
+            # otherwise another write came in between: plan again from what it left.
+            written = self._settings.rewrite(
+                entry.target, entry.tool_id, patch, removals,
+                note=f"restore of entry {entry.id}", expect=plan.current,
+            )  # fmt: skip
+            if written is not None:
+                return Restore(entry, plan.changes, plan.conflicts, written, plan.current)
+        raise ConflictError(
+            f"the settings of entry {entry_id} kept changing while it was being restored; "
+            f"nothing was changed: try again"
         )
-        return Restore(entry, plan.changes, plan.conflicts, written, plan.current)
+
+
+_RESTORE_ATTEMPTS = 3  # re-plans when another write lands between the read and the write
 
 
 def _entry_number(value: object) -> int:

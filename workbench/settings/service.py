@@ -151,11 +151,37 @@ class SettingsService:
         removals: list[Path],
         *,
         note: str,
-    ) -> SettingsWrite:
+        expect: Mapping[str, Any] | None = None,
+    ) -> SettingsWrite | None:
         """Write values this workbench stored before (a restore from the settings history):
         their shape was checked when they were first written, so they are not checked again.
-        Like every write, it is announced to ``written`` (so it can be undone) and recorded."""
-        return self._land(target, tool_id, patch, removals, note=note)
+        Like every write, it is announced to ``written`` (so it can be undone) and recorded.
+
+        With ``expect`` (the tool object the caller planned from), the write is undone in
+        its own transaction when the row held anything else, and None is returned: the
+        caller plans again, so a write landing between its read and this one is never
+        overwritten unseen."""
+        if expect is None:
+            return self._land(target, tool_id, patch, removals, note=note)
+        user_id = self._user_id()
+        record = self.records_history
+
+        def attempt(conn: psycopg.Connection[Any]) -> SettingsWrite | None:
+            moved = False
+            with conn.transaction():
+                done = store.write(
+                    conn, self._schema, target, tool_id,
+                    user_id=user_id, patch=patch, removals=removals, record=record, note=note,
+                )  # fmt: skip
+                if done.before != expect:
+                    moved = True
+                    raise psycopg.Rollback  # leaves the block; nothing is kept
+            return None if moved else done
+
+        done = run_idempotent(self._pool, attempt)
+        if done is not None:
+            self.written.notify(done)
+        return done
 
     @property
     def records_history(self) -> bool:
