@@ -21,3 +21,25 @@ def test_tui_options_before_or_after_the_command(
 ) -> None:
     args = build_parser().parse_args(argv)
     assert (args.project, args.shot, args.page_size) == expected
+
+
+def test_every_command_connects_through_the_progress_reporting_connect() -> None:
+    """A first start takes half a minute: a command that called ``workbench.startup.connect``
+    itself would sit silent meanwhile (``settings`` did), so only ``cli.output`` may."""
+    import ast
+    from pathlib import Path
+
+    import workbench.cli
+
+    offenders = []
+    for path in Path(workbench.cli.__file__).parent.glob("*.py"):
+        if path.name == "output.py":
+            continue
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if (
+                isinstance(node, ast.ImportFrom)
+                and node.module == "workbench.startup"
+                and any(alias.name == "connect" for alias in node.names)
+            ):
+                offenders.append(path.name)
+    assert offenders == []

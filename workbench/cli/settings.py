@@ -11,7 +11,7 @@ import warnings
 from typing import TYPE_CHECKING, Any
 
 from workbench.cli import settings_history
-from workbench.cli.output import confirm, print_aligned, print_json
+from workbench.cli.output import confirm, connect, print_aligned, print_json
 
 if TYPE_CHECKING:
     from workbench.client import Workbench
@@ -21,9 +21,7 @@ if TYPE_CHECKING:
 def run(args: argparse.Namespace) -> int:
     if args.settings_command in settings_history.COMMANDS:
         return settings_history.run(args)
-    from workbench.startup import connect
-
-    with connect() as wb:
+    with connect() as wb:  # a first start says what it does on stderr meanwhile
         place = wb.find(args.project, args.shot) if args.project or args.shot else None
         project = place.project if place else None
         shot = place.shot if place else None

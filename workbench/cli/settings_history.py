@@ -10,7 +10,7 @@ from __future__ import annotations
 import argparse
 from typing import TYPE_CHECKING, Any
 
-from workbench.cli.output import confirm, print_json
+from workbench.cli.output import confirm, connect, print_json
 
 if TYPE_CHECKING:
     from workbench.client import Workbench
@@ -39,9 +39,7 @@ class EachValue(argparse.Action):
 
 
 def run(args: argparse.Namespace) -> int:
-    from workbench.startup import connect
-
-    with connect() as wb:
+    with connect() as wb:  # a first start says what it does on stderr meanwhile
         if args.settings_command == "history":
             return _history(wb, args)
         if args.settings_command == "restore":
