@@ -37,6 +37,10 @@ class ConfirmRow(W.VBox):
     def asking(self) -> bool:
         return self._then is not None
 
+    def dismiss(self) -> None:
+        """Hide the question without going ahead: what it asked about is no longer shown."""
+        self._answer(False)
+
     def _answer(self, yes: bool) -> None:
         then, self._then = self._then, None
         self.layout.display = "none"

@@ -1,5 +1,6 @@
 """The gallery's detail panel: a larger preview (still a resized JPEG), the prompt, params,
-variants, lineage and shots of the selected item; it renders ``DetailModel``."""
+variants, lineage and shots of the selected item; it renders ``DetailModel``. Its Delete…
+asks in a confirm row first, as the gallery's does; the Undo button brings the item back."""
 
 from __future__ import annotations
 
@@ -14,7 +15,9 @@ from workbench.client import Workbench
 from workbench.media import Thumbnails
 from workbench.models import Generation
 from workbench.views import DetailModel, DetailState
+from workbench.views.gallery import caption
 
+from .confirm import ConfirmRow
 from .render import error_line
 
 PREVIEW_PX = 480
@@ -30,14 +33,19 @@ class DetailPanel(W.VBox):
         self.info = W.HTML()
         self.star = W.Button(description="☆ star", layout=W.Layout(width="90px"))
         self.hide_button = W.Button(description="close", layout=W.Layout(width="70px"))
+        # Deleting asks first, in the panel's own row: the question is about the item shown.
+        self.delete = W.Button(description="Delete…", icon="trash", layout=W.Layout(width="100px"))
+        self.confirm = ConfirmRow()
         self.star.on_click(lambda _: self.model.toggle_star() if self.model else None)
+        self.delete.on_click(lambda _: self._ask_delete())
         self.hide_button.on_click(lambda _: self.hide())
-        for name in ("image", "info", "star"):
+        for name in ("image", "info", "star", "delete"):
             getattr(self, name).add_class(f"wb-detail-{name}")
         super().__init__(
-            [W.HBox([self.star, self.hide_button]), W.HBox([self.image, self.info])],
+            [W.HBox([self.star, self.delete, self.hide_button]), self.confirm,
+             W.HBox([self.image, self.info])],
             layout=W.Layout(display="none", border="1px solid #d0d7de", padding="6px"),
-        )
+        )  # fmt: skip
         self.add_class("wb-detail")
 
     @property
@@ -47,6 +55,7 @@ class DetailPanel(W.VBox):
 
     def show_item(self, generation_id: Any) -> None:
         self.close_model()
+        self.star.layout.display = self.delete.layout.display = None  # hidden once deleted
         self.model = DetailModel(self.wb, generation_id)
         self._unsubscribe = self.model.subscribe(self._render)
         self._render(self.model.state)
@@ -66,7 +75,32 @@ class DetailPanel(W.VBox):
         if any(i.id == shown.id and (i.starred, i.primary_variant_id) != before for i in items):
             model.load()
 
+    def _ask_delete(self) -> None:
+        """Ask in the confirm row (the model says what the delete touches, from the detail it
+        has loaded: no round trip), then delete."""
+        model = self.model
+        confirmation = None if model is None else model.confirm_delete()
+        if model is not None and confirmation is not None:
+            self.confirm.ask(confirmation, lambda: self._delete(model))
+
+    def _delete(self, model: DetailModel) -> None:
+        """Delete the item; once it went, the panel says so in place of its details (the
+        gallery drops its tile by itself), and the actions go: there is nothing left to act
+        on until Undo brings it back. A refusal stays on the panel as the model's error."""
+        detail = model.state.detail
+        if model is not self.model or detail is None or not model.delete():
+            return
+        self.close_model()
+        name = " · ".join(part for part in caption(detail.generation) if part)
+        self.star.layout.display = self.delete.layout.display = "none"
+        self.image.value = b""
+        self.info.value = (
+            f"<i>deleted: {html.escape(name)}</i> · "
+            "<span style='color:#6b7280'>Undo brings it back</span>"
+        )
+
     def close_model(self) -> None:
+        self.confirm.dismiss()
         if self._unsubscribe is not None:
             self._unsubscribe()
         if self.model is not None:

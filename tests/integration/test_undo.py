@@ -480,3 +480,112 @@ def test_listeners_hear_recorded_and_undone_changes(wb: Workbench, scene: Scene)
     wb.undo()
     assert heard == [("star", False), ("star", True)]
     assert not wb.changes.can_undo
+
+
+def links_of(dsn: str, generation: uuid.UUID | None) -> dict[uuid.UUID, uuid.UUID]:
+    """{link id: shot id} of a generation's shot links."""
+    with psycopg.connect(dsn) as conn:
+        rows = conn.execute(
+            "SELECT id, shot_id FROM shot_generations WHERE generation_id = %s", (generation,)
+        ).fetchall()
+    return dict(rows)
+
+
+def count_generation(conn: psycopg.Connection[Any], generation: uuid.UUID | None) -> int:
+    return int(one(conn, "SELECT count(*) FROM generations WHERE id = %s", (generation,)))
+
+
+def test_undo_of_an_upload_removes_the_links_it_made_to_duplicates(
+    db_dsn: str, wb: Workbench, scene: Scene
+) -> None:
+    old = UploadData("old.png", image("png", seed=4))
+    [earlier] = wb.upload(old, project_id=scene.project, shot_id=scene.shot_b)
+    older_links = links_of(db_dsn, earlier.generation_id)
+    assert list(older_links.values()) == [scene.shot_b]
+
+    new, dup = wb.upload(
+        [UploadData("new.png", image("png", seed=5)), old],
+        project_id=scene.project,
+        shot_id=scene.shot_a,
+    )
+    assert (new.status, dup.status) == ("uploaded", "duplicate")
+    assert dup.generation_id == earlier.generation_id
+    assert dup.shot_link is not None
+    assert dup.shot_link.shot_id == scene.shot_a
+    assert new.shot_link is not None
+    assert new.shot_link.shot_id == scene.shot_a
+    assert set(links_of(db_dsn, dup.generation_id)) == {*older_links, dup.shot_link.id}
+    change = wb.history()[0]
+    assert change.description == "upload 2 files"
+    assert change.data["links"] == {str(dup.shot_link.id): dup.shot_link.frame}
+
+    assert wb.undo() == "undid: upload 2 files"
+    with psycopg.connect(db_dsn) as conn:
+        assert count_generation(conn, new.generation_id) == 0
+        assert count_generation(conn, dup.generation_id) == 1
+    assert links_of(db_dsn, dup.generation_id) == older_links  # the older link stays
+    page = wb.generations(shot_id=scene.shot_a, fresh=True)
+    assert {i.id for i in page.items}.isdisjoint({new.generation_id, dup.generation_id})
+
+
+def test_an_upload_that_only_linked_a_duplicate_is_undone(
+    db_dsn: str, wb: Workbench, scene: Scene
+) -> None:
+    old = UploadData("old.png", image("png", seed=6))
+    [earlier] = wb.upload(old, project_id=scene.project)
+    [dup] = wb.upload(old, project_id=scene.project, shot_id=scene.shot_a)
+    assert dup.shot_link is not None
+    assert wb.history()[0].description == "upload 'old.png'"
+    [again] = wb.upload(old, project_id=scene.project, shot_id=scene.shot_a)  # linked already
+    assert again.shot_link is None
+    assert len(wb.history()) == 2  # nothing to undo: that upload changed nothing
+    assert wb.undo() == "undid: upload 'old.png'"
+    assert links_of(db_dsn, earlier.generation_id) == {}
+    with psycopg.connect(db_dsn) as conn:
+        assert count_generation(conn, dup.generation_id) == 1
+
+
+def test_undo_of_an_upload_whose_duplicate_link_moved_or_went_needs_force(
+    db_dsn: str, wb: Workbench, scene: Scene
+) -> None:
+    old = UploadData("old.png", image("png", seed=7))
+    wb.upload(old, project_id=scene.project)
+    new, dup = wb.upload(
+        [UploadData("new.png", image("png", seed=8)), old],
+        project_id=scene.project,
+        shot_id=scene.shot_a,
+    )
+    assert dup.shot_link is not None
+    with psycopg.connect(db_dsn, autocommit=True) as conn:
+        conn.execute(
+            "UPDATE shot_generations SET timeline_frame = 777 WHERE id = %s", (dup.shot_link.id,)
+        )
+    with pytest.raises(ConflictError, match=r"moved since \(now at frame 777\)"):
+        wb.undo()
+    assert dup.shot_link.id in links_of(db_dsn, dup.generation_id)  # nothing changed
+    assert links_of(db_dsn, new.generation_id)  # the new one is still there too
+    with psycopg.connect(db_dsn, autocommit=True) as conn:
+        conn.execute("DELETE FROM shot_generations WHERE id = %s", (dup.shot_link.id,))
+    with pytest.raises(ConflictError, match="removed from it since"):
+        wb.undo()
+    assert wb.undo(force=True) == "undid: upload 2 files"
+    with psycopg.connect(db_dsn) as conn:
+        assert count_generation(conn, new.generation_id) == 0
+        assert count_generation(conn, dup.generation_id) == 1
+
+
+def test_undo_with_force_deletes_a_duplicate_link_moved_on_the_timeline(
+    db_dsn: str, wb: Workbench, scene: Scene
+) -> None:
+    old = UploadData("old.png", image("png", seed=9))
+    [earlier] = wb.upload(old, project_id=scene.project)
+    [dup] = wb.upload(old, project_id=scene.project, shot_id=scene.shot_a)
+    assert dup.shot_link is not None
+    with psycopg.connect(db_dsn, autocommit=True) as conn:
+        conn.execute(
+            "UPDATE shot_generations SET timeline_frame = 5 WHERE id = %s", (dup.shot_link.id,)
+        )
+    with pytest.raises(ConflictError, match="moved since"):
+        wb.undo()
+    wb.undo(force=True)
+    assert links_of(db_dsn, earlier.generation_id) == {}

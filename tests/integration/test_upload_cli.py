@@ -39,11 +39,13 @@ def test_upload_json_for_scripts(
     assert (out["uploaded"], out["duplicate"], out["failed"]) == (2, 0, 0)
     assert [r["kind"] for r in out["results"]] == ["image", "video"]
     assert all(r["location"].startswith("file://") for r in out["results"])
+    assert [r["shot_link"]["shot_id"] for r in out["results"]] == [str(env.shot)] * 2
     assert (tmp_path / "assets" / str(env.user) / "uploads").is_dir()
 
     code = main(["upload", str(folder / "a.png"), "--project", str(env.project), "--json"])
     assert code == 0
-    assert json.loads(capsys.readouterr().out)["results"][0]["status"] == "duplicate"
+    again = json.loads(capsys.readouterr().out)["results"][0]
+    assert (again["status"], again["shot_link"]) == ("duplicate", None)  # no shot: no link
 
 
 def test_upload_summary_and_exit_status(

@@ -243,13 +243,16 @@ def _delete(conn: psycopg.Connection[Any], ctx: UndoContext, change: Change, for
 
 def _upload(conn: psycopg.Connection[Any], ctx: UndoContext, change: Change, force: bool) -> Undone:
     """Delete what an upload created, if nobody changed it since (the rows are compared with
-    the ones recorded right after the upload)."""
+    the ones recorded right after the upload): its new generations and LoRA resources, and
+    the links it made to join existing generations (duplicates) into the shot."""
     data = change.data
     ids = [uuid.UUID(i) for i in data.get("generation_ids", [])]
-    project_id: uuid.UUID | None = None
-    shots: tuple[uuid.UUID, ...] = ()
+    # The links first: a new generation's delete would take a link to it along unchecked.
+    project_id, shots = _unlink_duplicates(conn, ctx, change, force)
     if ids:
-        project_id, shots, snapshot = mutations.delete_uploaded(conn, ctx.user_id, ids)
+        deleted_from, in_shots, snapshot = mutations.delete_uploaded(conn, ctx.user_id, ids)
+        project_id = deleted_from or project_id
+        shots = tuple({*shots, *in_shots})
         recorded = data.get("snapshot")
         if snapshot and recorded and not force:
             changed = _differences(recorded, snapshot)
@@ -264,25 +267,67 @@ def _upload(conn: psycopg.Connection[Any], ctx: UndoContext, change: Change, for
     return Undone(project_id, shots)
 
 
+def _unlink_duplicates(
+    conn: psycopg.Connection[Any], ctx: UndoContext, change: Change, force: bool
+) -> tuple[uuid.UUID | None, tuple[uuid.UUID, ...]]:
+    """Delete the shot links an upload made for duplicates (the generations are someone's
+    earlier uploads and stay), as undoing an add-to-shot does: a link that is gone or was
+    moved (another frame or shot) since is a conflict unless ``force``, and with it only the
+    links still in their shot go. Returns (project id, shot) for the caches."""
+    links: dict[str, int | None] = change.data.get("links") or {}
+    if not links:
+        return None, ()
+    shot_id = uuid.UUID(change.data["shot_id"])
+    rows = conn.execute(
+        "SELECT sg.id::text, sg.shot_id, sg.timeline_frame, s.project_id "
+        "FROM shot_generations sg JOIN shots s ON s.id = sg.shot_id "
+        "JOIN projects p ON p.id = s.project_id "
+        "WHERE sg.id = ANY(%s::uuid[]) AND p.user_id = %s FOR UPDATE OF sg",
+        (list(links), ctx.user_id),
+    ).fetchall()
+    now = {row[0]: (row[1], row[2]) for row in rows}
+    if not force:
+        if len(now) < len(links):
+            raise _conflict(change, "an item it linked into the shot was removed from it since")
+        moved = [i for i, frame in links.items() if now[i] != (shot_id, frame)]
+        if moved:
+            where = now[moved[0]]
+            at = "in another shot" if where[0] != shot_id else f"at frame {where[1]}"
+            raise _conflict(change, f"an item it linked into the shot was moved since (now {at})")
+    stay = [i for i, (shot, _) in now.items() if shot == shot_id]
+    if stay:
+        conn.execute("DELETE FROM shot_generations WHERE id = ANY(%s::uuid[])", (stay,))
+    project_id = rows[0][3] if rows else None
+    return project_id, (shot_id,)
+
+
 def record_upload(
     conn: psycopg.Connection[Any], results: Sequence[UploadResult]
 ) -> tuple[str, dict[str, Any]] | None:
     """(description, undo data) of an upload that created rows, else None: the new
     generations' and LoRA resources' ids, and the generations' rows as they are now (one
-    query), against which undo checks that nobody changed them since."""
+    query), against which undo checks that nobody changed them since; and the links it made
+    to join duplicates (existing generations) into the shot, ``{link id: frame}`` with the
+    shot's id, as an add-to-shot keeps them (a new generation's link goes with it)."""
     created = [r for r in results if r.status == "uploaded"]
+    linked = [r for r in results if r.status == "duplicate" and r.shot_link is not None]
     generations = [r.generation_id for r in created if r.generation_id is not None]
     resources = [str(r.resource_id) for r in created if r.resource_id is not None]
-    if not created:
+    if not created and not linked:
         return None
     rows = mutations.snapshot(conn, generations) if generations else {}
-    name = created[0].path.rsplit("/", 1)[-1]
-    what = f"'{name}'" if len(created) == 1 else f"{len(created)} files"
-    data = {
+    changed = created + linked
+    name = changed[0].path.rsplit("/", 1)[-1]
+    what = f"'{name}'" if len(changed) == 1 else f"{len(changed)} files"
+    data: dict[str, Any] = {
         "generation_ids": [str(g) for g in generations],
         "resource_ids": resources,
         "snapshot": rows,
     }
+    links = [r.shot_link for r in linked if r.shot_link is not None]
+    if links:  # one upload goes to one shot
+        data["shot_id"] = str(links[0].shot_id)
+        data["links"] = {str(link.id): link.frame for link in links}
     return f"upload {what}", data
 
 

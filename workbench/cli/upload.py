@@ -43,6 +43,11 @@ def _as_json(result: UploadResult) -> dict[str, Any]:
         "generation_id": str(result.generation_id) if result.generation_id else None,
         "resource_id": str(result.resource_id) if result.resource_id else None,
         "location": result.location,
+        "shot_link": (
+            {"id": str(link.id), "shot_id": str(link.shot_id), "frame": link.frame}
+            if (link := result.shot_link)
+            else None
+        ),
         "error": result.error,
     }
 

@@ -34,6 +34,17 @@ class UploadTarget:
     shot_id: uuid.UUID | None
 
 
+@dataclass(frozen=True)
+class ShotLink:
+    """A ``shot_generations`` row an upload made: its id, shot and timeline frame as written
+    (None: unpositioned). Undo deletes exactly these rows, and only while they are still
+    where the upload put them."""
+
+    id: uuid.UUID
+    shot_id: uuid.UUID
+    frame: int | None
+
+
 def _project_uuid(wb: UploadHost, ref: Any) -> uuid.UUID:
     if isinstance(ref, str):
         try:
@@ -88,18 +99,21 @@ def find_lora(conn: psycopg.Connection[Any], user_id: uuid.UUID, sha: str) -> uu
 
 def link_duplicate(
     wb: UploadHost, target: UploadTarget, generation_id: uuid.UUID, kind: str
-) -> None:
-    """A re-uploaded file still joins the shot it was uploaded to, once.
+) -> ShotLink | None:
+    """A re-uploaded file still joins the shot it was uploaded to, once; returns the link made
+    (None when there is no shot or it was there already), so that undoing the upload can
+    remove it: the generation is someone's earlier upload and stays.
 
     Images go on the end of the timeline; videos join unpositioned, as in Reigh, whose
     timelines hold images.
     """
     if target.shot_id is None:
-        return
+        return None
     with wb.pool.connection() as conn, conn.transaction():
-        append_to_shot(
+        link = append_to_shot(
             conn, target.shot_id, generation_id, positioned=kind == "image", only_if_absent=True
         )
+    return None if link is None else ShotLink(link[0], target.shot_id, link[1])
 
 
 def insert_generation(
@@ -110,8 +124,8 @@ def insert_generation(
     location: str,
     thumbnail_url: str | None,
     params: dict[str, Any],
-) -> tuple[uuid.UUID, bool]:
-    """Record an upload; returns (generation id, whether it is new).
+) -> tuple[uuid.UUID, bool, ShotLink | None]:
+    """Record an upload; returns (generation id, whether it is new, its link into the shot).
 
     ``False`` means another upload of the same bytes won the race: nothing was written.
     """
@@ -120,7 +134,7 @@ def insert_generation(
         _lock(conn, target.project_id, sha)
         existing = find_generation(conn, target.project_id, sha)
         if existing is not None:
-            return existing, False
+            return existing, False, None
         row = conn.execute(
             "INSERT INTO generations (project_id, type, location, thumbnail_url, params) "
             "VALUES (%s, %s, %s, %s, %s) RETURNING id",
@@ -135,9 +149,11 @@ def insert_generation(
                 "'Original')",
                 (generation_id, location, thumbnail_url, Jsonb(params)),
             )
+        link = None
         if target.shot_id is not None:  # images on the timeline's end, videos unpositioned
-            append_to_shot(conn, target.shot_id, generation_id, positioned=kind == "image")
-    return generation_id, True
+            made = append_to_shot(conn, target.shot_id, generation_id, positioned=kind == "image")
+            link = None if made is None else ShotLink(made[0], target.shot_id, made[1])
+    return generation_id, True, link
 
 
 def insert_lora(

@@ -40,6 +40,7 @@ from workbench.uploads.journal import Journal, settle
 from workbench.uploads.keys import keys_for
 from workbench.uploads.prepare import Checked, Described, Item, check, describe, limits_for
 from workbench.uploads.progress import ProgressCallback, Tracker
+from workbench.uploads.records import ShotLink
 from workbench.uploads.sources import Entry, PathInput, expand
 
 if TYPE_CHECKING:
@@ -52,7 +53,9 @@ JOURNAL_NAME = "upload-journal.json"
 
 @dataclass(frozen=True)
 class UploadResult:
-    """What happened to one file. ``bytes`` is the file's size."""
+    """What happened to one file. ``bytes`` is the file's size. ``shot_link`` is the shot
+    link this upload made for it: a new generation's, or, for a duplicate, the existing
+    generation's joining the shot (None when it made none); undoing the upload removes it."""
 
     path: str
     status: Status
@@ -62,6 +65,7 @@ class UploadResult:
     resource_id: uuid.UUID | None = None
     location: str | None = None
     error: str | None = None  # why it failed; ``path`` names the file, the error does not
+    shot_link: ShotLink | None = None
 
     @property
     def ok(self) -> bool:
@@ -148,9 +152,10 @@ class _Batch:
         kind = checked.detected.kind
         existing = records.find_existing(self.wb, self.target, kind, checked.sha256)
         if existing is not None:
+            link = None
             if kind != "lora":
-                records.link_duplicate(self.wb, self.target, existing, kind)
-            return self._result(item, "duplicate", kind, existing, None)
+                link = records.link_duplicate(self.wb, self.target, existing, kind)
+            return self._result(item, "duplicate", kind, existing, None, link=link)
         try:
             described = describe(checked)
         except WorkbenchError as exc:
@@ -175,7 +180,7 @@ class _Batch:
                     cancel=self.cancel,
                 )  # fmt: skip
                 stored.append(keys.thumbnail)
-            row_id, created = self._record(item, checked, described, location, thumbnail_url)
+            row_id, created, link = self._record(item, checked, described, location, thumbnail_url)
         except WorkbenchError as exc:
             self._remove(stored)
             raise _named(exc, item.label) from exc
@@ -185,7 +190,7 @@ class _Batch:
         if not created:  # identical bytes recorded meanwhile by another upload
             self._remove(stored)
             return self._result(item, "duplicate", detected.kind, row_id, None)
-        return self._result(item, "uploaded", detected.kind, row_id, location)
+        return self._result(item, "uploaded", detected.kind, row_id, location, link=link)
 
     def _record(
         self,
@@ -194,13 +199,14 @@ class _Batch:
         described: Described,
         location: str,
         thumbnail_url: str | None,
-    ) -> tuple[uuid.UUID, bool]:
+    ) -> tuple[uuid.UUID, bool, ShotLink | None]:
+        """(row id, whether it is new, the shot link made): a LoRA joins no shot."""
         kind = checked.detected.kind
         try:
             if kind == "lora":
                 files = [{"path": item.name, "url": location}]
                 metadata = {**described.params, "Model Files": files}
-                return records.insert_lora(self.wb, self.target, metadata=metadata)
+                return (*records.insert_lora(self.wb, self.target, metadata=metadata), None)
             return records.insert_generation(
                 self.wb, self.target, kind=kind, location=location,
                 thumbnail_url=thumbnail_url, params=described.params,
@@ -222,13 +228,20 @@ class _Batch:
                 log.warning("could not remove %s after a failed upload: %s", key, exc)
 
     def _result(
-        self, item: Item, status: Status, kind: Kind, row_id: uuid.UUID, location: str | None
+        self,
+        item: Item,
+        status: Status,
+        kind: Kind,
+        row_id: uuid.UUID,
+        location: str | None,
+        *,
+        link: ShotLink | None = None,
     ) -> UploadResult:
         lora = kind == "lora"
         return UploadResult(
             item.label, status, item.size, kind,
             generation_id=None if lora else row_id, resource_id=row_id if lora else None,
-            location=location,
+            location=location, shot_link=link,
         )  # fmt: skip
 
 
