@@ -18,11 +18,10 @@ from textual import on, work
 from textual.app import App, ComposeResult, SystemCommand
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
-from textual.screen import Screen
+from textual.screen import ModalScreen, Screen
 from textual.widgets import Footer, Header, LoadingIndicator, Static, TabbedContent, TabPane
 
 from workbench.client import Workbench
-from workbench.errors import WorkbenchError, first_line
 from workbench.media import Thumbnails
 from workbench.settings.registry import DEFAULT_TOOL
 from workbench.tui.components.filters import FilterBar
@@ -30,9 +29,16 @@ from workbench.tui.components.gallery import GalleryGrid
 from workbench.tui.components.navigator import Navigator
 from workbench.tui.components.settings import SettingsPane
 from workbench.tui.components.status import StatusLine
+from workbench.tui.screens.changes import (
+    CHANGES_KEY,
+    FORCE_ELSEWHERE,
+    ChangesScreen,
+    undo_in_worker,
+)
 from workbench.tui.screens.detail import DetailScreen, VariantsTable
 from workbench.tui.screens.dialogs import PickShot
 from workbench.tui.screens.help import HelpScreen
+from workbench.tui.screens.settings_history import SettingsDiffScreen, SettingsHistoryScreen
 from workbench.tui.screens.upload import UploadScreen
 from workbench.tui.threads import on_ui
 from workbench.views import (
@@ -47,6 +53,10 @@ from workbench.views.uploads import UploadModel
 
 if TYPE_CHECKING:
     from workbench.startup import StartupProgress
+
+# Screens over the main view that its keys (``g``, ``s``) and the palette's settings commands
+# go back from first: changing the hidden main view would do nothing the user could see.
+COVERING_SCREENS = (DetailScreen, ChangesScreen, SettingsHistoryScreen, SettingsDiffScreen)
 
 
 @dataclass(frozen=True)
@@ -103,6 +113,7 @@ class WorkbenchApp(App[None]):
     | g | Show the gallery tab. |
     | s | Show the settings tab. |
     | u, ctrl+z | Undo the last change of this session (a toast says what was undone). |
+    | c | List the changes made this session (``ChangesScreen``: undo, force an undo). |
     | U | Upload files into the current project or shot (``UploadScreen``). |
     | slash | Focus the search box in the gallery's filters. |
     | b | Show or hide the navigator; remembered on this device. |
@@ -116,6 +127,7 @@ class WorkbenchApp(App[None]):
         Binding("g", "show_tab('gallery')", "Gallery"),
         Binding("s", "show_tab('settings')", "Settings"),
         Binding("u,ctrl+z", "undo", "Undo"),
+        Binding("c", "changes", "Changes this session", show=False),  # CHANGES_KEY
         Binding("U", "upload", "Upload"),
         Binding("slash", "focus_search", "Search", show=False),
         Binding("b", "toggle_navigator", "Panels", show=False),
@@ -307,10 +319,11 @@ class WorkbenchApp(App[None]):
     # -- actions ---------------------------------------------------------------------------
     def action_show_tab(self, tab: str) -> None:
         """Show a tab and focus what its keys act on (focusing another tab's widget would
-        switch tabs again); from the detail screen, go back to it first (the footer offers
-        ``g`` and ``s`` there too, and they used to change the hidden main view only)."""
+        switch tabs again); from the detail screen (or another ``COVERING_SCREENS``), go back
+        to it first (the footer offers ``g`` and ``s`` there too, and they used to change the
+        hidden main view only)."""
         if self.models is not None:
-            while isinstance(self.screen, DetailScreen):
+            while isinstance(self.screen, COVERING_SCREENS):
                 self.pop_screen()
             self.query_one(TabbedContent).active = f"{tab}-tab"
             self.query_one(GalleryGrid if tab == "gallery" else "#fields").focus()
@@ -323,9 +336,12 @@ class WorkbenchApp(App[None]):
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         """The panels key acts on the main view, so it is neither offered nor run while a
-        screen (the detail) covers it."""
+        screen (the detail) covers it; the changes list is not opened over itself, nor over a
+        dialog waiting for its answer."""
         if action == "toggle_navigator":
             return self.screen is self.default_screen
+        if action == "changes":
+            return not isinstance(self.screen, ChangesScreen | ModalScreen)
         return True
 
     def action_toggle_navigator(self) -> None:
@@ -348,18 +364,24 @@ class WorkbenchApp(App[None]):
                             shot_id=state.target_id if state.mode == "shot" else None)  # fmt: skip
         self.push_screen(UploadScreen(model, state.title))
 
-    @work(thread=True, group="undo", exclusive=True)
     def action_undo(self) -> None:
         """Undo the last change of this session, in a worker; a toast says what was undone,
-        or why not (a conflict with a change made elsewhere, nothing left to undo)."""
-        if self.models is None:
-            return
-        try:
-            message = self.models.wb.undo()
-        except WorkbenchError as exc:
-            on_ui(self, partial(self.notify, first_line(exc), title="Undo", severity="warning"))
-        else:
-            on_ui(self, partial(self.notify, message, title="Undo"))
+        or why not (nothing left to undo, or a conflict with a change made elsewhere: then
+        it says how to force it, from the changes list or the shell)."""
+        if self.models is not None:
+            undo_in_worker(self, self.models.wb, FORCE_ELSEWHERE)
+
+    def action_changes(self) -> None:
+        """List the changes made this session (``ChangesScreen``), where ``u`` undoes the
+        newest and ``F`` forces an undo a conflict refused."""
+        if self.models is not None and self.check_action("changes", ()):
+            self.push_screen(ChangesScreen(self.models.wb))
+
+    def _settings_command(self, action: Callable[[SettingsPane], None]) -> None:
+        """Run a settings pane action from the palette on the settings tab, shown first (the
+        history and the diff are of the tool and target the pane shows)."""
+        self.action_show_tab("settings")
+        action(self.query_one(SettingsPane))
 
     @work(thread=True)
     def action_reload(self) -> None:
@@ -369,14 +391,15 @@ class WorkbenchApp(App[None]):
             self.models.navigator.load()
 
     def action_help(self) -> None:
-        """List the keys of the app, the navigator, the gallery, the settings pane and the
-        detail screen (with its variants table's)."""
+        """List the keys of the app, the navigator, the gallery, the settings pane, the
+        detail screen (with its variants table's) and the changes list."""
         self.push_screen(HelpScreen([
             ("Everywhere", list(self.BINDINGS)),
             ("Projects (the navigator)", list(Navigator.BINDINGS)),
             ("Gallery", list(GalleryGrid.BINDINGS)),
             ("Settings", list(SettingsPane.BINDINGS)),
             ("Detail", [*DetailScreen.BINDINGS, *VariantsTable.BINDINGS]),
+            (f"Changes made this session (`{CHANGES_KEY}`)", list(ChangesScreen.BINDINGS)),
         ]))  # fmt: skip
 
     def get_system_commands(self, screen: Screen[Any]) -> Iterable[SystemCommand]:
@@ -410,7 +433,13 @@ class WorkbenchApp(App[None]):
             ("Settings: edit field", "Edit the selected field", pane.action_edit),
             ("Settings: reset field", "Inherit the selected field again", pane.action_reset),
             ("Settings: retry failed writes", "Send failed edits again", pane.action_retry),
+            ("Settings history", "What was written to this tool's settings here, and restore",
+             partial(self._settings_command, SettingsPane.action_history)),
+            ("Compare settings", "This target's settings against its project or another",
+             partial(self._settings_command, SettingsPane.action_diff)),
             ("Undo", "Undo the last change of this session", self.action_undo),
+            ("Changes made this session", "List this session's changes; undo, force an undo",
+             self.action_changes),
             ("Upload files", "Upload images, videos or LoRAs", self.action_upload),
             ("Reload", "Fetch everything again", self.action_reload),
             ("Toggle navigator", "Show or hide the projects panel", self.action_toggle_navigator),

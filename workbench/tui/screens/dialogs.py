@@ -28,6 +28,7 @@ DIALOG_CSS = """
 {name} > Vertical {{
     width: 70; height: auto; padding: 1 2; border: thick $accent; background: $surface;
 }}
+{name} Label {{ width: 100%; }}
 {name} Horizontal {{ height: auto; }}
 {name} Button {{ margin: 1 1 0 0; }}
 """
