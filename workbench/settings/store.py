@@ -33,7 +33,7 @@ from workbench.settings.scopes import WRITABLE_SCOPES, Scope
 
 TargetScope = Literal["user", "project", "shot"]
 MAX_PATCH_BYTES = 1_000_000  # a tool's settings are small; anything near this is a mistake
-_TOOL_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,99}$")
+_TOOL_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,99}")  # whole string: fullmatch
 _TABLES: dict[str, str] = {"user": "users", "project": "projects", "shot": "shots"}
 
 
@@ -58,7 +58,7 @@ class Layers:
 
 
 def check_tool_id(tool_id: object) -> str:
-    if not isinstance(tool_id, str) or not _TOOL_ID.match(tool_id):
+    if not isinstance(tool_id, str) or not _TOOL_ID.fullmatch(tool_id):
         raise ValidationError(
             f"invalid tool id {tool_id!r}: letters, digits, '-', '_' and '.', at most 100"
         )
