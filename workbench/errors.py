@@ -59,6 +59,15 @@ class MediaError(ValidationError):
     """A file's content is not a supported, decodable image or video."""
 
 
+def echo(value: object, limit: int = 60) -> str:
+    """``repr(value)`` cut to about ``limit`` characters, for messages that quote bad input: a
+    1 MB id must not come back as a 1 MB error message."""
+    shown = repr(value)
+    if len(shown) <= limit:
+        return shown
+    return f"{shown[:limit]}… ({len(shown):,} characters)"
+
+
 def first_line(exc: BaseException) -> str:
     """An error's message as a one-line report shows it (its class name when it has none)."""
     text = str(exc).strip()

@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from typing import Protocol, TypeAlias
 
-from workbench.errors import ValidationError
+from workbench.errors import ValidationError, echo
 
 
 class HasId(Protocol):
@@ -32,7 +32,7 @@ def as_uuid(value: object, what: str = "id") -> uuid.UUID:
             return uuid.UUID(value.strip())
         except ValueError:
             pass
-    raise ValidationError(f"malformed {what}: {value!r} is not a UUID")
+    raise ValidationError(f"malformed {what}: {echo(value)} is not a UUID")
 
 
 def is_uuid(text: str) -> bool:

@@ -46,3 +46,13 @@ def test_local_storage_round_trip_is_atomic(tmp_path: Path) -> None:
     assert storage.path("u1/uploads/1-abc.jpg").read_bytes() == b"second"
     assert [p.name for p in (tmp_path / "u1/uploads").iterdir()] == ["1-abc.jpg"]  # no temp left
     assert "writable" in storage.check()
+
+
+def test_a_huge_bad_id_is_quoted_short() -> None:
+    """A 1 MB id used to come back as a 1,000,041-character message."""
+    with pytest.raises(ValidationError) as refused:
+        as_uuid("x" * 1_000_000, "generation id")
+    message = str(refused.value)
+    assert len(message) < 150
+    assert message.startswith("malformed generation id: 'xxx")
+    assert "(1,000,002 characters)" in message
