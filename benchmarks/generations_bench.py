@@ -176,7 +176,7 @@ def streaming(wb: Any, dsn: str, shots: list[uuid.UUID]) -> None:
         def raw_copy() -> int:
             copy_sql = sql.SQL("COPY ({}) TO STDOUT").format(stream.shot_links_query())
             size = 0
-            with conn.cursor().copy(copy_sql, {"shots": shots}) as copy:
+            with conn.cursor().copy(copy_sql, {"shots": shots, "user": wb.user_id}) as copy:
                 for chunk in copy:
                     size += len(chunk)
             return size
@@ -200,7 +200,7 @@ def streaming(wb: Any, dsn: str, shots: list[uuid.UUID]) -> None:
             text = stream.shot_links_query()
             with conn.transaction(), conn.cursor(name="bench") as cur:
                 cur.itersize = 2000
-                cur.execute(text, {"shots": shots})
+                cur.execute(text, {"shots": shots, "user": wb.user_id})
                 return sum(1 for _ in cur)
 
         def ours() -> int:

@@ -10,13 +10,15 @@ where there is one, the thing to do about it.
     ├── WorkbenchConnectionError the database (or the embedded server) cannot be reached
     ├── SchemaError              the database schema is not one the workbench can use
     ├── NotFoundError            a row (project, shot, user, ...) does not exist
-    ├── PermissionDenied         the current user does not own the target
+    ├── PermissionDenied         the current user may not do this (never: "not yours")
     ├── ConflictError            a change made elsewhere would be overwritten (undo, restore)
     └── ValidationError          bad input, refused before anything is stored
         └── MediaError           a file that is not the media it claims to be
 """
 
 from __future__ import annotations
+
+import re
 
 
 class WorkbenchError(Exception):
@@ -44,7 +46,10 @@ class NotFoundError(WorkbenchError):
 
 
 class PermissionDenied(WorkbenchError):
-    """The configured user does not own the target of a write."""
+    """The configured user may not do this (e.g. undo another user's journal entry).
+
+    Never raised for a row id the user does not own: that is ``not_found(...)``, the same
+    answer a missing id gets, so no call tells "exists, not yours" from "does not exist"."""
 
 
 class ConflictError(WorkbenchError):
@@ -68,7 +73,34 @@ def echo(value: object, limit: int = 60) -> str:
     return f"{shown[:limit]}… ({len(shown):,} characters)"
 
 
+def not_found(kind: str, row_id: object) -> NotFoundError:
+    """The one answer for an id that is missing or another user's, for reads and writes
+    alike: "<kind> <id> not found among the current user's"."""
+    return NotFoundError(f"{kind} {row_id} not found among the current user's")
+
+
 def first_line(exc: BaseException) -> str:
     """An error's message as a one-line report shows it (its class name when it has none)."""
     text = str(exc).strip()
     return text.splitlines()[0] if text else type(exc).__name__
+
+
+# C0 controls, DEL, C1 controls, the bidirectional overrides and isolates (which reorder what
+# a terminal shows) and lone surrogates (which cannot even be encoded for the terminal).
+_UNPRINTABLE = re.compile("[\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069\ud800-\udfff]")
+
+
+def _escape(match: re.Match[str]) -> str:
+    code = ord(match.group())
+    return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
+
+
+def printable(text: object) -> str:
+    """``text`` as a terminal may show it: control characters (ESC, BEL, CR, newline, ...),
+    bidirectional overrides and lone surrogates become visible escapes (``\\x1b``,
+    ``\\u202e``, ``\\udc80``); every other character, accented or not, stays as it is.
+
+    Names, paths and prompts come from users and from disk; printed raw, a file named
+    ``"\\x1b]0;pwned\\x07.png"`` would retitle the terminal, ``"\\x1b[2J"`` clear it.
+    """
+    return _UNPRINTABLE.sub(_escape, str(text))

@@ -207,6 +207,7 @@ class ProjectsService:
                 FROM shot_generations sg
                 JOIN shots s ON s.id = sg.shot_id AND s.project_id IN (SELECT id FROM owned)
                 JOIN generations g ON g.id = sg.generation_id AND {finished}
+                    AND {same_owner}
                 GROUP BY sg.shot_id
             )
             SELECT {project_columns}, {shot_columns},
@@ -221,6 +222,7 @@ class ProjectsService:
             project_counts=sql.SQL(aggregates.PROJECT_COUNTS),
             shot_counts=sql.SQL(aggregates.SHOT_COUNTS),
             finished=sql.SQL(aggregates.FINISHED),
+            same_owner=sql.SQL(aggregates.SAME_OWNER),
             project_columns=self._columns("projects", "p", PROJECT_COLUMNS, "p_"),
             shot_columns=self._columns("shots", "s", SHOT_COLUMNS, "s_"),
             project_count_columns=_zero_if_null("pc", ProjectCounts, "pc_"),

@@ -12,7 +12,7 @@ import pytest
 from waiting import wait_until
 
 from workbench.client import Workbench
-from workbench.errors import NotFoundError, PermissionDenied, ValidationError
+from workbench.errors import NotFoundError, ValidationError
 from workbench.generations.filters import GenerationFilters
 from workbench.generations.service import MAX_LIMIT
 
@@ -497,10 +497,13 @@ def test_other_users_cannot_read_or_change(demo_wb: Workbench, demo_dsn: str) ->
     with connect(demo_dsn, user_id=row[0], storage=demo_wb.storage) as mallory:
         with pytest.raises(NotFoundError):
             mallory.generations(project.id)
-        with pytest.raises(PermissionDenied):
+        refusal = f"generation {target.id} not found among the current user's"
+        with pytest.raises(NotFoundError) as caught:
             mallory.star(target.id)
-        with pytest.raises(PermissionDenied):
+        assert str(caught.value) == refusal
+        with pytest.raises(NotFoundError) as caught:
             mallory.delete_generation(target.id)
+        assert str(caught.value) == refusal
 
 
 @pytest.mark.parametrize(

@@ -19,7 +19,7 @@ import pytest
 from workbench.client import Workbench
 from workbench.db import connection, migrate
 from workbench.db.embedded import EmbeddedPostgres
-from workbench.errors import NotFoundError, PermissionDenied, ValidationError
+from workbench.errors import NotFoundError, ValidationError
 from workbench.settings.resolve import merge, remove_path
 from workbench.settings.validate import ForcedSettingWarning
 from workbench.startup import connect
@@ -173,11 +173,12 @@ def test_another_users_settings_cannot_be_read_or_written(
     before = (stored(demo_dsn, "projects", project_id), stored(demo_dsn, "shots", shot_id))
     with connect(demo_dsn, user_id=row[0], storage=demo_wb.storage) as mallory:
         for scope, target in (("project", project_id), ("shot", shot_id)):
-            with pytest.raises(PermissionDenied, match="belongs to another user"):
+            refusal = f"^{scope} {target} not found among the current user's$"
+            with pytest.raises(NotFoundError, match=refusal):
                 mallory.update_settings(scope, target, TRAVEL, {"amountOfMotion": 0})
-            with pytest.raises(PermissionDenied):
+            with pytest.raises(NotFoundError, match=refusal):
                 mallory.reset_setting(scope, target, TRAVEL, "amountOfMotion")
-        with pytest.raises(PermissionDenied):
+        with pytest.raises(NotFoundError, match="not found among the current user's"):
             mallory.update_settings("user", demo_wb.user_id, TRAVEL, {"prompt": "x"})
         with pytest.raises(NotFoundError):
             mallory.settings(TRAVEL, shot_id=shot_id)
@@ -221,8 +222,9 @@ def test_bad_input_is_refused_and_nothing_changes(
 
 
 def test_unknown_target_is_not_found(demo_wb: Workbench) -> None:
-    with pytest.raises(NotFoundError, match="does not exist"):
-        demo_wb.update_settings("shot", uuid.uuid4(), TRAVEL, {"amountOfMotion": 1})
+    missing = uuid.uuid4()
+    with pytest.raises(NotFoundError, match=f"^shot {missing} not found among the current user's$"):
+        demo_wb.update_settings("shot", missing, TRAVEL, {"amountOfMotion": 1})
 
 
 def test_new_shots_inherit_from_the_most_recently_edited_shot(

@@ -20,7 +20,6 @@ from workbench.client import Workbench
 from workbench.errors import (
     MediaError,
     NotFoundError,
-    PermissionDenied,
     ValidationError,
     WorkbenchError,
 )
@@ -275,9 +274,9 @@ def test_bulk_reports_each_failure_and_uploads_the_rest(
 @pytest.mark.parametrize(
     ("target", "error"),
     [
-        ({"project_id": "other_project"}, PermissionDenied),
+        ({"project_id": "other_project"}, NotFoundError),
         ({"project_id": uuid.uuid4()}, NotFoundError),
-        ({"project_id": "project", "shot_id": "other_shot"}, PermissionDenied),
+        ({"project_id": "project", "shot_id": "other_shot"}, NotFoundError),
         ({"project_id": "second_project", "shot_id": "shot"}, ValidationError),
         ({"project_id": "project", "shot_id": uuid.uuid4()}, NotFoundError),
     ],

@@ -419,10 +419,11 @@ def restore(
     ).fetchone()
     assert row is not None
     owner, back, variants_back, links_back, shots_left, outside_left, referred = row
-    if owner is None:
-        raise NotFoundError(f"cannot undo {change.description!r}: the project was deleted")
-    if owner != user_id:
-        raise PermissionDenied(f"cannot undo {change.description!r}: another user's project")
+    if owner is None or owner != user_id:  # gone or another user's: the same answer
+        raise NotFoundError(
+            f"cannot undo {change.description!r}: project {project_id} not found among the "
+            "current user's"
+        )
     shots_gone = shot_ids - set(shots_left)
     moved = [r for r in referred if r[1] is not None]
     problems = []

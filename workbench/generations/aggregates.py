@@ -45,8 +45,21 @@ PROJECT_COUNTS = """
     count(*) FILTER (WHERE IS_VIDEO)::int AS videos,
     count(*) FILTER (WHERE g.starred)::int AS starred,
     count(*) FILTER (WHERE NOT EXISTS (
-        SELECT 1 FROM shot_generations x WHERE x.generation_id = g.id))::int AS in_no_shot
+        SELECT 1 FROM shot_generations x
+        JOIN shots xs ON xs.id = x.shot_id
+        JOIN projects xp ON xp.id = xs.project_id
+        JOIN projects gp ON gp.id = g.project_id
+        WHERE x.generation_id = g.id AND xp.user_id = gp.user_id))::int AS in_no_shot
 """.replace("IS_IMAGE", IMAGE).replace("IS_VIDEO", VIDEO)  # fixed SQL: no value is spliced
+
+
+# Over a shot ``s`` and a generation ``g`` linked into it: both are the same user's. Another
+# user's generation in my shot is not shown in it, so it is not counted either (and their shot
+# linking my generation is not one of my shots); no parameter: the owner comes from the rows.
+SAME_OWNER = (
+    "EXISTS (SELECT 1 FROM projects gp JOIN projects sp ON sp.user_id = gp.user_id "
+    "WHERE gp.id = g.project_id AND sp.id = s.project_id)"
+)
 
 
 def shot_counts(conn: psycopg.Connection[Any], project_id: uuid.UUID) -> list[ShotCounts]:
@@ -56,12 +69,14 @@ def shot_counts(conn: psycopg.Connection[Any], project_id: uuid.UUID) -> list[Sh
         SELECT s.id AS shot_id, {counts}
         FROM shots s
         LEFT JOIN shot_generations sg ON sg.shot_id = s.id
-        LEFT JOIN generations g ON g.id = sg.generation_id AND {finished}
+        LEFT JOIN generations g ON g.id = sg.generation_id AND {finished} AND {same_owner}
         WHERE s.project_id = %s
         GROUP BY s.id
         ORDER BY s.position, s.name
         """
-    ).format(counts=sql.SQL(SHOT_COUNTS), finished=sql.SQL(FINISHED))
+    ).format(
+        counts=sql.SQL(SHOT_COUNTS), finished=sql.SQL(FINISHED), same_owner=sql.SQL(SAME_OWNER)
+    )
     with conn.cursor(row_factory=class_row(ShotCounts)) as cur:
         return cur.execute(query, (project_id,)).fetchall()
 

@@ -15,7 +15,7 @@ from typing import Any
 import psycopg
 from psycopg import sql
 
-from workbench.errors import NotFoundError, PermissionDenied, ValidationError
+from workbench.errors import NotFoundError, ValidationError, not_found
 
 FRAME_SPACING = 50  # Reigh spaces new timeline items 50 frames apart
 
@@ -43,21 +43,24 @@ LABEL = sql.SQL(
 def owned_generation(
     conn: psycopg.Connection[Any], generation_id: uuid.UUID, user_id: uuid.UUID
 ) -> tuple[uuid.UUID, tuple[uuid.UUID, ...], str, bool]:
-    """(project id, shots containing it, label, starred), locking the generation."""
+    """(project id, the user's shots containing it, label, starred), locking the generation.
+
+    Another user's generation is refused exactly as a missing one is (``not_found``), so a
+    write cannot tell whether an id exists."""
     row = conn.execute(
         sql.SQL(
-            "SELECT g.project_id, p.user_id, "
-            "ARRAY(SELECT DISTINCT shot_id FROM shot_generations WHERE generation_id = g.id), "
+            "SELECT g.project_id, "
+            "ARRAY(SELECT DISTINCT x.shot_id FROM shot_generations x "
+            "JOIN shots xs ON xs.id = x.shot_id JOIN projects xp ON xp.id = xs.project_id "
+            "WHERE x.generation_id = g.id AND xp.user_id = %(user)s), "
             "{label}, g.starred FROM generations g JOIN projects p ON p.id = g.project_id "
-            "WHERE g.id = %s FOR UPDATE OF g"
+            "WHERE g.id = %(id)s AND p.user_id = %(user)s FOR UPDATE OF g"
         ).format(label=LABEL),
-        (generation_id,),
+        {"id": generation_id, "user": user_id},
     ).fetchone()
     if row is None:
-        raise NotFoundError(f"generation {generation_id} does not exist")
-    if row[1] != user_id:
-        raise PermissionDenied(f"generation {generation_id} belongs to another user's project")
-    return row[0], tuple(row[2]), str(row[3]), bool(row[4])
+        raise not_found("generation", generation_id)
+    return row[0], tuple(row[1]), str(row[2]), bool(row[3])
 
 
 def set_starred(
@@ -142,15 +145,13 @@ def _owned_shot(
 ) -> tuple[uuid.UUID, str]:
     """(project id, name) of the shot; refuses a missing shot or another user's."""
     row = conn.execute(
-        "SELECT s.project_id, p.user_id, s.name FROM shots s "
-        "JOIN projects p ON p.id = s.project_id WHERE s.id = %s",
-        (shot_id,),
+        "SELECT s.project_id, s.name FROM shots s "
+        "JOIN projects p ON p.id = s.project_id WHERE s.id = %s AND p.user_id = %s",
+        (shot_id, user_id),
     ).fetchone()
     if row is None:
-        raise NotFoundError(f"shot {shot_id} does not exist")
-    if row[1] != user_id:
-        raise PermissionDenied(f"shot {shot_id} belongs to another user's project")
-    return uuid.UUID(str(row[0])), str(row[2] or "")
+        raise not_found("shot", shot_id)
+    return uuid.UUID(str(row[0])), str(row[1] or "")
 
 
 def owned_shot(conn: psycopg.Connection[Any], shot_id: uuid.UUID, user_id: uuid.UUID) -> uuid.UUID:

@@ -7,6 +7,12 @@ after this sort key", so page 1000 costs what page 1 costs; no OFFSET anywhere.
 
 Every value travels as a named parameter; the only text spliced in is fixed SQL from this
 module.
+
+Ownership is part of every query, not only of the check on the gallery named: a database role
+bypasses Reigh's row-level security, and rows may point across users (another user's shot
+linking one of ours, another user's generation linked into our shot). So every generation
+shown, every shot id listed and every shot a filter tests is joined to ``projects`` with
+``user_id = %(user)s``: the current user's.
 """
 
 from __future__ import annotations
@@ -30,12 +36,23 @@ _PROMPT = (
     "g.params ->> 'prompt', g.params #>> '{metadata,prompt}')"
 )
 
-# The Generation record's columns, in order (see workbench.models.Generation).
+# The current user's rows: conditions over ``generations g`` and a ``shot_generations x`` link,
+# with the user as the named parameter ``%(user)s``.
+MINE = "EXISTS (SELECT 1 FROM projects gp WHERE gp.id = g.project_id AND gp.user_id = %(user)s)"
+MY_SHOT = (
+    "EXISTS (SELECT 1 FROM shots xs JOIN projects xp ON xp.id = xs.project_id "
+    "WHERE xs.id = x.shot_id AND xp.user_id = %(user)s)"
+)
+
+# The Generation record's columns, in order (see workbench.models.Generation); they need
+# ``%(user)s``.
 ITEM_COLUMNS = """
     g.id, g.project_id, g.type, g.location,
     COALESCE(pv.thumbnail_url, g.thumbnail_url, g.location) AS thumbnail_url,
     COALESCE(g.params, '{}'::jsonb) AS params, g.name, g.starred, g.created_at, g.updated_at,
-    g.based_on, g.parent_generation_id, g.primary_variant_id,
+    (SELECT b.id FROM generations b JOIN projects bp ON bp.id = b.project_id
+      WHERE b.id = g.based_on AND bp.user_id = %(user)s) AS based_on,
+    g.parent_generation_id, g.primary_variant_id,
     g.tasks ->> 0 AS task_id,
     PROMPT AS prompt,
     g.params ->> 'tool_type' AS tool_type,
@@ -43,9 +60,9 @@ ITEM_COLUMNS = """
         AS variant_count,
     (SELECT count(*) FROM generation_variants v
       WHERE v.generation_id = g.id AND v.viewed_at IS NULL)::int AS unviewed_variant_count,
-    ARRAY(SELECT DISTINCT x.shot_id FROM shot_generations x WHERE x.generation_id = g.id)
-        AS shot_ids
-""".replace("PROMPT", _PROMPT)
+    ARRAY(SELECT DISTINCT x.shot_id FROM shot_generations x
+      WHERE x.generation_id = g.id AND MY_SHOT) AS shot_ids
+""".replace("PROMPT", _PROMPT).replace("MY_SHOT", MY_SHOT)
 
 
 @dataclass(frozen=True)
@@ -66,17 +83,29 @@ class Seek:
 
 _IN_SHOT = (
     "EXISTS (SELECT 1 FROM shot_generations x WHERE x.generation_id = g.id "
-    "AND x.shot_id = %(in_shot)s)"
-)
+    "AND x.shot_id = %(in_shot)s AND MY_SHOT)"
+).replace("MY_SHOT", MY_SHOT)
 # A project's gallery, "unpositioned": the items some shot (or the one named) lists among its
 # unpositioned, by the navigator's own definition.
 _IN_SHOT_UNPOSITIONED = (
-    "EXISTS (SELECT 1 FROM shot_generations x WHERE x.generation_id = g.id "
-    "AND x.shot_id = %(in_shot)s AND UNPOSITIONED)"
-).replace("UNPOSITIONED", aggregates.unpositioned("x"))
+    (
+        "EXISTS (SELECT 1 FROM shot_generations x WHERE x.generation_id = g.id "
+        "AND x.shot_id = %(in_shot)s AND UNPOSITIONED AND MY_SHOT)"
+    )
+    .replace("UNPOSITIONED", aggregates.unpositioned("x"))
+    .replace("MY_SHOT", MY_SHOT)
+)
 _IN_ANY_SHOT_UNPOSITIONED = (
-    "EXISTS (SELECT 1 FROM shot_generations x WHERE x.generation_id = g.id AND UNPOSITIONED)"
-).replace("UNPOSITIONED", aggregates.unpositioned("x"))
+    (
+        "EXISTS (SELECT 1 FROM shot_generations x WHERE x.generation_id = g.id AND UNPOSITIONED "
+        "AND MY_SHOT)"
+    )
+    .replace("UNPOSITIONED", aggregates.unpositioned("x"))
+    .replace("MY_SHOT", MY_SHOT)
+)
+_IN_NO_SHOT = (
+    "NOT EXISTS (SELECT 1 FROM shot_generations x WHERE x.generation_id = g.id AND MY_SHOT)"
+).replace("MY_SHOT", MY_SHOT)
 
 
 def _escape_like(text: str) -> str:
@@ -84,11 +113,12 @@ def _escape_like(text: str) -> str:
 
 
 def where_clause(
-    target: GalleryTarget, filters: GenerationFilters
+    target: GalleryTarget, filters: GenerationFilters, user_id: uuid.UUID
 ) -> tuple[sql.Composed, dict[str, Any]]:
-    """Conditions (and their parameters) shared by pages, counts, indexes and streams."""
-    params: dict[str, Any] = {"target": target.id}
-    parts: list[str] = [aggregates.FINISHED]
+    """Conditions (and their parameters) shared by pages, counts, indexes and streams: only
+    the current user's generations, whatever the gallery named."""
+    params: dict[str, Any] = {"target": target.id, "user": user_id}
+    parts: list[str] = [aggregates.FINISHED, MINE]
     if target.mode == "project":
         parts.append("g.project_id = %(target)s")
     else:
@@ -127,9 +157,7 @@ def where_clause(
         elif filters.unpositioned:
             parts.append(_IN_ANY_SHOT_UNPOSITIONED)
         if filters.in_no_shot:
-            parts.append(
-                "NOT EXISTS (SELECT 1 FROM shot_generations x WHERE x.generation_id = g.id)"
-            )
+            parts.append(_IN_NO_SHOT)
     return sql.Composed([sql.SQL(" AND ".join(parts))]), params
 
 
@@ -168,11 +196,15 @@ def _ascending(target: GalleryTarget, filters: GenerationFilters, direction: Dir
 
 
 def page_query(
-    target: GalleryTarget, filters: GenerationFilters, limit: int | None, seek: Seek | None
+    target: GalleryTarget,
+    filters: GenerationFilters,
+    limit: int | None,
+    seek: Seek | None,
+    user_id: uuid.UUID,
 ) -> tuple[sql.Composed, dict[str, Any]]:
     """One page (``limit + 1`` rows, to know whether another page follows); every row when
     ``limit`` is None."""
-    where, params = where_clause(target, filters)
+    where, params = where_clause(target, filters, user_id)
     key = _sort_key(target)
     ascending = _ascending(target, filters, seek.direction if seek else "after")
     if seek is not None:
@@ -210,10 +242,10 @@ def page_query(
 
 
 def count_query(
-    target: GalleryTarget, filters: GenerationFilters
+    target: GalleryTarget, filters: GenerationFilters, user_id: uuid.UUID
 ) -> tuple[sql.Composed, dict[str, Any]]:
     """An exact count, stopping at ``COUNT_CAP + 1`` rows so it stays cheap."""
-    where, params = where_clause(target, filters)
+    where, params = where_clause(target, filters, user_id)
     params["cap"] = COUNT_CAP + 1
     return sql.SQL("SELECT count(*) FROM (SELECT 1 FROM {} WHERE {} LIMIT %(cap)s) capped").format(
         _source(target), where
@@ -221,31 +253,31 @@ def count_query(
 
 
 def full_count_query(
-    target: GalleryTarget, filters: GenerationFilters
+    target: GalleryTarget, filters: GenerationFilters, user_id: uuid.UUID
 ) -> tuple[sql.Composed, dict[str, Any]]:
-    where, params = where_clause(target, filters)
+    where, params = where_clause(target, filters, user_id)
     return sql.SQL("SELECT count(*) FROM {} WHERE {}").format(_source(target), where), params
 
 
 def estimate_query(
-    target: GalleryTarget, filters: GenerationFilters
+    target: GalleryTarget, filters: GenerationFilters, user_id: uuid.UUID
 ) -> tuple[sql.Composed, dict[str, Any]]:
     """The planner's row estimate: instant, approximate; shown as such."""
-    where, params = where_clause(target, filters)
+    where, params = where_clause(target, filters, user_id)
     return sql.SQL("EXPLAIN (FORMAT JSON) SELECT 1 FROM {} WHERE {}").format(
         _source(target), where
     ), params
 
 
 def page_index_query(
-    target: GalleryTarget, filters: GenerationFilters, limit: int
+    target: GalleryTarget, filters: GenerationFilters, limit: int, user_id: uuid.UUID
 ) -> tuple[sql.Composed, dict[str, Any]]:
     """The sort key of the last row of every page: jumping to page N is then one seek.
 
     One pass over the matching keys (an index-only scan for the common filters), cached
     until the gallery changes; it also yields the exact total.
     """
-    where, params = where_clause(target, filters)
+    where, params = where_clause(target, filters, user_id)
     key = _sort_key(target)
     ascending = _ascending(target, filters, "after")
     order = ", ".join(f"{k} {'ASC' if ascending else 'DESC'}" for k in key)

@@ -140,7 +140,7 @@ class GenerationsService:
     def _fetch_index(
         self, target: GalleryTarget, filters: GenerationFilters, limit: int
     ) -> list[tuple[Any, ...]]:
-        statement, params = query.page_index_query(target, filters, limit)
+        statement, params = query.page_index_query(target, filters, limit, self._user_id())
         rows = run_idempotent(self._pool, lambda c: c.execute(statement, params).fetchall())
         if rows:  # the index also yields the exact total
             self._cache.set_query_data(self._key(target, "count-exact", filters), rows[0][-1])
@@ -154,7 +154,7 @@ class GenerationsService:
         number: int,
         seek: Seek | None,
     ) -> GenerationPage:
-        statement, params = query.page_query(target, filters, limit, seek)
+        statement, params = query.page_query(target, filters, limit, seek, self._user_id())
         rows = run_idempotent(self._pool, lambda c: c.execute(statement, params).fetchall())
         more = len(rows) > limit
         rows = rows[:limit]
@@ -198,7 +198,7 @@ class GenerationsService:
             return exact, True
         capped: int = self._cache.get_or_fetch(
             self._key(target, "count", filters),
-            lambda: self._scalar(*query.count_query(target, filters)),
+            lambda: self._scalar(*query.count_query(target, filters, self._user_id())),
         )
         if capped <= COUNT_CAP:
             return capped, True
@@ -207,7 +207,10 @@ class GenerationsService:
         )
         threading.Thread(
             target=self._cache.get_or_fetch,
-            args=(exact_key, lambda: self._scalar(*query.full_count_query(target, filters))),
+            args=(
+                exact_key,
+                lambda: self._scalar(*query.full_count_query(target, filters, self._user_id())),
+            ),
             daemon=True,
         ).start()
         return max(estimate, capped), False
@@ -217,7 +220,7 @@ class GenerationsService:
         return int(row[0]) if row else 0
 
     def _estimate(self, target: GalleryTarget, filters: GenerationFilters) -> int:
-        statement, params = query.estimate_query(target, filters)
+        statement, params = query.estimate_query(target, filters, self._user_id())
         row = run_idempotent(self._pool, lambda c: c.execute(statement, params).fetchone())
         return int(row[0][0]["Plan"]["Plan Rows"]) if row else 0
 
@@ -250,7 +253,7 @@ class GenerationsService:
         self, target: GalleryTarget, filters: GenerationFilters
     ) -> Iterator[Generation]:
         with self._pool.connection() as conn:
-            yield from stream.iter_generations(conn, target, filters)
+            yield from stream.iter_generations(conn, target, filters, self._user_id())
 
     def iter_shot_generations(self, shot_ids: Sequence[object]) -> Iterator[ShotGeneration]:
         wanted = [as_uuid(s, "shot id") for s in shot_ids]
@@ -266,7 +269,7 @@ class GenerationsService:
             missing = [str(s) for s in wanted if s not in owned]
             if missing:
                 raise NotFoundError(f"shots not found among the current user's: {missing[:3]}")
-            yield from stream.iter_shot_generations(conn, wanted)
+            yield from stream.iter_shot_generations(conn, wanted, self._user_id())
 
     def shot_counts(self, project_id: object) -> list[ShotCounts]:
         target = self.target(project_id=project_id)

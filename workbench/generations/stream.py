@@ -16,7 +16,7 @@ import psycopg
 from psycopg import sql
 
 from workbench.generations.filters import GenerationFilters
-from workbench.generations.query import ITEM_COLUMNS, GalleryTarget, page_query
+from workbench.generations.query import ITEM_COLUMNS, MINE, GalleryTarget, page_query
 from workbench.models import Generation, ShotGeneration
 
 # Binary COPY needs each column's type, in the order of ITEM_COLUMNS + the link columns.
@@ -46,10 +46,13 @@ def _copy_rows(
 
 
 def iter_generations(
-    conn: psycopg.Connection[Any], target: GalleryTarget, filters: GenerationFilters
+    conn: psycopg.Connection[Any],
+    target: GalleryTarget,
+    filters: GenerationFilters,
+    user_id: uuid.UUID,
 ) -> Iterator[Generation]:
-    """Every matching generation in gallery order."""
-    query, params = page_query(target, filters, None, None)
+    """Every matching generation of the user's in gallery order."""
+    query, params = page_query(target, filters, None, None, user_id)
     for row in _copy_rows(conn, query, params, GENERATION_TYPES + _SORT_TYPES[target.mode]):
         yield generation(row)
 
@@ -59,17 +62,19 @@ _SHOT_LINKS = sql.SQL(
     "sg.id, sg.timeline_frame "
     "FROM shot_generations sg JOIN generations g ON g.id = sg.generation_id "
     "LEFT JOIN generation_variants pv ON pv.id = g.primary_variant_id "
-    "WHERE sg.shot_id = ANY(%(shots)s::uuid[]) AND g.location IS NOT NULL "
+    "WHERE sg.shot_id = ANY(%(shots)s::uuid[]) AND g.location IS NOT NULL AND {mine} "
     "ORDER BY sg.shot_id, sg.timeline_frame NULLS LAST, sg.id"
-).format(columns=sql.SQL(ITEM_COLUMNS))
+).format(columns=sql.SQL(ITEM_COLUMNS), mine=sql.SQL(MINE))
 
 
 def iter_shot_generations(
-    conn: psycopg.Connection[Any], shot_ids: Sequence[uuid.UUID]
+    conn: psycopg.Connection[Any], shot_ids: Sequence[uuid.UUID], user_id: uuid.UUID
 ) -> Iterator[ShotGeneration]:
-    """Every finished generation of the shots with its link, shot by shot in timeline order."""
+    """Every finished generation of the user's in the shots with its link, shot by shot in
+    timeline order."""
     types = ["uuid", "uuid", "uuid", "int4", "jsonb", *GENERATION_TYPES]
-    for row in _copy_rows(conn, _SHOT_LINKS, {"shots": list(shot_ids)}, types):
+    params = {"shots": list(shot_ids), "user": user_id}
+    for row in _copy_rows(conn, _SHOT_LINKS, params, types):
         yield ShotGeneration(row[0], row[1], row[2], row[3], row[4], generation(row[5:]))
 
 

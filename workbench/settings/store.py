@@ -27,7 +27,7 @@ from psycopg import sql
 from psycopg.types.json import Jsonb
 
 from workbench.db.schema import SETTINGS_HISTORY_TABLE, SchemaInfo
-from workbench.errors import NotFoundError, PermissionDenied, ValidationError
+from workbench.errors import ValidationError, not_found
 from workbench.settings.resolve import Path, leaves
 from workbench.settings.scopes import WRITABLE_SCOPES, Scope
 
@@ -139,8 +139,8 @@ _READ: dict[str, str] = {
 def read_layers(conn: psycopg.Connection[Any], tool_id: str, target: SettingsTarget) -> Layers:
     """All scopes of one tool for a target, in one round trip."""
     row = conn.execute(_READ[target.scope], {"tool": tool_id, "id": target.id}).fetchone()
-    if row is None:
-        raise NotFoundError(f"{target} does not exist")
+    if row is None:  # the words the service uses for another user's target: no difference
+        raise not_found(target.scope, target.id)
     user, project, shot, owner, project_id = row
     return Layers({"user": user, "project": project, "shot": shot}, owner, project_id)
 
@@ -320,7 +320,7 @@ def write(
         statement = _recorded(statement)
     row = conn.execute(statement, params).fetchone()
     if row is None:
-        raise _refusal(conn, target)
+        raise _refusal(target)
     return SettingsWrite(
         target,
         tool_id,
@@ -345,11 +345,6 @@ def _recorded(update: sql.Composable) -> sql.Composed:
     ).format(update=update, history=sql.Identifier(SETTINGS_HISTORY_TABLE))
 
 
-def _refusal(conn: psycopg.Connection[Any], target: SettingsTarget) -> Exception:
-    exists = conn.execute(
-        sql.SQL("SELECT 1 FROM {} WHERE id = %s").format(sql.Identifier(_TABLES[target.scope])),
-        (target.id,),
-    ).fetchone()
-    if exists is None:
-        return NotFoundError(f"{target} does not exist")
-    return PermissionDenied(f"{target} belongs to another user: its settings were not changed")
+def _refusal(target: SettingsTarget) -> Exception:
+    """A missing row and another user's get the same answer (no query tells them apart)."""
+    return not_found(target.scope, target.id)

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 import psycopg
 from psycopg.types.json import Jsonb
 
-from workbench.errors import NotFoundError, PermissionDenied, SchemaError, ValidationError
+from workbench.errors import SchemaError, ValidationError, not_found
 from workbench.generations.mutations import append_to_shot, owned_shot
 from workbench.ids import as_uuid
 
@@ -60,11 +60,11 @@ def check_target(wb: UploadHost, project: Any, shot: Any) -> UploadTarget:
     project_id = _project_uuid(wb, project)
     shot_id = None if shot is None else as_uuid(shot, "shot id")
     with wb.pool.connection() as conn:
-        row = conn.execute("SELECT user_id FROM projects WHERE id = %s", (project_id,)).fetchone()
-        if row is None:
-            raise NotFoundError(f"project {project_id} does not exist")
-        if row[0] != user_id:
-            raise PermissionDenied(f"project {project_id} belongs to another user")
+        row = conn.execute(
+            "SELECT 1 FROM projects WHERE id = %s AND user_id = %s", (project_id, user_id)
+        ).fetchone()
+        if row is None:  # missing or another user's: the same answer
+            raise not_found("project", project_id)
         if shot_id is not None and owned_shot(conn, shot_id, user_id) != project_id:
             raise ValidationError(f"shot {shot_id} is not in project {project_id}")
     return UploadTarget(user_id, project_id, shot_id)
