@@ -302,6 +302,43 @@ _DSN_PASSWORD = (
 )
 
 
+def secrets_in_file(path: Path) -> list[str]:
+    """The settings in the config file at ``path`` that hold a secret: the S3 secret key, a DSN
+    with a password (the key id alone is not one). A missing or unreadable file has none."""
+    try:
+        found = _read_toml(path)
+    except ConfigError:
+        return []
+    secret = []
+    for key, value in found.items():
+        setting = _BY_KEY.get(key)
+        if setting is None or setting.secret in ("no", "partial"):
+            continue
+        if setting.secret == "full" or mask(setting, value) != str(value):
+            secret.append(key)
+    return secret
+
+
+def private_dir(path: Path) -> Path:
+    """Make the folder ``path`` (and its missing parents) readable by this user alone (0700);
+    folders that exist already keep their mode. Returns ``path``."""
+    missing = []
+    for folder in (path, *path.parents):
+        if folder.exists():
+            break
+        missing.append(folder)
+    for folder in reversed(missing):
+        folder.mkdir(mode=0o700, exist_ok=True)  # (another process may have made it meanwhile)
+    if not path.is_dir():
+        path.mkdir(mode=0o700)  # a file in the way: the usual FileExistsError
+    return path
+
+
+def private_opener(path: str, flags: int) -> int:
+    """``open(..., opener=private_opener)``: a file it creates is this user's alone (0600)."""
+    return os.open(path, flags, 0o600)
+
+
 def mask(setting: Setting, value: object) -> str:
     text = str(value)
     if setting.secret == "full":

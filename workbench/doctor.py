@@ -7,10 +7,12 @@ than failing with a confusing second error.
 
 from __future__ import annotations
 
+import shlex
+import stat
 from dataclasses import asdict, dataclass
 from typing import Literal
 
-from workbench.config import Config, mask_dsn
+from workbench.config import Config, mask_dsn, secrets_in_file
 from workbench.errors import WorkbenchError
 
 Status = Literal["ok", "warn", "fail", "skip"]
@@ -41,9 +43,25 @@ def run_checks(overrides: dict[str, object | None] | None = None) -> list[Check]
     except WorkbenchError as exc:
         skipped = [Check(n, "skip", "configuration failed") for n in _LAYERS[1:]]
         return [Check("configuration", "fail", str(exc), _fix_for(exc)), *skipped]
-    found = "found" if config.paths.config_file.is_file() else "not present"
-    checks = [Check("configuration", "ok", f"config file {config.paths.config_file} ({found})")]
-    return [*checks, *_database_checks(config), _storage_check(config)]
+    return [_config_check(config), *_database_checks(config), _storage_check(config)]
+
+
+def _config_check(config: Config) -> Check:
+    """The file loaded; a warning when it holds a secret that other users can read."""
+    path = config.paths.config_file
+    if not path.is_file():
+        return Check("configuration", "ok", f"config file {path} (not present)")
+    mode = stat.S_IMODE(path.stat().st_mode)
+    secrets = secrets_in_file(path)
+    if secrets and mode & 0o077:
+        return Check(
+            "configuration",
+            "warn",
+            f"config file {path} holds {', '.join(secrets)} and other users can read it "
+            f"(mode {mode:04o})",
+            f"chmod 600 {shlex.quote(str(path))}",
+        )
+    return Check("configuration", "ok", f"config file {path} (found)")
 
 
 _LAYERS = ("configuration", "database", "schema", "user", "storage")

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import argparse
 
-from workbench.cli.output import connect, print_json
+from workbench.cli.output import connect, print_json, safe
 
 
 def run_undo(args: argparse.Namespace) -> int:
@@ -20,7 +20,7 @@ def run_undo(args: argparse.Namespace) -> int:
             assert change is not None  # undo raised otherwise
             print_json({**change.as_undone().summary(), "message": message})
         else:
-            print(message)
+            print(safe(message))
     return 0
 
 
@@ -35,7 +35,7 @@ def run_history(args: argparse.Namespace) -> int:
         for c in changes:
             when = c.at.astimezone().strftime("%Y-%m-%d %H:%M:%S")
             mark = "  (undone)" if c.undone else ""
-            print(f"{when}  {c.kind:<16}  {c.description}{mark}")
+            print(f"{when}  {c.kind:<16}  {safe(c.description)}{mark}")
     return 0
 
 

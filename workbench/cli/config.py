@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import argparse
 
-from workbench.cli.output import print_aligned, print_json
+from workbench.cli.output import print_aligned, print_json, safe
 
 
 def run(args: argparse.Namespace) -> int:
@@ -23,9 +23,9 @@ def run(args: argparse.Namespace) -> int:
         )
         return 0
     home = config.paths.home or "(not set: platform directories)"
-    print(f"WORKBENCH_HOME  {home}")
+    print(f"WORKBENCH_HOME  {safe(home)}")
     print(
-        f"config file     {config.paths.config_file}"
+        f"config file     {safe(config.paths.config_file)}"
         f"{'' if config.paths.config_file.is_file() else '  (not present)'}"
     )
     print_aligned((key, f"{value}  [{source}]") for key, value, source in rows)

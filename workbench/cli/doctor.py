@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import argparse
 
-from workbench.cli.output import print_json
+from workbench.cli.output import print_json, safe
 
 
 def run(args: argparse.Namespace) -> int:
@@ -17,11 +17,11 @@ def run(args: argparse.Namespace) -> int:
     else:
         marks = {"ok": "ok  ", "warn": "WARN", "fail": "FAIL", "skip": "skip"}
         for check in checks:
-            print(f"[{marks[check.status]}] {check.name:<13} {check.detail}")
+            print(f"[{marks[check.status]}] {check.name:<13} {safe(check.detail)}")
             if check.fix and check.status != "ok":
-                print(f"{'':21}-> {check.fix}")
+                print(f"{'':21}-> {safe(check.fix)}")
             elif check.fix:
-                print(f"{'':21}   {check.fix}")
+                print(f"{'':21}   {safe(check.fix)}")
     return 1 if any(c.status == "fail" for c in checks) else 0
 
 

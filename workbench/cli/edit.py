@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import argparse
 
-from workbench.cli.output import confirm, connect, print_json
+from workbench.cli.output import confirm, connect, print_json, safe
 from workbench.ids import as_uuid
 from workbench.views.detail import delete_confirmation
 from workbench.views.gallery import remove_confirmation
@@ -48,7 +48,7 @@ def _done(summary: dict[str, object], as_json: bool) -> None:
     if as_json:
         print_json(summary)
     else:
-        print(f"{summary['description']} (undo with: workbench undo)")
+        print(f"{safe(summary['description'])} (undo with: workbench undo)")
 
 
 def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:

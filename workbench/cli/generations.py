@@ -8,7 +8,7 @@ import json
 import sys
 from typing import Any
 
-from workbench.cli.output import connect, print_json
+from workbench.cli.output import connect, print_json, safe
 
 
 def _filters_from(args: argparse.Namespace) -> dict[str, Any]:
@@ -71,13 +71,13 @@ def run(args: argparse.Namespace) -> int:
             })  # fmt: skip
             return 0
         print(f"page {page.page} of {page.pages} · {page.total_label} generations "
-              f"({page.filters.describe()})")  # fmt: skip
+              f"({safe(page.filters.describe())})")  # fmt: skip
         for item in page:
             star = "★" if item.starred else " "
             frame = "" if item.timeline_frame is None else f"@{item.timeline_frame:<5}"
-            prompt = (item.prompt or "")[:60]
+            prompt = safe((item.prompt or "")[:60])
             print(f"{star} {item.type or '?':<5} {frame}{item.created_at:%Y-%m-%d %H:%M}  "
-                  f"{(item.tool_type or ''):<22} {prompt}  {item.id}")  # fmt: skip
+                  f"{safe(item.tool_type or ''):<22} {prompt}  {item.id}")  # fmt: skip
     return 0
 
 

@@ -11,13 +11,19 @@ import time
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any, TextIO
 
-from workbench.errors import ValidationError
+from workbench.errors import ValidationError, printable
 
 if TYPE_CHECKING:
     from workbench.client import Workbench
     from workbench.startup import StartupProgress
     from workbench.uploads import UploadProgress
     from workbench.views.confirm import Confirmation
+
+
+# Every name, path, prompt or error the CLI prints goes through ``safe``: a file named
+# "\x1b]0;pwned\x07.png" must not retitle the terminal or clear the screen. (``--json``
+# needs nothing: ``json.dumps`` escapes the same characters.) The TUI uses the same function.
+safe = printable
 
 
 def print_json(data: Any) -> None:
@@ -28,7 +34,8 @@ def print_json(data: Any) -> None:
 
 def print_error(message: str) -> None:
     """One line on stderr, prefixed like argparse's own usage errors, for scripts to grep."""
-    print(f"workbench: error: {message}", file=sys.stderr)
+    lines = "\n".join(safe(line) for line in message.split("\n"))
+    print(f"workbench: error: {lines}", file=sys.stderr)
 
 
 def confirm(confirmation: Confirmation, yes: bool) -> None:
@@ -40,7 +47,7 @@ def confirm(confirmation: Confirmation, yes: bool) -> None:
         raise ValidationError(
             f"{confirmation.question} This needs confirmation: add --yes to go ahead"
         )
-    answer = input(f"{confirmation.text()}\n{confirmation.verb}? [y/N] ")
+    answer = input(f"{safe(confirmation.text())}\n{safe(confirmation.verb)}? [y/N] ")
     if answer.strip().lower() not in ("y", "yes"):
         raise ValidationError("cancelled: nothing was changed")
 
@@ -48,9 +55,9 @@ def confirm(confirmation: Confirmation, yes: bool) -> None:
 def print_aligned(rows: Iterable[tuple[str, str]]) -> None:
     """A key column padded to the widest key, so the values line up whatever the keys are."""
     rows = list(rows)
-    width = max((len(key) for key, _ in rows), default=0)
+    width = max((len(safe(key)) for key, _ in rows), default=0)
     for key, rest in rows:
-        print(f"{key:<{width}}  {rest}")
+        print(f"{safe(key):<{width}}  {safe(rest)}")
 
 
 def mib(n: float) -> str:

@@ -6,7 +6,7 @@ from __future__ import annotations
 import argparse
 from typing import TYPE_CHECKING, Any
 
-from workbench.cli.output import connect, print_json
+from workbench.cli.output import connect, print_json, safe
 
 if TYPE_CHECKING:
     from workbench.projects import ProjectSummary
@@ -34,12 +34,10 @@ def run(args: argparse.Namespace) -> int:
             return 0
         for summary in overview:
             project = summary.project
-            print(
-                f"{project.name}  ({project.aspect_ratio or '?'}, {len(summary.shots)} shots)  "
-                f"{project.id}"
-            )
+            shape = safe(project.aspect_ratio or "?")
+            print(f"{safe(project.name)}  ({shape}, {len(summary.shots)} shots)  {project.id}")
             for entry in summary.shots:
-                print(f"    {entry.shot.position:>3}  {entry.shot.name}  {entry.shot.id}")
+                print(f"    {entry.shot.position:>3}  {safe(entry.shot.name)}  {entry.shot.id}")
     return 0
 
 

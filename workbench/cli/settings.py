@@ -11,7 +11,7 @@ import warnings
 from typing import TYPE_CHECKING, Any
 
 from workbench.cli import settings_history
-from workbench.cli.output import confirm, connect, print_aligned, print_json
+from workbench.cli.output import confirm, connect, print_aligned, print_json, safe
 
 if TYPE_CHECKING:
     from workbench.client import Workbench
@@ -81,7 +81,7 @@ def _change(wb: Workbench, args: argparse.Namespace, project_id: Any, shot_id: A
                                  force=args.force)  # fmt: skip
                 resolved = wb.settings(args.tool, project_id=project_id, shot_id=shot_id)
                 if not is_set(resolved, args.path, scope):
-                    what = args.path or f"{args.tool}"
+                    what = safe(args.path or args.tool)
                     print(f"{what} is not set at {scope} scope: nothing to reset")
                     return 0
                 if needs_confirmation(args.path, scope, own):
@@ -94,11 +94,11 @@ def _change(wb: Workbench, args: argparse.Namespace, project_id: Any, shot_id: A
             raise ValidationError(f"{exc} (nothing was written; --force writes it anyway)") from exc
     notes = {str(w.message) for w in forced if issubclass(w.category, ForcedSettingWarning)}
     for note in sorted(notes):  # a reset is checked twice: before asking, and as it is made
-        print(f"note: {note}", file=sys.stderr)
+        print(f"note: {safe(note)}", file=sys.stderr)
     if args.json:
         print_json(stored)
     else:
-        print(f"{args.tool} at {scope}: {json.dumps(stored)}")
+        print(f"{safe(args.tool)} at {scope}: {json.dumps(stored)}")
     return 0
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import argparse
 from typing import TYPE_CHECKING, Any
 
-from workbench.cli.output import confirm, connect, print_json
+from workbench.cli.output import confirm, connect, print_json, safe
 
 if TYPE_CHECKING:
     from workbench.client import Workbench
@@ -64,14 +64,14 @@ def _history(wb: Workbench, args: argparse.Namespace) -> int:
         print_json([e.to_json() for e in entries])
         return 0
     names = {r.id: r.name for r in (project, shot) if r is not None}
-    print(f"{args.tool}: {len(entries)} entr{'y' if len(entries) == 1 else 'ies'}, "
+    print(f"{safe(args.tool)}: {len(entries)} entr{'y' if len(entries) == 1 else 'ies'}, "
           f"newest first ({WHERE_STORED[wb.settings_history_service.stored]})")  # fmt: skip
     for entry in entries:
         where = target_text(entry.scope, names.get(entry.target_id))
         note = f"  ({entry.note})" if entry.note else ""
-        print(f"#{entry.id:<5} {when_text(entry.at)}  [{where}]{note}")
+        print(f"#{entry.id:<5} {when_text(entry.at)}  [{safe(where)}]{safe(note)}")
         for change in entry.changes:
-            print(f"       {change_text(change)}")
+            print(f"       {safe(change_text(change))}")
     return 0
 
 
@@ -93,9 +93,9 @@ def _restore(wb: Workbench, args: argparse.Namespace) -> int:
     if args.json:
         print_json(plan.to_json())
     else:
-        print(restored_text(plan))
+        print(safe(restored_text(plan)))
         for change in plan.changes if plan.written else ():
-            print(f"  {change_text(change)}")
+            print(f"  {safe(change_text(change))}")
     return 0
 
 
@@ -124,15 +124,15 @@ def _diff(wb: Workbench, args: argparse.Namespace) -> int:
     if args.json:
         print_json(diff.to_json())
         return 0
-    print(diff_summary(diff))
+    print(safe(diff_summary(diff)))
     if not diff.fields:
         return 0
     rows = [
-        (f.path, f"{value_text(f.a)} [{f.a_scope or '-'}]",
-         f"{value_text(f.b)} [{f.b_scope or '-'}]")
+        (safe(f.path), safe(f"{value_text(f.a)} [{f.a_scope or '-'}]"),
+         safe(f"{value_text(f.b)} [{f.b_scope or '-'}]"))
         for f in diff.fields
     ]  # fmt: skip
-    header = ("field", diff.a.name, diff.b.name)
+    header = ("field", safe(diff.a.name), safe(diff.b.name))
     widths = [max(len(r[i]) for r in [header, *rows]) for i in range(2)]
     for row in [header, *rows]:
         print(f"{row[0]:<{widths[0]}}  {row[1]:<{widths[1]}}  {row[2]}")

@@ -13,7 +13,7 @@ import sys
 import time
 from typing import TYPE_CHECKING, Any, TextIO
 
-from workbench.cli.output import ProgressBar, connect, mib, print_json
+from workbench.cli.output import ProgressBar, connect, mib, print_json, safe
 
 if TYPE_CHECKING:
     from workbench.uploads import UploadResult
@@ -61,9 +61,9 @@ def _summary(results: list[UploadResult], seconds: float, out: TextIO) -> None:
         row = r.generation_id or r.resource_id
         target = f"-> {'resource' if r.resource_id else 'generation'} {row}" if row else ""
         if r.status == "failed":
-            out.write(f"failed     {r.path}: {r.error}\n")
+            out.write(f"failed     {safe(r.path)}: {safe(r.error)}\n")
         else:
-            out.write(f"{r.status:<10} {r.path} {target}\n")
+            out.write(f"{r.status:<10} {safe(r.path)} {target}\n")
     counts = _counts(results)
     moved = sum(r.bytes for r in results if r.status == "uploaded")
     rate = f", {mib(moved / seconds)}/s" if seconds > 0 and moved else ""

@@ -40,6 +40,7 @@ import psycopg
 from psycopg import sql
 from psycopg_pool import ConnectionPool
 
+from workbench.config import private_dir, private_opener
 from workbench.db.connection import run_idempotent
 from workbench.db.schema import SETTINGS_HISTORY_TABLE
 from workbench.errors import ConflictError, NotFoundError, ValidationError
@@ -289,8 +290,9 @@ class DeviceHistory:
 
     @contextlib.contextmanager
     def _locked(self) -> Iterator[None]:
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        with open(self.path.with_name(self.path.name + ".lock"), "a") as handle:
+        private_dir(self.path.parent)
+        lock = self.path.with_name(self.path.name + ".lock")
+        with open(lock, "a", opener=private_opener) as handle:
             fcntl.flock(handle, fcntl.LOCK_EX)
             try:
                 yield
@@ -307,7 +309,7 @@ class DeviceHistory:
                 write.tool_id, write.before, write.after, user_id, write.note, "device",
             )  # fmt: skip
             line = json.dumps(_line(entry), separators=(",", ":")) + "\n"
-            with open(self.path, "a+b") as handle:
+            with open(self.path, "a+b", opener=private_opener) as handle:
                 if handle.tell() > 0:  # a crash may have cut the last line short: end it
                     handle.seek(handle.tell() - 1)
                     if handle.read(1) != b"\n":
@@ -360,7 +362,7 @@ class DeviceHistory:
             if total > self.max_bytes // 2 and kept:
                 break
             kept.append(line)
-        fd, tmp = tempfile.mkstemp(dir=self.path.parent, prefix=".settings-history-")
+        fd, tmp = tempfile.mkstemp(dir=self.path.parent, prefix=".settings-history-")  # 0600
         try:
             with os.fdopen(fd, "wb") as handle:
                 handle.writelines(reversed(kept))

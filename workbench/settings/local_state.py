@@ -18,6 +18,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
+from workbench.config import private_dir, private_opener
 from workbench.errors import ValidationError
 
 log = logging.getLogger(__name__)
@@ -67,8 +68,9 @@ class LocalState:
     # -- internals -------------------------------------------------------------------------
     @contextlib.contextmanager
     def _locked(self) -> Iterator[None]:
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        with open(self.path.with_name(self.path.name + ".lock"), "a") as handle:
+        private_dir(self.path.parent)
+        lock = self.path.with_name(self.path.name + ".lock")
+        with open(lock, "a", opener=private_opener) as handle:
             fcntl.flock(handle, fcntl.LOCK_EX)
             try:
                 yield
@@ -97,7 +99,7 @@ class LocalState:
         with self._locked():
             data = self._read()
             change(data)
-            fd, tmp = tempfile.mkstemp(dir=self.path.parent, prefix=".state-")
+            fd, tmp = tempfile.mkstemp(dir=self.path.parent, prefix=".state-")  # 0600
             try:
                 with os.fdopen(fd, "w", encoding="utf-8") as handle:
                     json.dump(data, handle, indent=1, sort_keys=True)

@@ -13,6 +13,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import BinaryIO
 
+from workbench.config import private_dir
 from workbench.errors import NotFoundError, WorkbenchError
 from workbench.storage.base import MiB, ObjectInfo, ProgressFn, TransferOptions, check_key
 
@@ -22,6 +23,9 @@ _COPY_CHUNK = MiB
 
 class LocalStorage:
     """Objects as files under ``root``; writes are atomic (temp file, then rename).
+
+    The files are this user's alone (0600, in folders made 0700): nothing else reads them (the
+    embedded PostgreSQL never does), and a shared machine's other users should not either.
 
     A reader therefore never sees half a file, and an interrupted write leaves only a hidden
     ``.tmp-`` file next to the target, which :meth:`abort_incomplete` removes.
@@ -58,8 +62,8 @@ class LocalStorage:
         cancel: threading.Event | None = None,
     ) -> str:
         target = self.path(key)
-        target.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f"{_TMP}{target.name}.")
+        private_dir(target.parent)
+        fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f"{_TMP}{target.name}.")  # 0600
         try:
             with os.fdopen(fd, "wb") as handle:
                 while chunk := source.read(_COPY_CHUNK):
@@ -146,7 +150,7 @@ class LocalStorage:
 
     def check(self) -> str:
         """Prove the folder is writable; returns a one-line description for `doctor`."""
-        self.root.mkdir(parents=True, exist_ok=True)
+        private_dir(self.root)
         probe = self.root / ".workbench-write-check"
         probe.write_bytes(b"ok")
         probe.unlink()

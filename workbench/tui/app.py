@@ -18,10 +18,12 @@ from textual import on, work
 from textual.app import App, ComposeResult, SystemCommand
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
+from textual.markup import escape
 from textual.screen import ModalScreen, Screen
 from textual.widgets import Footer, Header, LoadingIndicator, Static, TabbedContent, TabPane
 
 from workbench.client import Workbench
+from workbench.errors import printable
 from workbench.media import Thumbnails
 from workbench.settings.registry import DEFAULT_TOOL
 from workbench.tui.components.filters import FilterBar
@@ -215,7 +217,9 @@ class WorkbenchApp(App[None]):
 
     def _failed(self, exc: Exception) -> None:
         self.query_one("#loading").remove()
-        self.notify(str(exc), title="workbench cannot start", severity="error", timeout=30)
+        self.notify(
+            escape(printable(exc)), title="workbench cannot start", severity="error", timeout=30
+        )
 
     async def _show_workbench(self) -> None:
         """(Called from the start-up worker through call_from_thread, which awaits it.)"""

@@ -20,6 +20,7 @@ import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from workbench.config import private_dir
 from workbench.errors import WorkbenchError
 
 if TYPE_CHECKING:
@@ -50,8 +51,8 @@ class Journal:
         if not entries:
             self.path.unlink(missing_ok=True)
             return
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=self.path.parent, prefix=".journal-")
+        private_dir(self.path.parent)
+        fd, tmp = tempfile.mkstemp(dir=self.path.parent, prefix=".journal-")  # 0600
         try:
             with os.fdopen(fd, "w", encoding="utf-8") as handle:
                 json.dump({"abort": entries}, handle, indent=1)

@@ -15,10 +15,11 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Grid, Vertical, VerticalScroll
 from textual.events import Click, Resize
+from textual.markup import escape
 from textual.message import Message
 from textual.widgets import Label, Static
 
-from workbench.errors import WorkbenchError, first_line
+from workbench.errors import WorkbenchError, first_line, printable
 from workbench.media import Thumbnails
 from workbench.models import Generation
 from workbench.tui.images import Picture, rendition_side
@@ -37,7 +38,7 @@ def caption(item: Generation) -> str:
     """The shared caption (``views.gallery.caption``) after the star mark, which a TUI tile
     shows in place of the notebook's star toggle."""
     what, text = tile_caption(item)
-    return f"{'★' if item.starred else '☆'} {what}\n{text}"
+    return f"{'★' if item.starred else '☆'} {what}\n{escape(printable(text))}"
 
 
 class Tile(Vertical):
@@ -166,7 +167,7 @@ class GalleryGrid(RendersModel[GalleryState], VerticalScroll, can_focus=True):
             self._selected = -1
             self.load_thumbnails(list(state.items), tiles)
         if state.error:
-            empty.update(f"[b red]{state.error}[/]")
+            empty.update(f"[b red]{escape(printable(state.error))}[/]")
         elif page is not None and not state.items:
             empty.update("Nothing here with these filters.")
         else:

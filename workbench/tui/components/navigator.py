@@ -6,10 +6,12 @@ import uuid
 from typing import Any, ClassVar
 
 from textual.binding import Binding, BindingType
+from textual.markup import escape
 from textual.message import Message
 from textual.widgets import Tree
 from textual.widgets.tree import TreeNode
 
+from workbench.errors import printable
 from workbench.tui.threads import RendersModel
 from workbench.views import NavigatorModel, NavigatorState
 
@@ -70,13 +72,13 @@ class Navigator(RendersModel[NavigatorState], Tree[Choice]):
         chosen: TreeNode[Choice] | None = None
         for entry in state.projects:
             total = f" [dim]{entry.counts.total}[/]" if entry.counts else ""
-            node = self.root.add(f"[b]{entry.project.name}[/]{total}",
+            node = self.root.add(f"[b]{escape(printable(entry.project.name))}[/]{total}",
                                  data=(entry.project.id, None), expand=True)  # fmt: skip
             if entry.project.id == state.project_id and state.shot_id is None:
                 chosen = node
             for shot in entry.shots:
                 counts = shot.counts
-                label = shot.shot.name
+                label = escape(printable(shot.shot.name))
                 if counts is not None:
                     label += f" [dim]{counts.total}[/]"
                     if counts.unpositioned:

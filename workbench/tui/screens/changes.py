@@ -21,7 +21,7 @@ from textual.notifications import SeverityLevel
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Label
 
-from workbench.errors import ConflictError, WorkbenchError, first_line
+from workbench.errors import ConflictError, WorkbenchError, first_line, printable
 from workbench.tui.screens.dialogs import Confirm
 from workbench.tui.threads import on_ui
 from workbench.views.changes import (
@@ -65,7 +65,7 @@ def undo_in_worker(
     app = node.app
 
     def toast(message: str, severity: SeverityLevel = "information") -> None:
-        on_ui(app, partial(app.notify, message, title="Undo", severity=severity))
+        on_ui(app, partial(app.notify, escape(printable(message)), title="Undo", severity=severity))
 
     def work() -> None:
         last = wb.changes.last()
@@ -78,7 +78,8 @@ def undo_in_worker(
         except ConflictError as exc:
             if conflicted is not None and last is not None:
                 on_ui(app, conflicted, last.id, conflict_reason(exc))
-            on_ui(app, partial(app.notify, conflict_text(exc, how_to_force), title="Undo",
+            on_ui(app, partial(app.notify, escape(printable(conflict_text(exc, how_to_force))),
+                               title="Undo",
                                severity="warning", timeout=10))  # fmt: skip
         except (WorkbenchError, psycopg.Error) as exc:
             toast(first_line(exc), "warning")

@@ -9,9 +9,11 @@ from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.markup import escape
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Label, Tree
 
+from workbench.errors import printable
 from workbench.media import Thumbnails
 from workbench.models import Generation
 from workbench.tui.images import Picture, detail_sources
@@ -87,13 +89,15 @@ class DetailScreen(RendersModel[DetailState], Screen[None]):
         """Fill every part from the loaded generation (until then, "loading…" or the error)."""
         detail = state.detail
         if detail is None:
-            self.query_one("#title", Label).update(state.error or "loading…")
+            self.query_one("#title", Label).update(escape(printable(state.error or "loading…")))
             return
         item = detail.generation
         star = "★ " if item.starred else ""
-        self.query_one("#title", Label).update(f"{star}{item.prompt or '(no prompt)'}")
+        prompt = escape(printable(item.prompt or "(no prompt)"))
+        self.query_one("#title", Label).update(f"{star}{prompt}")
+        tool = escape(printable(item.tool_type or ""))
         self.query_one("#caption", Label).update(
-            f"{item.type} · {item.tool_type or ''} · {item.created_at:%Y-%m-%d %H:%M}"
+            f"{item.type} · {tool} · {item.created_at:%Y-%m-%d %H:%M}"
         )
         tree = self.query_one("#params", Tree)
         tree.clear()
@@ -108,14 +112,15 @@ class DetailScreen(RendersModel[DetailState], Screen[None]):
         table = self.query_one(VariantsTable)
         table.clear()
         for variant in detail.variants:
-            table.add_row(variant.variant_type or "?", variant.name or "",
+            table.add_row(escape(printable(variant.variant_type or "?")),
+                          escape(printable(variant.name or "")),
                           "●" if variant.is_primary else "", "new" if variant.viewed_at is None
                           else "", f"{variant.created_at:%Y-%m-%d %H:%M}",
                           key=str(variant.id))  # fmt: skip
         lines = [f"edited from: {a.prompt or a.id}" for a in detail.ancestors]
         lines += [f"edited into: {d.prompt or d.id}" for d in detail.derived]
         lines += [f"in shot: {s.name}" for s in detail.shots] or ["in no shot"]
-        self.query_one("#lineage", Label).update("\n".join(lines))
+        self.query_one("#lineage", Label).update("\n".join(escape(printable(x)) for x in lines))
         shown = (item.id, item.location, item.thumbnail_url)  # a new primary: a new picture
         if shown != self._picture_of:  # (a star alone keeps the picture)
             self._picture_of = shown

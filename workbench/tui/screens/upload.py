@@ -8,9 +8,11 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
+from textual.markup import escape
 from textual.screen import Screen
 from textual.widgets import Button, DataTable, Footer, Input, Label, ProgressBar
 
+from workbench.errors import printable
 from workbench.tui.threads import RendersModel
 from workbench.views.presentation import FILE_BADGES
 from workbench.views.uploads import PATHS_HINT, UploadModel, UploadState
@@ -49,7 +51,8 @@ class UploadScreen(RendersModel[UploadState], Screen[None]):
 
     def compose(self) -> ComposeResult:
         with Vertical():
-            yield Label(f"Upload images, videos or LoRA files to [b]{self.where}[/]")
+            where = escape(printable(self.where))
+            yield Label(f"Upload images, videos or LoRA files to [b]{where}[/]")
             with Horizontal():
                 yield Input(placeholder=PATHS_HINT, id="paths")
                 yield Button("Add", id="add")
@@ -67,14 +70,16 @@ class UploadScreen(RendersModel[UploadState], Screen[None]):
         failed = len(state.failed)
         mb = f"{state.bytes_done / 1e6:.1f} of {state.bytes_total / 1e6:.1f} MB"
         note = f" · [red]{failed} failed[/]" if failed else ""
-        error = f" · [red]{state.error}[/]" if state.error else ""
+        error = f" · [red]{escape(printable(state.error))}[/]" if state.error else ""
         self.query_one("#summary", Label).update(
             f"{state.files_done}/{len(state.files)} files · {mb}{note}{error}"
         )
         table = self.query_one(DataTable)
         table.clear()
         for row in state.files:
-            table.add_row(STATUS[row.status], row.path, row.error or "")
+            table.add_row(
+                STATUS[row.status], escape(printable(row.path)), escape(printable(row.error or ""))
+            )
 
     @on(Input.Submitted, "#paths")
     @on(Button.Pressed, "#add")
