@@ -233,9 +233,7 @@ def test_a_write_on_another_users_row_reads_as_not_found(
     assert _checksum(demo_dsn) == before
 
 
-def test_the_counts_agree_with_what_the_gallery_shows(
-    demo_wb: Workbench, crossed: Crossed
-) -> None:
+def test_the_counts_agree_with_what_the_gallery_shows(demo_wb: Workbench, crossed: Crossed) -> None:
     """Their generation in my shot is not counted in it, and their shot linking my generation
     does not take it out of my "in no shot" count: the navigator's numbers are the gallery's."""
     project = demo_wb.project("Neon Coastline")

@@ -8,10 +8,10 @@ Design choices worth knowing:
 
 - The server listens on a unix socket in a private directory only, never on TCP, so ``trust``
   authentication is safe: only the owner (and root) can reach the socket. That directory is
-  the data directory (mode 0700) or, when its path is too long for a socket address, a fresh
-  one that ``mkdtemp`` makes at each start: a random name created atomically with mode 0700,
-  so another local user can neither plant it beforehand (a predictable name could be made
-  first, world-writable, or as a symlink) nor enter it.
+  the data directory (mode 0700) or, when its path is too long for a socket address, one that
+  ``mkdtemp`` made: a random name created atomically with mode 0700, so another local user
+  can neither plant it beforehand (a predictable name could be made first, world-writable,
+  or as a symlink) nor enter it. It is kept for the next start while it is still exactly that.
 - It keeps running after the Python process exits, so the next ``workbench`` starts in a tenth
   of a second; ``workbench db stop`` stops it.
 - PostgreSQL refuses to run as root. As root we run it as a dedicated system user
@@ -45,7 +45,7 @@ SERVICE_USER = "workbench-pg"
 PORT = 5432  # only names the socket file; the socket directory is private
 _SOCKET_PATH_MAX = 100  # sun_path is 108 bytes; leave room for "/.s.PGSQL.5432"
 _SOCKET_DIR_PREFIX = "workbench-pg-"  # + mkdtemp's random part, in the temporary directory
-_SOCKET_DIR_RECORD = "workbench.socketdir"  # in the data directory: the folder made last
+_SOCKET_DIR_RECORD = "workbench.socketdir"  # in the data directory: the folder in use
 
 
 def _service_account(data_dir: Path) -> tuple[int, int] | None:
@@ -163,7 +163,6 @@ class EmbeddedPostgres:
                 "60",
                 "-s",
             )
-            self._remove_socket_dir()
             return True
 
     @property
@@ -243,38 +242,40 @@ class EmbeddedPostgres:
             handle.write("\ninclude_if_exists = 'workbench.conf'\n")
 
     def _socket_dir(self) -> Path:
-        """The data directory when its path leaves room in a socket address; else a new
-        private folder (see the module's docstring), recorded in the data directory so the
-        next start or ``stop`` removes it."""
+        """The data directory when its path leaves room in a socket address; else a private
+        folder (see the module's docstring), recorded in the (private) data directory. A
+        restart reuses the recorded folder while it is still exactly what ``mkdtemp`` made,
+        so the DSN a running workbench holds stays valid across ``db stop`` / ``db start``;
+        anything else there (gone after a reboot, changed mode or owner, a link) gets a new
+        folder."""
         if len(str(self.data_dir)) + 16 <= _SOCKET_PATH_MAX:
             return self.data_dir
-        self._remove_socket_dir()
+        record = self.data_dir / _SOCKET_DIR_RECORD
+        with contextlib.suppress(OSError, ValueError):
+            kept = Path(record.read_text(encoding="utf-8").strip())
+            if self._is_our_socket_dir(kept):
+                return kept
         made = Path(tempfile.mkdtemp(prefix=_SOCKET_DIR_PREFIX))
         if self._account:
             os.chown(made, *self._account)
-        (self.data_dir / _SOCKET_DIR_RECORD).write_text(str(made), encoding="utf-8")
+        record.write_text(str(made), encoding="utf-8")
         return made
 
-    def _remove_socket_dir(self) -> None:
-        """Remove the socket folder the last start made, once the server has let go of it
-        (it is empty then), and only if it is still the private folder we made: a real
-        directory, not a link, owned by the server's user, named as ``mkdtemp`` named it."""
-        record = self.data_dir / _SOCKET_DIR_RECORD
+    def _is_our_socket_dir(self, folder: Path) -> bool:
+        """A real directory (not a link), mode 0700, owned by the server's user, named as
+        ``mkdtemp`` named it in the temporary directory: only then is it still ours."""
         try:
-            made = Path(record.read_text(encoding="utf-8").strip())
-            info = os.lstat(made)
-        except (OSError, ValueError):
-            return
+            info = os.lstat(folder)
+        except OSError:
+            return False
         owner = self._account[0] if self._account else os.geteuid()
-        if (
+        return (
             stat.S_ISDIR(info.st_mode)
+            and stat.S_IMODE(info.st_mode) == 0o700
             and info.st_uid == owner
-            and made.parent == Path(tempfile.gettempdir())
-            and made.name.startswith(_SOCKET_DIR_PREFIX)
-        ):
-            with contextlib.suppress(OSError):  # not empty: the server still uses it
-                made.rmdir()
-                record.unlink()
+            and folder.parent == Path(tempfile.gettempdir())
+            and folder.name.startswith(_SOCKET_DIR_PREFIX)
+        )
 
     def _write_runtime_conf(self, socket_dir: Path) -> None:
         lines = [
