@@ -24,13 +24,11 @@ the restore is refused with ``ConflictError`` and nothing changes, unless forced
 from __future__ import annotations
 
 import contextlib
-import fcntl
 import json
 import logging
 import os
-import tempfile
 import uuid
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -40,10 +38,11 @@ import psycopg
 from psycopg import sql
 from psycopg_pool import ConnectionPool
 
-from workbench.config import private_dir, private_opener
+from workbench.config import private_opener
 from workbench.db.connection import run_idempotent
 from workbench.db.schema import SETTINGS_HISTORY_TABLE
 from workbench.errors import ConflictError, NotFoundError, ValidationError
+from workbench.settings.local_state import locked, replace_atomically
 from workbench.settings.resolve import Path as FieldPath
 from workbench.settings.resolve import dotted, get_path, leaves, merge, path_patch
 from workbench.settings.store import SettingsTarget, SettingsWrite, TargetScope, check_tool_id
@@ -288,22 +287,11 @@ class DeviceHistory:
     def __repr__(self) -> str:
         return f"DeviceHistory({str(self.path)!r})"
 
-    @contextlib.contextmanager
-    def _locked(self) -> Iterator[None]:
-        private_dir(self.path.parent)
-        lock = self.path.with_name(self.path.name + ".lock")
-        with open(lock, "a", opener=private_opener) as handle:
-            fcntl.flock(handle, fcntl.LOCK_EX)
-            try:
-                yield
-            finally:
-                fcntl.flock(handle, fcntl.LOCK_UN)
-
     def append(self, write: SettingsWrite, user_id: uuid.UUID | None) -> HistoryEntry | None:
         """Record a landed write (None when it changed nothing: nothing to record)."""
         if not field_changes(write.before, write.after):
             return None
-        with self._locked():
+        with locked(self.path):
             entry = HistoryEntry(
                 self._last_id() + 1, datetime.now(UTC), write.target.scope, write.target.id,
                 write.tool_id, write.before, write.after, user_id, write.note, "device",
@@ -362,16 +350,8 @@ class DeviceHistory:
             if total > self.max_bytes // 2 and kept:
                 break
             kept.append(line)
-        fd, tmp = tempfile.mkstemp(dir=self.path.parent, prefix=".settings-history-")  # 0600
-        try:
-            with os.fdopen(fd, "wb") as handle:
-                handle.writelines(reversed(kept))
-                handle.flush()
-                os.fsync(handle.fileno())
-            os.replace(tmp, self.path)
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
+        data = b"".join(reversed(kept))
+        replace_atomically(self.path, data, prefix=".settings-history-")
 
 
 def _line(entry: HistoryEntry) -> dict[str, Any]:

@@ -66,17 +66,6 @@ class LocalState:
         self._change(lambda data: data.clear())
 
     # -- internals -------------------------------------------------------------------------
-    @contextlib.contextmanager
-    def _locked(self) -> Iterator[None]:
-        private_dir(self.path.parent)
-        lock = self.path.with_name(self.path.name + ".lock")
-        with open(lock, "a", opener=private_opener) as handle:
-            fcntl.flock(handle, fcntl.LOCK_EX)
-            try:
-                yield
-            finally:
-                fcntl.flock(handle, fcntl.LOCK_UN)
-
     def _read(self) -> dict[str, Any]:
         try:
             text = self.path.read_text(encoding="utf-8")
@@ -96,19 +85,39 @@ class LocalState:
         return data
 
     def _change(self, change: Callable[[dict[str, Any]], object]) -> None:
-        with self._locked():
+        with locked(self.path):
             data = self._read()
             change(data)
-            fd, tmp = tempfile.mkstemp(dir=self.path.parent, prefix=".state-")  # 0600
-            try:
-                with os.fdopen(fd, "w", encoding="utf-8") as handle:
-                    json.dump(data, handle, indent=1, sort_keys=True)
-                    handle.flush()
-                    os.fsync(handle.fileno())
-                os.replace(tmp, self.path)
-            except BaseException:
-                Path(tmp).unlink(missing_ok=True)
-                raise
+            text = json.dumps(data, indent=1, sort_keys=True)
+            replace_atomically(self.path, text.encode("utf-8"), prefix=".state-")
+
+
+@contextlib.contextmanager
+def locked(path: Path) -> Iterator[None]:
+    """An exclusive lock on ``path``'s own lock file beside it (private), held meanwhile:
+    processes on one device (a TUI, a notebook, the CLI) take turns at a device-local file."""
+    private_dir(path.parent)
+    with open(path.with_name(path.name + ".lock"), "a", opener=private_opener) as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def replace_atomically(path: Path, data: bytes, *, prefix: str) -> None:
+    """Replace ``path`` with ``data``: a private temporary file beside it, fsync'd, then
+    renamed over it, so a crash mid-write leaves the previous version whole."""
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=prefix)  # 0600
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
 
 
 def _check_value(key: str, value: Any) -> None:
