@@ -5,48 +5,19 @@ screen's key names (4), and keyboard focus and keys that mean one thing everywhe
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import AsyncIterator
-from pathlib import Path
 from typing import Any
 
 import pytest
+from pilot_app import SIZE, started
 from textual.widgets import DataTable, Input, Markdown, Select
 from textual_image._terminal import get_cell_size
 from textual_image.widget import HalfcellImage
 from waiting import settle, wait_until_async
 
 from workbench.client import Workbench
-from workbench.startup import connect
-from workbench.storage import LocalStorage
 from workbench.tui.app import WorkbenchApp
 from workbench.tui.components.filters import FilterBar
 from workbench.tui.components.navigator import Navigator
-
-SIZE = (160, 48)
-
-
-@pytest.fixture
-def wb(demo_dsn: str, demo_assets: Path, monkeypatch: pytest.MonkeyPatch) -> Any:
-    monkeypatch.setenv("WORKBENCH_IMAGES", "halfcell")
-    with connect(demo_dsn, storage=LocalStorage(demo_assets)) as workbench:
-        yield workbench
-
-
-async def started(app: WorkbenchApp, pilot: Any) -> None:
-    """The first page is shown and the gallery has focus, so keys reach it."""
-    await wait_until_async(lambda: app.first_paint is not None, what="the first gallery page",
-                           timeout=30, pilot=pilot)  # fmt: skip
-    await wait_until_async(lambda: type(app.focused).__name__ == "GalleryGrid",
-                           what="the gallery's focus", pilot=pilot)  # fmt: skip
-    await settle(pilot)
-
-
-@pytest.fixture
-async def running(wb: Workbench) -> AsyncIterator[tuple[WorkbenchApp, Any]]:
-    app = WorkbenchApp(wb, page_size=12)
-    async with app.run_test(size=SIZE) as pilot:
-        await started(app, pilot)
-        yield app, pilot
 
 
 def gallery(app: WorkbenchApp) -> Any:

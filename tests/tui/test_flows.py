@@ -4,49 +4,20 @@ from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
 import psycopg
-import pytest
 from PIL import Image
+from pilot_app import SIZE, started
 from textual.widgets import DataTable, Input, RadioSet, Select
-from waiting import settle, wait_until_async
+from waiting import wait_until_async
 
 from workbench.client import Workbench
-from workbench.startup import connect
-from workbench.storage import LocalStorage
 from workbench.tui.app import WorkbenchApp
 from workbench.tui.components.navigator import Navigator
 from workbench.tui.screens.dialogs import EditValue
 from workbench.tui.screens.upload import UploadScreen
-
-SIZE = (160, 48)
-
-
-@pytest.fixture
-def wb(demo_dsn: str, demo_assets: Path, monkeypatch: pytest.MonkeyPatch) -> Any:
-    monkeypatch.setenv("WORKBENCH_IMAGES", "halfcell")
-    with connect(demo_dsn, storage=LocalStorage(demo_assets)) as workbench:
-        yield workbench
-
-
-async def started(app: WorkbenchApp, pilot: Any) -> None:
-    """The first page is shown and a pane has focus, so keys reach it."""
-    await wait_until_async(lambda: app.first_paint is not None, what="the first gallery page",
-                           timeout=30, pilot=pilot)  # fmt: skip
-    await wait_until_async(lambda: type(app.focused).__name__ in ("GalleryGrid", "DataTable"),
-                           what="a focused pane", pilot=pilot)  # fmt: skip
-    await settle(pilot)
-
-
-@pytest.fixture
-async def running(wb: Workbench) -> AsyncIterator[tuple[WorkbenchApp, Any]]:
-    app = WorkbenchApp(wb, page_size=12)
-    async with app.run_test(size=SIZE) as pilot:
-        await started(app, pilot)
-        yield app, pilot
 
 
 def gallery(app: WorkbenchApp) -> Any:
@@ -244,7 +215,7 @@ async def test_the_last_tab_and_panels_are_remembered(wb: Workbench) -> None:
     assert wb.local_state.get("tui.navigator_hidden") is True
     again = WorkbenchApp(wb)
     async with again.run_test(size=SIZE) as pilot:
-        await started(again, pilot)
+        await started(again, pilot, ("GalleryGrid", "DataTable"))  # remembered: settings
         assert again.query_one("TabbedContent").active == "settings-tab"
         assert again.query_one(Navigator).has_class("-hidden")
 

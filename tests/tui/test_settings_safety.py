@@ -5,31 +5,21 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator
-from pathlib import Path
 from typing import Any
 
 import psycopg
 import pytest
+from pilot_app import SIZE
 from textual.widgets import DataTable, Input, Label
 from waiting import settle, wait_until_async
 
 from workbench.client import Workbench
-from workbench.startup import connect
-from workbench.storage import LocalStorage
 from workbench.tui.app import WorkbenchApp
 from workbench.tui.components.navigator import Navigator
 from workbench.tui.screens.dialogs import Confirm, EditValue
 from workbench.views.settings import FieldRow
 
-SIZE = (160, 48)
 TRAVEL = "travel-between-images"
-
-
-@pytest.fixture
-def wb(demo_dsn: str, demo_assets: Path, monkeypatch: pytest.MonkeyPatch) -> Any:
-    monkeypatch.setenv("WORKBENCH_IMAGES", "halfcell")
-    with connect(demo_dsn, storage=LocalStorage(demo_assets)) as workbench:
-        yield workbench
 
 
 @pytest.fixture

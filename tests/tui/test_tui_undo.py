@@ -5,41 +5,15 @@ same id and links, and a conflict is reported, not forced."""
 from __future__ import annotations
 
 import uuid
-from collections.abc import AsyncIterator
-from pathlib import Path
 from typing import Any
 
 import psycopg
-import pytest
 from textual.widgets import Label
 from waiting import settle, wait_until_async
 
 from workbench.client import Workbench
-from workbench.startup import connect
-from workbench.storage import LocalStorage
 from workbench.tui.app import WorkbenchApp
 from workbench.tui.screens.dialogs import Confirm
-
-SIZE = (160, 48)
-
-
-@pytest.fixture
-def wb(demo_dsn: str, demo_assets: Path, monkeypatch: pytest.MonkeyPatch) -> Any:
-    monkeypatch.setenv("WORKBENCH_IMAGES", "halfcell")
-    with connect(demo_dsn, storage=LocalStorage(demo_assets)) as workbench:
-        yield workbench
-
-
-@pytest.fixture
-async def running(wb: Workbench) -> AsyncIterator[tuple[WorkbenchApp, Any]]:
-    app = WorkbenchApp(wb, page_size=12)
-    async with app.run_test(size=SIZE) as pilot:
-        await wait_until_async(lambda: app.first_paint is not None, what="the first page",
-                               timeout=30, pilot=pilot)  # fmt: skip
-        await wait_until_async(lambda: type(app.focused).__name__ == "GalleryGrid",
-                               what="the focused gallery", pilot=pilot)  # fmt: skip
-        await settle(pilot)
-        yield app, pilot
 
 
 def exists(dsn: str, generation: uuid.UUID) -> bool:
