@@ -1,5 +1,5 @@
-"""The notebook's confirm row and Undo button, without a browser (a click is
-``button.click()``), on a real database holding the demo."""
+"""The notebook's confirm rows (the gallery's and the detail panel's Delete…) and Undo button,
+without a browser (a click is ``button.click()``), on a real database holding the demo."""
 
 from __future__ import annotations
 
@@ -104,3 +104,58 @@ def test_the_workbench_widget_has_one_undo_for_every_tab(demo_wb: Workbench) -> 
         assert widget.undo.message.value.startswith("undid: set travel-between-images")
     finally:
         widget.close()
+
+
+# -- the detail panel's Delete… ---------------------------------------------------------
+def test_delete_from_the_detail_asks_first_and_undo_brings_it_back(
+    gallery: Gallery, demo_dsn: str
+) -> None:
+    assert gallery.undo is not None
+    tile = gallery.tiles[0]
+    item_id = tile.item_id
+    tile.details.click()  # opens the detail panel on the item
+    detail = gallery.detail
+    assert detail.showing == item_id
+    assert detail.layout.display is None
+    assert not detail.confirm.asking
+
+    detail.delete.click()
+    assert detail.confirm.asking
+    assert detail.confirm.layout.display is None
+    assert detail.confirm.go.description == "Delete"
+    assert "Undo brings it back" in detail.confirm.message.value
+    detail.confirm.cancel.click()  # Cancel keeps it, and the panel still shows it
+    assert not detail.confirm.asking
+    assert exists(demo_dsn, item_id)
+    assert detail.showing == item_id
+
+    detail.delete.click()
+    detail.confirm.go.click()
+    assert not exists(demo_dsn, item_id)
+    assert detail.showing is None  # the panel let go of it and says it is gone
+    assert "deleted" in detail.info.value
+    assert detail.delete.layout.display == "none"
+    assert detail.star.layout.display == "none"
+    wait_until(lambda: all(i.id != item_id for i in gallery.model.state.items),
+               what="the page without it")  # fmt: skip
+    assert "delete generation" in gallery.undo.button.tooltip
+
+    gallery.undo.button.click()
+    assert exists(demo_dsn, item_id)  # the same id again
+    assert gallery.undo.message.value.startswith("undid: delete generation")
+    wait_until(lambda: any(i.id == item_id for i in gallery.model.state.items),
+               what="the page with it again")  # fmt: skip
+    tile = next(t for t in gallery.tiles if t.item_id == item_id)
+    tile.details.click()  # it opens again, with its actions back
+    assert detail.showing == item_id
+    assert detail.delete.layout.display is None
+
+
+def test_opening_another_item_drops_the_open_question(gallery: Gallery, demo_dsn: str) -> None:
+    first, second = gallery.tiles[0], gallery.tiles[1]
+    first.details.click()
+    gallery.detail.delete.click()
+    assert gallery.detail.confirm.asking
+    second.details.click()
+    assert not gallery.detail.confirm.asking  # the question was about the first item
+    assert exists(demo_dsn, first.item_id)
