@@ -86,6 +86,9 @@ async def test_a_refused_value_keeps_the_dialog_open_with_the_reason(
     shown = dialog.query_one("#field-error", Label)
     assert "must be a number" in str(shown.render())
     dialog.query_one("#value", Input).value = "66"
+    # The refusal's line moved the buttons down: click where Save is after that layout, not
+    # where it was (the click missed under load, and the dialog never closed).
+    await settle(pilot)
     await pilot.click("#save")
     await wait_until_async(lambda: not isinstance(app.screen, EditValue), what="the dialog closed",
                            pilot=pilot)  # fmt: skip
