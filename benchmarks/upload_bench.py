@@ -11,18 +11,29 @@ no target is asserted. DESIGN §9 targets: >= 0.8x the best tuned boto3 for 200 
   the median is kept, so a noisy neighbour on the machine hits every contender alike;
 - 500 small images (512x512, half JPEG, half PNG): ``wb.upload`` of the list (thumbnails and
   rows included) vs a plain ``upload_file`` loop vs ``upload_file`` from 16 threads;
-- thumbnails per second: ``image_thumbnail`` over the same 500 images, 2 threads per core.
+- thumbnails per second: ``image_thumbnail`` over the same 500 images, 2 threads per core;
+- peak memory (DESIGN §9: <= 300 MB for any single image the limits accept): each upload runs
+  in a fresh child process, which reports its own peak resident size (``VmHWM``; Linux):
+  the 400 KB 12000x12000 PNG and the 1x100M-pixel PNG of issue 14 (refused above the pixel
+  limit), the largest accepted PNG (7680x5440), a 12000x12000 JPEG (accepted: decoded at 1/8
+  scale), 4-file folders with 4 workers of each of the two PNG sizes, and 8 files with 8.
+
+``python benchmarks/upload_bench.py --memory`` runs the peak memory part alone (a minute).
 """
 
 from __future__ import annotations
 
 import io
+import json
 import os
 import statistics
+import struct
+import subprocess
 import sys
 import tempfile
 import time
 import uuid
+import zlib
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -44,6 +55,7 @@ IMAGES = 500
 SIDE = 512
 ROUNDS = 5
 TUNED = ((16, 8), (32, 8), (64, 8))  # (part MiB, threads)
+RSS_TARGET_MB = 300
 
 
 def boto_client(endpoint: str, *, tuned: bool, pool: int = 10) -> Any:
@@ -121,15 +133,17 @@ def main() -> None:
         try:
             server.start()
             dsn = connection.ensure_database(pg.ensure_running(), "bench")
-            run(tmp, server, dsn)
+            if "--memory" in sys.argv[1:]:
+                memory(tmp, server, dsn, *make_owner(dsn))
+            else:
+                run(tmp, server, dsn)
         finally:
             server.stop()
             pg.stop()
 
 
-def run(tmp: Path, server: S3Server, dsn: str) -> None:
-    from boto3.s3.transfer import TransferConfig
-
+def make_owner(dsn: str) -> tuple[uuid.UUID, uuid.UUID]:
+    """A migrated database with one user and one project: (user id, project id)."""
     user, project = uuid.uuid4(), uuid.uuid4()
     with psycopg.connect(dsn, autocommit=True) as conn:
         migrate.migrate(conn)
@@ -137,6 +151,13 @@ def run(tmp: Path, server: S3Server, dsn: str) -> None:
         conn.execute(
             "INSERT INTO projects (id, name, user_id) VALUES (%s, 'b', %s)", (project, user)
         )
+    return user, project
+
+
+def run(tmp: Path, server: S3Server, dsn: str) -> None:
+    from boto3.s3.transfer import TransferConfig
+
+    user, project = make_owner(dsn)
     bucket = server.new_bucket()
     admin = server.client()
     admin.put_object(Bucket=bucket, Key="warm-up", Body=b"x")  # the bucket's first volume
@@ -229,6 +250,110 @@ def run(tmp: Path, server: S3Server, dsn: str) -> None:
     print(f"\nthumbnails (at most 300 px, JPEG) of the {IMAGES} images:")
     print(f"  on {workers} threads {IMAGES / rates['threads']:7.1f} thumbnails/s")
     print(f"  on 1 thread  {IMAGES / rates['serial']:7.1f} thumbnails/s")
+    memory(tmp, server, dsn, user, project)
+
+
+# -- peak memory -------------------------------------------------------------------------------
+
+# The child reports VmHWM, its own peak: ru_maxrss (RUSAGE_SELF or RUSAGE_CHILDREN) would also
+# count the memory of the process that started it, which Linux carries over exec.
+RSS_CHILD = """
+import json, sys
+from workbench.startup import connect
+from workbench.storage import S3Storage
+a = json.loads(sys.argv[1])
+store = S3Storage(a["bucket"], endpoint_url=a["endpoint"], access_key_id=a["key"],
+                  secret_access_key=a["secret"])
+with connect(a["dsn"], storage=store, user_id=a["user"]) as wb:
+    results = wb.upload(a["paths"], project_id=a["project"], workers=a["workers"])
+peak = int(open("/proc/self/status").read().split("VmHWM:")[1].split()[0]) / 1024
+print(json.dumps({"peak_mb": peak, "status": [r.status for r in results],
+                  "errors": [r.error for r in results if r.error]}))
+"""
+
+
+def picture(path: Path, size: tuple[int, int], seed: int, fmt: str = "PNG") -> Path:
+    """A picture with a few shapes (so it is not all one colour), made with Pillow."""
+    from PIL import Image, ImageDraw
+
+    img = Image.new("RGB", size, (seed * 40 % 256, 90, 160))
+    draw = ImageDraw.Draw(img)
+    width, height = size
+    for n in range(8):
+        box = (width * n // 10, height * n // 12, width * (n + 2) // 10, height * (n + 3) // 12)
+        draw.ellipse(box, fill=((seed + n) * 31 % 256, n * 30, 255 - n * 20))
+    img.save(path, fmt, **({"quality": 85} if fmt == "JPEG" else {}))
+    return path
+
+
+def one_pixel_wide_png(path: Path, height: int) -> Path:
+    """A 1 x ``height`` grey PNG, written row block by row block (Pillow would need 900 MB)."""
+
+    def chunk(kind: bytes, body: bytes) -> bytes:
+        crc = struct.pack(">I", zlib.crc32(kind + body))
+        return struct.pack(">I", len(body)) + kind + body + crc
+
+    packer = zlib.compressobj(9)
+    rows = b"\0\x80" * MiB  # filter byte and one grey pixel, a million rows at a time
+    body = b"".join(
+        packer.compress(rows[: 2 * min(MiB, height - y)]) for y in range(0, height, MiB)
+    )
+    body += packer.flush()
+    header = struct.pack(">IIBBBBB", 1, height, 8, 0, 0, 0, 0)
+    png = b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", body)
+    path.write_bytes(png + chunk(b"IEND", b""))
+    return path
+
+
+def memory(tmp: Path, server: S3Server, dsn: str, user: uuid.UUID, project: uuid.UUID) -> None:
+    """Peak resident memory of uploading big pictures, each case in a fresh process."""
+    if not sys.platform.startswith("linux"):
+        print("\npeak memory: skipped (reads /proc/self/status, Linux only)")
+        return
+    folder = tmp / "memory"
+    folder.mkdir()
+    huge_dir, large_dir, many_dir = folder / "huge4", folder / "large4", folder / "large8"
+    for sub in (huge_dir, large_dir, many_dir):
+        sub.mkdir()
+    cases: list[tuple[str, list[Path], int]] = [
+        ("12000x12000 PNG", [picture(folder / "huge.png", (12000, 12000), 1)], 1),
+        ("1x100M-pixel PNG", [one_pixel_wide_png(folder / "tall.png", 100_000_000)], 1),
+        ("7680x5440 PNG (largest accepted)", [picture(folder / "large.png", (7680, 5440), 2)], 1),
+        ("12000x12000 JPEG", [picture(folder / "huge.jpg", (12000, 12000), 3, "JPEG")], 1),
+        ("4-file folder of 12000x12000 PNGs, 4 workers",
+         [picture(huge_dir / f"h{n}.png", (12000, 12000), 10 + n) for n in range(4)], 4),
+        ("4-file folder of 7680x5440 PNGs, 4 workers",
+         [picture(large_dir / f"l{n}.png", (7680, 5440), 20 + n) for n in range(4)], 4),
+        ("8-file folder of 7680x5440 PNGs, 8 workers",
+         [picture(many_dir / f"m{n}.png", (7680, 5440), 30 + n) for n in range(8)], 8),
+    ]  # fmt: skip
+    bucket = server.new_bucket()
+    admin = server.client()
+    print(f"\npeak memory of an upload, each in a fresh process (target <= {RSS_TARGET_MB} MB):")
+    for name, paths, workers in cases:
+        empty_bucket(admin, bucket)
+        forget_rows(dsn)
+        args = {"dsn": dsn, "bucket": bucket, "endpoint": server.endpoint, "key": ACCESS_KEY,
+                "secret": SECRET_KEY, "user": str(user), "project": str(project),
+                "paths": [str(paths[0].parent if workers > 1 else paths[0])],
+                "workers": workers}  # fmt: skip
+        done = subprocess.run(
+            [sys.executable, "-c", RSS_CHILD, json.dumps(args)], capture_output=True, text=True,
+            check=False,
+        )  # fmt: skip
+        if done.returncode != 0:
+            print(f"  {name:<48} failed: {done.stderr.strip()[-500:]}")
+            continue
+        report = json.loads(done.stdout.strip().splitlines()[-1])
+        size = sum(p.stat().st_size for p in paths)
+        verdict = "<= 300 MB" if report["peak_mb"] <= RSS_TARGET_MB else "OVER 300 MB"
+        counts = ", ".join(
+            f"{report['status'].count(s)} {s}" for s in sorted(set(report["status"]))
+        )
+        print(f"  {name:<48} {size / MiB:7.1f} MiB  peak {report['peak_mb']:6.0f} MB  {verdict}  "
+              f"({counts})")  # fmt: skip
+        for error in report["errors"][:1]:
+            print(f"      {error}")
 
 
 if __name__ == "__main__":

@@ -237,9 +237,11 @@ class Gallery(W.VBox):
         self._rendering(self._show, state)
 
     def _show(self, state: GalleryState) -> None:
-        self.status.value = f"<b>{html.escape(state.status)}</b>" + (
-            " · <span style='color:#16a34a'>live</span>" if state.live else ""
-        )
+        if state.offline:  # the same word as the TUI's status line
+            connection = " · <span style='color:#dc2626'><b>offline</b></span> (reconnecting…)"
+        else:
+            connection = " · <span style='color:#16a34a'>live</span>" if state.live else ""
+        self.status.value = f"<b>{html.escape(state.status)}</b>{connection}"
         self.error.value = error_line(state.error)
         filters = state.filters
         self.search.value = filters.search or ""

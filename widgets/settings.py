@@ -17,6 +17,7 @@ from typing import Any
 import ipywidgets as W
 
 from workbench.client import Workbench
+from workbench.errors import ValidationError
 from workbench.settings.registry import DEFAULT_TOOL
 from workbench.settings.resolve import parse_value
 from workbench.views import FieldRow, SettingsModel, SettingsState
@@ -151,9 +152,12 @@ class Settings(W.VBox):
         row = widgets.row
         if self._rendering.active or row is None:
             return
-        value = parse_value(change["new"])
-        if value != row.value:
-            self.model.set_field(row.path, value, scope=self.edit_scope.value)
+        try:
+            same = parse_value(change["new"]) == row.value
+        except ValidationError:
+            same = False
+        if not same:  # refusals, unreadable JSON included, show beside the field
+            self.model.set_typed(row.path, change["new"], scope=self.edit_scope.value)
         else:  # typed back what is there: the refusal beside it no longer applies
             self.model.clear_field_error(row.path)
 

@@ -24,6 +24,10 @@ from workbench.errors import (
     WorkbenchError,
 )
 
+# The database cannot be reached: ``except workbench.ConnectionError`` (the class is named
+# ``WorkbenchConnectionError`` so that importing it never shadows the builtin).
+ConnectionError = WorkbenchConnectionError
+
 if TYPE_CHECKING:
     from workbench.client import Workbench
     from workbench.config import Config
@@ -33,6 +37,7 @@ __version__ = "0.1.0"
 __all__ = [
     "Config",
     "ConfigError",
+    "ConnectionError",
     "MediaError",
     "NotFoundError",
     "PermissionDenied",

@@ -6,6 +6,7 @@ two workbenches attached to two databases can coexist in one process.
 
 from __future__ import annotations
 
+import math
 import uuid
 from collections.abc import Callable, Iterator, Sequence
 from types import TracebackType
@@ -17,9 +18,10 @@ from workbench import keys
 from workbench.cache import CacheEvent, FamilyOptions, QueryCache
 from workbench.changes import Change, ChangeJournal
 from workbench.changes.undo import UndoContext, Undone, record_upload
-from workbench.config import Config
+from workbench.config import Config, mask_dsn
 from workbench.db import connection
 from workbench.db.embedded import EmbeddedPostgres
+from workbench.db.health import ConnectionHealth, State
 from workbench.db.schema import SchemaInfo
 from workbench.errors import ConfigError
 from workbench.generations.detail import GenerationDetail, load_detail
@@ -43,6 +45,8 @@ from workbench.settings.diff import SettingsDiff, as_target, compare
 from workbench.settings.handle import SettingsHandle
 from workbench.settings.history import DEFAULT_LIMIT, HistoryEntry, Restore, SettingsHistory
 from workbench.settings.local_state import LocalState
+from workbench.settings.pending import DIRECTORY as PENDING_SETTINGS
+from workbench.settings.pending import ReplaySummary
 from workbench.settings.resolve import ResolvedSettings, parse_path
 from workbench.settings.service import SettingsService, target_for
 from workbench.settings.store import check_tool_id
@@ -78,6 +82,8 @@ class Workbench:
         self._user_id = user_id
         self.server = server
         self.seeded_demo: DemoSummary | None = None  # set when connect() created the demo
+        # What connect() wrote from settings edits an earlier session queued but never wrote.
+        self.replayed = ReplaySummary()
         self._settings: SettingsService | None = None
         self._settings_history: SettingsHistory | None = None
         self._projects: ProjectsService | None = None
@@ -88,15 +94,34 @@ class Workbench:
         self._changes: ChangeJournal | None = None
         self._listener: RealtimeListener | None = None
         self._no_triggers = False  # the database cannot send live updates (checked once)
+        # Whether the database answers (``connection_state``); told by the pool and the
+        # live-updates listener. Back online, everything shown may be stale: refresh it.
+        self.health: ConnectionHealth = (
+            pool.health
+            if isinstance(pool, connection.WorkbenchPool)
+            else ConnectionHealth(mask_dsn(str(pool.conninfo)))
+        )
+        self.health.changed.add(self._reachable)
 
     # -- lifecycle -------------------------------------------------------------------------
     def close(self) -> None:
-        """Flush queued settings writes, then close the connection pool."""
+        """Flush queued settings writes, then close the connection pool. Waits a few seconds
+        at most: what the database did not take meanwhile (it is unreachable) is kept on this
+        device, said on stderr, and written by the next start."""
         if self._listener is not None:
             self._listener.stop()
         if self._settings is not None:
             self._settings.close()
         self.pool.close()
+
+    def replay_pending_edits(self) -> ReplaySummary:
+        """Write the settings edits earlier sessions on this device queued for this database
+        but never wrote (a crash, a kill, an outage at exit): ``connect()`` does it. A field
+        changed elsewhere since its edit was made is left alone; ``replayed`` says what was
+        done. Without a current user nothing is replayed (the edits stay for later)."""
+        if self._user_id is not None:
+            self.replayed = self.settings_service.replay_pending()
+        return self.replayed
 
     def __enter__(self) -> Workbench:
         return self
@@ -260,7 +285,8 @@ class Workbench:
 
     def shot_generations(self, shot_ids: Any) -> Iterator[ShotGeneration]:
         """Every finished generation of these shots with its link, streamed in timeline order."""
-        ids = [shot_ids] if isinstance(shot_ids, (str, uuid.UUID)) else list(shot_ids)
+        one = isinstance(shot_ids, (str, uuid.UUID)) or hasattr(shot_ids, "id")
+        ids = [shot_ids] if one else shot_ids  # anything else is checked as a list of ids
         return self.generations_service.iter_shot_generations(ids)
 
     def shot_counts(self, project: Any) -> list[ShotCounts]:
@@ -326,13 +352,30 @@ class Workbench:
                 if not triggers_installed(conn):
                     self._no_triggers = True
                     return False
-            self._listener = RealtimeListener(self.dsn, self.cache).start()
+            self._listener = RealtimeListener(
+                self.dsn, self.cache, health=self.health,
+                connect_timeout=max(2, math.ceil(self.config.db_timeout)),
+            ).start()  # fmt: skip
         return True
 
     @property
     def live(self) -> bool:
         """True while another client's change would reach this workbench within a second."""
         return self._listener is not None and self._listener.live
+
+    @property
+    def connection_state(self) -> State:
+        """The database's reachability: "online", or "offline" from a call (or live updates)
+        finding it unreachable until it answers again. Front ends show it in their status
+        line."""
+        return self.health.state
+
+    def _reachable(self, online: bool) -> None:
+        """Back online: whatever changed during the outage was not heard, so everything
+        cached is stale, and views following it reload (a gallery that showed the error
+        shows its page again)."""
+        if online:
+            self.cache.invalidate(())
 
     # -- settings --------------------------------------------------------------------------
     @property
@@ -341,6 +384,7 @@ class Workbench:
             self._settings = SettingsService(
                 self.pool, self.schema, lambda: self.user_id,
                 follow=self.follow,
+                journal_dir=self.config.paths.state_dir / PENDING_SETTINGS,
             )  # fmt: skip
             self._settings.written.add(self.changes.settings_written)
             # Made with the service: on a database without the history table it records

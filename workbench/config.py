@@ -23,6 +23,8 @@ from typing import Literal
 from workbench.errors import ConfigError
 
 APP_NAME = "workbench"
+# How long a call waits for the database before saying it is unreachable (``database.timeout``).
+DEFAULT_DB_TIMEOUT_S = 5.0
 StorageBackend = Literal["local", "s3"]
 
 
@@ -46,6 +48,18 @@ def _parse_backend(value: object) -> str:
     if text not in ("local", "s3"):
         raise ValueError(f"expected 'local' or 's3', got {value!r}")
     return text
+
+
+def _parse_seconds(value: object) -> float:
+    if isinstance(value, bool):
+        raise ValueError(f"expected a number of seconds, got {value!r}")
+    try:
+        seconds = float(str(value).strip().removesuffix("s").strip())
+    except ValueError:
+        raise ValueError(f"expected a number of seconds, got {value!r}") from None
+    if not 0 < seconds <= 300:
+        raise ValueError(f"expected between 0 and 300 seconds, got {value!r}")
+    return seconds
 
 
 def _parse_path(value: object) -> Path:
@@ -75,6 +89,14 @@ SETTINGS: tuple[Setting, ...] = (
         _parse_path,
         "no",
         "folder with initdb/pg_ctl/postgres for the embedded database",
+    ),
+    Setting(
+        "database.timeout",
+        "WORKBENCH_DB_TIMEOUT",
+        _parse_seconds,
+        "no",
+        f"seconds a call waits for an unreachable database before failing "
+        f"(default {DEFAULT_DB_TIMEOUT_S:g})",
     ),
     Setting(
         "user.id",
@@ -191,6 +213,12 @@ class Config:
         return value if isinstance(value, Path) else None
 
     @property
+    def db_timeout(self) -> float:
+        """Seconds a call waits for the database before raising ``WorkbenchConnectionError``."""
+        value = self.values.get("database.timeout")
+        return value if isinstance(value, float) else DEFAULT_DB_TIMEOUT_S
+
+    @property
     def user_id(self) -> uuid.UUID | None:
         value = self.values.get("user.id")
         return value if isinstance(value, uuid.UUID) else None
@@ -249,6 +277,7 @@ class Config:
         derived = {
             "storage.backend": self.storage_backend,
             "storage.local_dir": str(self.assets_dir),
+            "database.timeout": f"{DEFAULT_DB_TIMEOUT_S:g}",
         }
         for setting in SETTINGS:
             value = self.values.get(setting.key)

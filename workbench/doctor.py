@@ -75,7 +75,7 @@ def _database_checks(config: Config) -> list[Check]:
 
     try:
         dsn, server = resolve_dsn(config)
-        pool = connection.open_pool(dsn, max_size=1)
+        pool = connection.open_pool(dsn, max_size=1, timeout=config.db_timeout)
     except WorkbenchError as exc:
         return [
             Check("database", "fail", str(exc), _fix_for(exc)),

@@ -67,7 +67,13 @@ class MediaError(ValidationError):
 def echo(value: object, limit: int = 60) -> str:
     """``repr(value)`` cut to about ``limit`` characters, for messages that quote bad input: a
     1 MB id must not come back as a 1 MB error message."""
-    shown = repr(value)
+    try:
+        shown = repr(value)
+    except ValueError:  # an int past Python's 4,300-digit limit for text
+        if not isinstance(value, int):
+            raise
+        digits = int(value.bit_length() * 0.30103) + 1
+        return f"a whole number of about {digits:,} digits"
     if len(shown) <= limit:
         return shown
     return f"{shown[:limit]}… ({len(shown):,} characters)"

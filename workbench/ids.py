@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Iterable
 from typing import Protocol, TypeAlias
 
 from workbench.errors import ValidationError, echo
@@ -33,6 +34,16 @@ def as_uuid(value: object, what: str = "id") -> uuid.UUID:
         except ValueError:
             pass
     raise ValidationError(f"malformed {what}: {echo(value)} is not a UUID")
+
+
+def as_uuids(values: object, what: str = "id") -> list[uuid.UUID]:
+    """UUIDs from a list (a tuple, a set, any iterable but text) of ids or records; else a
+    clear error rather than the ``TypeError`` of iterating over a number."""
+    if isinstance(values, (str, bytes)) or not isinstance(values, Iterable):
+        raise ValidationError(
+            f"expected a list of {what}s, not {type(values).__name__} {echo(values)}"
+        )
+    return [as_uuid(value, what) for value in values]
 
 
 def is_uuid(text: str) -> bool:

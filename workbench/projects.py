@@ -21,9 +21,10 @@ from psycopg_pool import ConnectionPool
 
 from workbench.db.connection import run_idempotent
 from workbench.db.schema import SchemaInfo
-from workbench.errors import NotFoundError, ValidationError
+from workbench.errors import NotFoundError, ValidationError, echo
 from workbench.generations import aggregates
 from workbench.ids import as_uuid, is_uuid
+from workbench.inputs import MAX_NAME_LENGTH, check_text
 from workbench.models import Project, ProjectCounts, Shot, ShotCounts, User
 
 R = TypeVar("R")
@@ -123,9 +124,9 @@ class ProjectsService:
         if by_id:
             return by_id[0]
         if len(found) > 1:
-            raise NotFoundError(f"several projects are named {ref!r}; use its id")
+            raise NotFoundError(f"several projects are named {echo(ref)}; use its id")
         if not found:
-            raise NotFoundError(f"project {ref!r} not found among the current user's projects")
+            raise NotFoundError(f"project {echo(ref)} not found among the current user's projects")
         return found[0]
 
     def project_id(self, ref: object) -> object:
@@ -183,11 +184,11 @@ class ProjectsService:
         wanted = getattr(shot, "name", shot)
         if places:
             where = "name the project too" if project is None else "use its id"
-            raise NotFoundError(f"several shots are named {wanted!r}; {where}")
+            raise NotFoundError(f"several shots are named {echo(wanted)}; {where}")
         if project is None or project == "":
-            raise NotFoundError(f"no shot {wanted!r} among the current user's projects")
+            raise NotFoundError(f"no shot {echo(wanted)} among the current user's projects")
         owner = self.project(project)  # raises when the project is what is missing
-        raise NotFoundError(f"no shot {wanted!r} in project {owner.name!r}")
+        raise NotFoundError(f"no shot {echo(wanted)} in project {echo(owner.name)}")
 
     # -- the navigator's overview ----------------------------------------------------------
     def overview(self) -> list[ProjectSummary]:
@@ -250,7 +251,8 @@ class ProjectsService:
     def create_shot(self, project: object, name: str) -> Shot:
         """A new shot at the end of the project, starting from inherited settings."""
         if not isinstance(name, str) or not name.strip():
-            raise ValidationError("a shot needs a non-empty name")
+            raise ValidationError(f"a shot needs a non-empty name, not {echo(name)}")
+        check_text(name.strip(), "shot name", MAX_NAME_LENGTH)
         project_id = self.project(project).id
         with self._pool.connection() as conn, conn.transaction():
             inherited = self._inherited(conn, project_id)
@@ -293,8 +295,8 @@ def _name_or_id(ref: object, kind: str) -> tuple[str | None, uuid.UUID | None]:
     """A reference to a ``kind`` ("project", "shot") as (name, id): a record or UUID is an
     id; a string is a name, and also an id when it parses as one."""
     if isinstance(ref, str):
-        if "\x00" in ref:
-            raise ValidationError(f"a {kind} name must not contain NUL characters")
+        # No length limit here: a name Reigh stored may be longer than ours may be.
+        check_text(ref, f"a {kind} name", len(ref))
         return ref, (uuid.UUID(ref.strip()) if is_uuid(ref.strip()) else None)
     return None, as_uuid(ref, f"{kind} id")
 

@@ -25,6 +25,7 @@ from psycopg import sql
 
 from workbench import keys
 from workbench.cache import QueryCache
+from workbench.db.health import ConnectionHealth, short_reason
 
 log = logging.getLogger(__name__)
 CHANNEL = "workbench_changes"
@@ -60,12 +61,27 @@ def prefixes_for(event: dict[str, Any]) -> set[tuple[Any, ...]]:
 
 
 class RealtimeListener:
-    """Turns ``workbench_changes`` notifications into cache invalidations, reconnecting."""
+    """Turns ``workbench_changes`` notifications into cache invalidations, reconnecting.
 
-    def __init__(self, dsn: str, cache: QueryCache, *, batch_window: float = 0.1) -> None:
+    Through an outage it keeps trying, with backoff up to 10 s, and reports what it finds to
+    ``health`` (the workbench's online/offline state), so a front end shows "offline" even
+    while nobody calls, and hears when the database is back.
+    """
+
+    def __init__(
+        self,
+        dsn: str,
+        cache: QueryCache,
+        *,
+        batch_window: float = 0.1,
+        health: ConnectionHealth | None = None,
+        connect_timeout: int = 5,
+    ) -> None:
         self._dsn = dsn
         self._cache = cache
         self._window = batch_window
+        self._health = health
+        self._connect_timeout = connect_timeout
         self._stop = threading.Event()
         self._conn: psycopg.Connection[Any] | None = None
         self.live = False
@@ -88,19 +104,33 @@ class RealtimeListener:
     def _run(self) -> None:
         delay = 0.2
         first = True
+        interrupted = False  # logged once per outage, not once per attempt
         while not self._stop.is_set():
             try:
-                with psycopg.connect(self._dsn, autocommit=True, connect_timeout=5) as conn:
+                with psycopg.connect(
+                    self._dsn, autocommit=True, connect_timeout=self._connect_timeout
+                ) as conn:
                     self._conn = conn
                     conn.execute(sql.SQL("LISTEN {}").format(sql.Identifier(CHANNEL)))
                     self.live = True
+                    if self._health is not None:
+                        self._health.succeeded()
+                    if interrupted:
+                        log.info("workbench: live updates resumed")
+                        interrupted = False
                     if not first:
                         self.reconnects += 1
                         self._cache.invalidate(())  # what happened while away was not heard
                     first, delay = False, 0.2
                     self._listen(conn)
             except psycopg.Error as exc:
-                log.info("workbench: live updates interrupted (%s); reconnecting", exc)
+                if self._stop.is_set():
+                    break
+                if not interrupted:
+                    log.info("workbench: live updates interrupted (%s); reconnecting", exc)
+                    interrupted = True
+                if self._health is not None:
+                    self._health.failed(short_reason(str(exc)) or type(exc).__name__)
             finally:
                 self._conn = None
                 self.live = False

@@ -8,6 +8,8 @@ line that says what to do.
 
 from __future__ import annotations
 
+import logging
+import sys
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -28,6 +30,7 @@ if TYPE_CHECKING:
     from workbench.demo import DemoSummary
 
 EMBEDDED_DATABASE = "workbench"
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -142,7 +145,7 @@ def connect(
         overrides["storage.backend"] = storage
     config = config or Config.load(overrides)
     url, server = resolve_dsn(config, tell)
-    pool = connection.open_pool(url)
+    pool = connection.open_pool(url, timeout=config.db_timeout)
     seeded: DemoSummary | None = None
     try:
         info, fresh = _prepare_schema(pool, owned=server is not None, progress=tell)
@@ -162,7 +165,25 @@ def connect(
         config=config, pool=pool, schema=info, storage=store, user_id=user, server=server
     )
     wb.seeded_demo = seeded
+    _replay(wb, progress)
     return wb
+
+
+def _replay(wb: Workbench, progress: StartupCallback | None) -> None:
+    """Write the settings edits an earlier session queued but never wrote, and say so: to a
+    front end's ``progress`` (the CLI prints it on stderr), else on stderr. A replay that
+    fails keeps the edits for the next start; it never stops this one."""
+    try:
+        replayed = wb.replay_pending_edits()
+    except Exception as exc:  # e.g. an unreadable journal folder: the start goes on
+        log.warning("workbench: queued settings edits of an earlier session not replayed: %s", exc)
+        return
+    if not replayed:
+        return
+    if progress is not None:
+        progress(StartupProgress(replayed.message))
+    else:
+        print(f"workbench: {replayed.message}", file=sys.stderr, flush=True)
 
 
 def demo_progress(progress: StartupCallback) -> Callable[[int, int], None]:

@@ -109,7 +109,7 @@ def test_widgets_round_trip_in_a_real_browser(
 
     page.get_by_role("button", name="Press me").click()
     assert _wait_for_file(out / "clicked.txt") == "clicked"
-    expect(page.get_by_text("set from a thread")).to_be_visible()
+    expect(page.get_by_text("set from a thread", exact=True)).to_be_visible()  # not the cell source
 
     # Typed key by key: JupyterLab's command-mode shortcuts (b, d d, z, x) must not fire.
     field = page.get_by_placeholder("type here")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 import multiprocessing
 import os
 import subprocess
@@ -139,9 +140,7 @@ def count_updates(dsn: str) -> None:
         )
 
 
-def test_a_thousand_edits_in_a_second_take_at_most_five_writes(
-    demo_wb: Workbench, demo_dsn: str
-) -> None:
+def test_a_thousand_edits_take_one_write_per_window(demo_wb: Workbench, demo_dsn: str) -> None:
     project_id, _ = ids(demo_wb)
     count_updates(demo_dsn)
     handle = demo_wb.settings_handle(TRAVEL, project_id=project_id)
@@ -151,12 +150,15 @@ def test_a_thousand_edits_in_a_second_take_at_most_five_writes(
         for n in range(1000):
             handle.set(f"field{n}", n, force=True)
             time.sleep(max(0.0, started + (n + 1) / 1000 - time.monotonic()))  # over 1 s
+    # On a busy machine the edits may take longer than the second asked for: the bound is one
+    # write per 300 ms window they spanned (4 or 5 on an idle machine), and one to finish.
+    windows = math.ceil((time.monotonic() - started) / 0.3)
     assert handle.values["field999"] == 999  # shown at once, before any write landed
     assert handle.flush(10)
     with psycopg.connect(demo_dsn) as conn:
         (updates,) = conn.execute("SELECT n FROM update_count").fetchone() or (None,)
     assert updates is not None
-    assert 1 <= updates <= 5, updates
+    assert 1 <= updates <= windows + 1, (updates, windows)
     final = stored(demo_dsn, "projects", project_id)
     assert all(final[f"field{n}"] == n for n in range(1000))
     assert handle.status == "saved"

@@ -17,9 +17,17 @@ def _filters_from(args: argparse.Namespace) -> dict[str, Any]:
     from datetime import datetime
 
     from workbench.generations.filters import parse_date_time
+    from workbench.inputs import MAX_SEARCH_LENGTH, MAX_TOOL_TYPE_LENGTH, check_text
 
     def when(text: str | None, option: str) -> datetime | None:
         return None if text is None else parse_date_time(text, option)
+
+    # Checked here too, so the message names the option (a byte that is not UTF-8 reaches
+    # Python as a lone surrogate, which no database can store).
+    for text, option, limit in ((args.search, "--search", MAX_SEARCH_LENGTH),
+                                (args.tool, "--tool", MAX_TOOL_TYPE_LENGTH)):  # fmt: skip
+        if text is not None:
+            check_text(text, option, limit)
 
     return {
         "media_type": args.type, "tool_type": args.tool, "search": args.search,

@@ -7,19 +7,25 @@ one line that names the server (password masked) and the likely fix.
 from __future__ import annotations
 
 import contextlib
+import itertools
+import logging
+import math
+import select
 import time
 import weakref
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any, TypeVar
 
 import psycopg
 from psycopg import conninfo
-from psycopg_pool import ConnectionPool
+from psycopg_pool import ConnectionPool, PoolTimeout
 
-from workbench.config import mask_dsn
+from workbench.config import DEFAULT_DB_TIMEOUT_S, mask_dsn
+from workbench.db.health import ConnectionHealth, short_reason
 from workbench.errors import ConfigError, WorkbenchConnectionError, first_line
 
 CONNECT_TIMEOUT_S = 5
+RECONNECT_EVERY_S = 1.0  # the pool's longest wait between reconnection attempts
 T = TypeVar("T")
 
 
@@ -82,28 +88,222 @@ class _IdleCheck:
     def returned(self, conn: psycopg.Connection[Any]) -> None:
         self._returned[conn] = time.monotonic()
 
-    def check(self, conn: psycopg.Connection[Any]) -> None:
+    def needs_ping(self, conn: psycopg.Connection[Any]) -> bool:
         last = self._returned.get(conn)
-        if last is None or time.monotonic() - last > self.idle_seconds:
-            ConnectionPool.check_connection(conn)
+        return last is None or time.monotonic() - last > self.idle_seconds or _has_input(conn)
 
 
-def open_pool(dsn: str, *, max_size: int = 8) -> ConnectionPool:
-    """A pool that has proved it can connect; the first connection is made eagerly."""
-    connect(dsn).close()  # fail fast with our message rather than a pool timeout
+def _has_input(conn: psycopg.Connection[Any]) -> bool:
+    """Whether the server sent something to an idle connection, at no round trip's cost.
+
+    An idle pooled connection hears nothing unless the server is ending it: a restart or
+    ``pg_terminate_backend`` sends "terminating connection" and closes the socket. Without
+    this, a connection used a moment before a restart would fail the first call after it.
+    """
+    try:
+        fd = conn.fileno()
+    except psycopg.Error:
+        return True
+    if hasattr(select, "poll"):
+        poller = select.poll()
+        poller.register(fd, select.POLLIN | select.POLLERR | select.POLLHUP)
+        return bool(poller.poll(0))
+    readable, _, _ = select.select([fd], [], [], 0)  # Windows: no poll()
+    return bool(readable)
+
+
+class ConnectionLost(WorkbenchConnectionError):
+    """A connection broke while in use (a server restart, a network drop): the work may or
+    may not have reached the server. Reads are retried on a fresh connection; writes are
+    not, and this reaches the caller."""
+
+
+class WorkbenchPool(ConnectionPool):
+    """A connection pool whose failures are ``WorkbenchConnectionError``s within seconds.
+
+    psycopg's pool waits 30 s for a connection and then raises ``PoolTimeout``; a server
+    restart surfaces as ``AdminShutdown`` on the next use of a pooled connection. Services use
+    ``pool.connection()`` everywhere, so translating here covers every call: a request waits
+    at most ``request_timeout`` and then says which database is unreachable, and a connection
+    lost in use raises ``ConnectionLost``. Each outcome updates ``health``.
+    """
+
+    def __init__(
+        self,
+        dsn: str,
+        *,
+        health: ConnectionHealth,
+        request_timeout: float,
+        idle: _IdleCheck | None = None,
+        **kwargs: Any,
+    ) -> None:
+        self.health = health
+        self.request_timeout = request_timeout
+        self._idle = idle
+        if idle is not None:
+            kwargs.setdefault("reset", idle.returned)
+        kwargs.setdefault("name", f"workbench-{next(_POOL_NUMBERS)}")
+        super().__init__(dsn, **kwargs)
+        _POOLS[self.name] = self
+        _quiet_pool_log()
+
+    @contextlib.contextmanager
+    def connection(self, timeout: float | None = None) -> Iterator[psycopg.Connection[Any]]:
+        conn = self._checkout(self.request_timeout if timeout is None else timeout)
+        try:
+            with conn:
+                yield conn
+        except psycopg.OperationalError as exc:
+            if conn.broken:
+                raise self._lost(exc) from exc
+            raise
+        finally:
+            self.putconn(conn)
+        if not conn.broken:
+            self.health.succeeded()
+
+    def _checkout(self, wait: float) -> psycopg.Connection[Any]:
+        """A live connection within ``wait`` seconds, pinged first when it may be stale.
+
+        (Not psycopg_pool's ``check``: after each failed check it sleeps a second or more,
+        so a restart that left a few dead connections in the pool made the first call time
+        out. Here a dead one is dropped, and the next one tried, at once.)
+        """
+        deadline = time.monotonic() + wait
+        while True:
+            try:
+                conn = self.getconn(timeout=max(deadline - time.monotonic(), 0.001))
+            except PoolTimeout:
+                raise self._timed_out(wait) from None
+            if self._idle is None or not self._idle.needs_ping(conn):
+                return conn
+            try:
+                self.check_connection(conn)
+            except psycopg.Error:
+                self.putconn(conn)  # broken: the pool closes it and makes another
+                continue
+            return conn
+
+    def _add_connection(self, attempt: Any, growing: bool = False) -> None:
+        """psycopg_pool's background reconnection, with its backoff capped.
+
+        The pool waits 1, 2, 4, 8 ... s between attempts (up to minutes): the database would
+        be back long before the pool tried again, and every call meanwhile would time out.
+        An attempt every ``RECONNECT_EVERY_S`` at most costs one connect a second in an
+        outage and makes the first call after it work.
+        """
+        delay = getattr(attempt, "delay", None)
+        if isinstance(delay, float) and delay > RECONNECT_EVERY_S / 2:
+            attempt.delay = RECONNECT_EVERY_S / 2  # doubled after this attempt fails
+        super()._add_connection(attempt, growing=growing)
+
+    def _timed_out(self, wait: float) -> WorkbenchConnectionError:
+        stats = self.get_stats()
+        busy = stats.get("pool_size", 0) >= self.max_size and not stats.get("pool_available")
+        if self.health.online and busy:
+            return WorkbenchConnectionError(
+                f"all {self.max_size} connections to the database {self.health.where} stayed "
+                f"busy for {wait:g} s: a long export or upload may hold them; try again"
+            )
+        reason = self.health.last_error or f"no connection within {wait:g} s"
+        self.health.failed(reason)
+        return WorkbenchConnectionError(
+            f"the database {self.health.where} is unreachable (no connection within "
+            f"{wait:g} s; {reason}): {_hint(reason)}"
+        )
+
+    def _lost(self, exc: BaseException) -> ConnectionLost:
+        reason = first_line(exc)
+        self.health.failed(reason)
+        return ConnectionLost(
+            f"the connection to the database {self.health.where} was lost ({reason}); a "
+            f"change being made may not have been saved: check it, then try again"
+        )
+
+
+_POOL_NUMBERS = itertools.count(1)
+_POOLS: weakref.WeakValueDictionary[str, WorkbenchPool] = weakref.WeakValueDictionary()
+# The pool's warnings about an outage, each once per failed attempt; demoted to DEBUG (still
+# there for whoever logs psycopg at that level), their news told once by ``ConnectionHealth``.
+_OUTAGE_MESSAGES = (
+    "error connecting in ",
+    "discarding broken connection",
+    "discarding closed connection",
+    "reconnection attempt in pool ",
+)
+_installed: list[logging.Filter] = []
+
+
+class _PoolLogFilter(logging.Filter):
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = record.msg
+        if record.levelno < logging.WARNING or not isinstance(message, str):
+            return True
+        if not message.startswith(_OUTAGE_MESSAGES):
+            return True
+        args = record.args if isinstance(record.args, tuple) else ()
+        if message.startswith("error connecting in ") and len(args) == 2:
+            pool = _POOLS.get(str(args[0]))
+            if pool is None:
+                return True  # someone else's pool: not ours to quieten
+            pool.health.failed(short_reason(str(args[1])))
+        record.levelno, record.levelname = logging.DEBUG, "DEBUG"
+        return True
+
+
+def _quiet_pool_log() -> None:
+    if not _installed:
+        _installed.append(_PoolLogFilter())
+        logging.getLogger("psycopg.pool").addFilter(_installed[0])
+
+
+def open_pool(
+    dsn: str, *, max_size: int = 8, timeout: float = DEFAULT_DB_TIMEOUT_S
+) -> WorkbenchPool:
+    """A pool that has proved it can connect; the first connection is made eagerly.
+
+    ``timeout`` bounds every later wait for a connection (``database.timeout``): with the
+    database down a call fails after it with ``WorkbenchConnectionError``, not after 30 s.
+    """
+    connect_timeout = max(2, math.ceil(timeout))  # libpq: whole seconds, at least 2
+    connect(dsn, connect_timeout=connect_timeout).close()  # fail fast with our message
     idle = _IdleCheck()
-    pool = ConnectionPool(
+    health = ConnectionHealth(mask_dsn(dsn))
+    pool = WorkbenchPool(
         dsn,
+        health=health,
+        request_timeout=timeout,
         min_size=1,
         max_size=max_size,
-        kwargs={"connect_timeout": CONNECT_TIMEOUT_S, "autocommit": True},
+        kwargs={"connect_timeout": connect_timeout, "autocommit": True, **_dead_peer(timeout)},
         open=False,
-        name="workbench",
-        check=idle.check,
-        reset=idle.returned,
+        idle=idle,
+        # Every new connection, the pool's background reconnections too, proves the
+        # database answers again.
+        configure=lambda _conn: health.succeeded(),
     )
-    pool.open(wait=True, timeout=CONNECT_TIMEOUT_S * 2)
+    pool.open(wait=True, timeout=connect_timeout * 2)
     return pool
+
+
+def _dead_peer(timeout: float) -> dict[str, int]:
+    """libpq options that make a silently dropped network an error, not a hang.
+
+    A restart closes the socket and is noticed at once; a dropped network (a VPN going down,
+    a laptop lid) leaves it open, and a ping sent on it would wait for the kernel's TCP
+    timeout, a quarter of an hour. Unacknowledged data fails after ``tcp_user_timeout``
+    (never less than 10 s: a slow link must not look dead); keepalives notice it while idle.
+    (TCP only: libpq ignores them on a unix socket.)
+    """
+    if psycopg.pq.version() < 120000:  # tcp_user_timeout is libpq 12's
+        return {}
+    return {
+        "keepalives": 1,
+        "keepalives_idle": 30,
+        "keepalives_interval": 10,
+        "keepalives_count": 3,
+        "tcp_user_timeout": int(max(10.0, 2 * timeout) * 1000),
+    }
 
 
 def ensure_database(server_dsn: str, name: str, *, template: str | None = None) -> str:
@@ -133,5 +333,24 @@ def run_idempotent(pool: ConnectionPool, work: Callable[[psycopg.Connection[Any]
                 return work(conn)
             except psycopg.OperationalError:
                 if attempt == 3 or not conn.broken:
+                    raise
+    raise AssertionError("unreachable")
+
+
+def stream_idempotent(
+    pool: ConnectionPool, work: Callable[[psycopg.Connection[Any]], Iterator[T]]
+) -> Iterator[T]:
+    """``run_idempotent`` for a stream: retried on a fresh connection only while nothing
+    was yielded yet (a caller that has rows must not get them twice)."""
+    for attempt in (1, 2, 3):
+        yielded = False
+        with pool.connection() as conn:
+            try:
+                for item in work(conn):
+                    yielded = True
+                    yield item
+                return
+            except psycopg.OperationalError:
+                if attempt == 3 or yielded or not conn.broken:
                     raise
     raise AssertionError("unreachable")

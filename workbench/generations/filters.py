@@ -11,12 +11,12 @@ from dataclasses import dataclass, fields, replace
 from datetime import datetime
 from typing import Any, Literal, Self
 
-from workbench.errors import ValidationError
+from workbench.errors import ValidationError, echo
 from workbench.ids import as_uuid
+from workbench.inputs import MAX_SEARCH_LENGTH, MAX_TOOL_TYPE_LENGTH, check_text
 
 MediaType = Literal["image", "video"]
 Sort = Literal["newest", "oldest"]
-_MAX_SEARCH = 200
 DATE_TIME_FORMAT = (
     "an ISO date or date-time, e.g. 2026-09-05 or 2026-09-05T14:30 (local time unless it "
     "ends in an offset such as +02:00 or Z)"
@@ -31,12 +31,13 @@ def parse_date_time(text: str, name: str = "date") -> datetime:
     is expected, instead of the ``ValueError`` that ``fromisoformat`` raises.
     """
     if not isinstance(text, str):
-        raise ValidationError(f"{name} must be text in ISO format, not {text!r}")
+        raise ValidationError(f"{name} must be text in ISO format, not {echo(text)}")
+    check_text(text, name, 64)
     try:
         value = datetime.fromisoformat(text.strip())
-    except ValueError:
-        raise ValidationError(f"{name} {text!r}: expected {DATE_TIME_FORMAT}") from None
-    return value if value.tzinfo else value.astimezone()
+        return value if value.tzinfo else value.astimezone()
+    except (ValueError, OverflowError):  # OverflowError: a local time past year 9999
+        raise ValidationError(f"{name} {echo(text)}: expected {DATE_TIME_FORMAT}") from None
 
 
 @dataclass(frozen=True)
@@ -59,23 +60,20 @@ class GenerationFilters:
 
     def __post_init__(self) -> None:
         if self.media_type not in (None, "image", "video"):
-            raise ValidationError(f"media_type must be 'image' or 'video', not {self.media_type!r}")
+            raise ValidationError(
+                f"media_type must be 'image' or 'video', not {echo(self.media_type)}"
+            )
         if self.sort not in ("newest", "oldest"):
-            raise ValidationError(f"sort must be 'newest' or 'oldest', not {self.sort!r}")
+            raise ValidationError(f"sort must be 'newest' or 'oldest', not {echo(self.sort)}")
         if self.starred not in (None, True, False):
-            raise ValidationError(f"starred must be True, False or None, not {self.starred!r}")
+            raise ValidationError(f"starred must be True, False or None, not {echo(self.starred)}")
         for name in ("in_no_shot", "unpositioned", "edits_only"):
             if not isinstance(getattr(self, name), bool):
                 raise ValidationError(f"{name} must be True or False")
-        if self.tool_type is not None and (
-            not isinstance(self.tool_type, str) or not self.tool_type.strip()
-        ):
-            raise ValidationError(f"tool_type must be a non-empty string, not {self.tool_type!r}")
+        if self.tool_type is not None:
+            check_text(self.tool_type, "tool_type", MAX_TOOL_TYPE_LENGTH, empty=False)
         if self.search is not None:
-            if not isinstance(self.search, str):
-                raise ValidationError(f"search must be text, not {self.search!r}")
-            if len(self.search) > _MAX_SEARCH:
-                raise ValidationError(f"search text is limited to {_MAX_SEARCH} characters")
+            check_text(self.search, "search", MAX_SEARCH_LENGTH)
             object.__setattr__(self, "search", self.search.strip() or None)
         if self.in_shot is not None:
             object.__setattr__(self, "in_shot", as_uuid(self.in_shot, "shot id"))
@@ -87,7 +85,7 @@ class GenerationFilters:
                 value = parse_date_time(value, name)
                 object.__setattr__(self, name, value)
             if value is not None and not isinstance(value, datetime):
-                raise ValidationError(f"{name} must be a datetime, not {value!r}")
+                raise ValidationError(f"{name} must be a datetime, not {echo(value)}")
             if value is not None and value.tzinfo is None:
                 raise ValidationError(f"{name} must be timezone-aware (e.g. datetime.now(UTC))")
 
@@ -100,7 +98,9 @@ class GenerationFilters:
         known = {f.name for f in fields(cls)}
         unknown = set(given) - known
         if unknown:
-            names, valid = ", ".join(sorted(unknown)), ", ".join(sorted(known))
+            shown = sorted(str(name)[:40] for name in unknown)[:5]  # cut: a name may be 1 MB
+            names = ", ".join(shown) + (", ..." if len(unknown) > 5 else "")
+            valid = ", ".join(sorted(known))
             raise ValidationError(f"unknown filter(s) {names}; known: {valid}")
         if isinstance(value, GenerationFilters):
             return replace(value, **given) if given else value  # type: ignore[return-value]

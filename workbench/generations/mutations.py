@@ -16,6 +16,7 @@ import psycopg
 from psycopg import sql
 
 from workbench.errors import NotFoundError, ValidationError, not_found
+from workbench.inputs import MAX_FRAME, check_int
 
 FRAME_SPACING = 50  # Reigh spaces new timeline items 50 frames apart
 
@@ -119,6 +120,8 @@ def add_to_shot(
     frame: int | str | None,
 ) -> Touched:
     """Link a generation into a shot at ``frame``, unpositioned (None) or at the "end"."""
+    if frame != "end" and frame is not None:  # a frame is a PostgreSQL integer
+        check_int(frame, "timeline frame", minimum=0, maximum=MAX_FRAME)
     with conn.transaction():
         project_id, shots, label, _ = owned_generation(conn, generation_id, user_id)
         shot_project, shot_name = _owned_shot(conn, shot_id, user_id)
@@ -126,15 +129,13 @@ def add_to_shot(
             raise ValidationError("the shot and the generation belong to different projects")
         if frame == "end" or frame is None:
             link = append_to_shot(conn, shot_id, generation_id, positioned=frame == "end")
-        elif isinstance(frame, int) and not isinstance(frame, bool) and frame >= 0:
+        else:
             row = conn.execute(
                 "INSERT INTO shot_generations (shot_id, generation_id, timeline_frame) "
                 "VALUES (%s, %s, %s) RETURNING id, timeline_frame",
                 (shot_id, generation_id, frame),
             ).fetchone()
             link = None if row is None else (row[0], row[1])
-        else:
-            raise ValidationError(f"timeline frame must be a whole number ≥ 0, not {frame!r}")
     links = {} if link is None else {str(link[0]): link[1]}
     undo = {"shot_id": str(shot_id), "shot": shot_name, "links": links}
     return Touched(project_id, (*shots, shot_id), label, undo)

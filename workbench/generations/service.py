@@ -20,27 +20,30 @@ from psycopg_pool import ConnectionPool
 
 from workbench import keys
 from workbench.cache import QueryCache
-from workbench.db.connection import run_idempotent
-from workbench.errors import NotFoundError, ValidationError
+from workbench.db.connection import run_idempotent, stream_idempotent
+from workbench.errors import NotFoundError, ValidationError, echo
 from workbench.generations import aggregates, mutations, query, stream
 from workbench.generations.filters import GenerationFilters
-from workbench.generations.page import NO_CURSOR, Cursor, GenerationPage, NoCursor
+from workbench.generations.page import (
+    NO_CURSOR,
+    Cursor,
+    GenerationPage,
+    NoCursor,
+    new_cursor_key,
+)
 from workbench.generations.query import COUNT_CAP, GalleryTarget, Seek
-from workbench.ids import as_uuid, is_uuid
+from workbench.ids import as_uuid, as_uuids, is_uuid
+from workbench.inputs import MAX_PAGE_LIMIT, MAX_PAGE_NUMBER, check_int
 from workbench.models import Generation, ProjectCounts, ShotCounts, ShotGeneration, Task
 
-MAX_LIMIT = 500
+MAX_LIMIT = MAX_PAGE_LIMIT
 DEFAULT_LIMIT = 50
 # (kind, one-line description, JSON data that undoes it): how a change is recorded.
 Record = Callable[[str, str, dict[str, Any]], object]
 
 
 def check_limit(limit: object) -> int:
-    if isinstance(limit, bool) or not isinstance(limit, int):
-        raise ValidationError(f"limit must be a whole number, not {limit!r}")
-    if limit < 1:
-        raise ValidationError(f"limit must be at least 1, not {limit}")
-    return min(limit, MAX_LIMIT)
+    return min(check_int(limit, "limit", minimum=1), MAX_LIMIT)
 
 
 class GenerationsService:
@@ -50,6 +53,7 @@ class GenerationsService:
         self._pool = pool
         self._cache = cache
         self._user_id = user_id
+        self._cursor_key = new_cursor_key()  # signs this session's cursors (page.Cursor)
         # Told about every change that landed, with what undoes it (the change journal).
         self.record: Record | None = None
 
@@ -96,22 +100,35 @@ class GenerationsService:
         if cursor is not NO_CURSOR and page is not None:
             raise ValidationError("give a cursor or a page number, not both")
         seek: Seek | None
+        earned = True  # is this page what ``page=number`` shows? Then it is cached as such.
         if cursor is not NO_CURSOR:
-            decoded = Cursor.decode(cursor, target, limit, filters)
+            decoded = Cursor.decode(cursor, target, limit, filters, self._cursor_key)
             wanted, size = decoded.filters, decoded.limit
             number, seek = decoded.page, decoded.seek
+            # A cursor is ours, but may be old (rows came and went since) or lead backwards:
+            # its page is page ``number`` only when it starts where that page now starts.
+            earned = self._remembered(target, number, size, wanted) == seek
         else:
             wanted = filters if filters is not None else GenerationFilters()
             size = limit if limit is not None else DEFAULT_LIMIT
             if page is None:
                 number, seek = 1, None
-            elif isinstance(page, bool) or not isinstance(page, int) or page < 1:
-                raise ValidationError(f"page must be a whole number ≥ 1, not {page!r}")
             else:
+                if isinstance(page, bool) or not isinstance(page, int) or page < 1:
+                    raise ValidationError(f"page must be a whole number ≥ 1, not {echo(page)}")
+                check_int(page, "page", maximum=MAX_PAGE_NUMBER)
                 number, seek = page, self._seek_for_page(target, wanted, size, page)
-        key = self._key(target, number, size, wanted)
+        key = (
+            self._key(target, number, size, wanted)
+            if earned
+            else self._key(target, "from", seek, number, size, wanted)
+        )
         result: GenerationPage = self._cache.get_or_fetch(
-            key, lambda: self._fetch_page(target, wanted, size, number, seek), force=fresh
+            key,
+            (lambda: self._fetch_page(target, wanted, size, number, seek))
+            if earned
+            else (lambda: self._fetch_page(target, wanted, size, number, seek, remember=False)),
+            force=fresh,
         )
         return self._with_tasks(result) if include_tasks else result
 
@@ -125,8 +142,8 @@ class GenerationsService:
         """A remembered cursor when we have one, else one look-up in the page index."""
         if number == 1:
             return None
-        known = self._cache.get(self._key(target, "cursor", number, limit, filters))
-        if isinstance(known, Seek):
+        known = self._remembered(target, number, limit, filters)
+        if known is not None:
             return known
         index: list[tuple[Any, ...]] = self._cache.get_or_fetch(
             self._key(target, "page-index", limit, filters),
@@ -136,6 +153,15 @@ class GenerationsService:
             last = max(1, len(index) + 1)
             raise ValidationError(f"page {number} is past the last page ({last})")
         return Seek(index[number - 2], "after")
+
+    def _remembered(
+        self, target: GalleryTarget, number: int, limit: int, filters: GenerationFilters
+    ) -> Seek | None:
+        """Where page ``number`` starts, as the page before it found, while that is fresh: a
+        change since (an invalidation) or age may have moved the page's start."""
+        key = self._key(target, "cursor", number, limit, filters)
+        known = self._cache.get(key) if self._cache.is_fresh(key) else None
+        return known if isinstance(known, Seek) else None
 
     def _fetch_index(
         self, target: GalleryTarget, filters: GenerationFilters, limit: int
@@ -153,7 +179,11 @@ class GenerationsService:
         limit: int,
         number: int,
         seek: Seek | None,
+        *,
+        remember: bool = True,
     ) -> GenerationPage:
+        """One page; with ``remember``, where the next page starts is remembered for a jump to
+        page ``number + 1`` (only when this page is page ``number``: see ``page``)."""
         statement, params = query.page_query(target, filters, limit, seek, self._user_id())
         rows = run_idempotent(self._pool, lambda c: c.execute(statement, params).fetchall())
         more = len(rows) > limit
@@ -167,15 +197,16 @@ class GenerationsService:
 
         def cursor(page: int, key: tuple[Any, ...], direction: str) -> str:
             seek = Seek(key, "after" if direction == "after" else "before")
-            return Cursor(target, limit, filters, page, seek).encode()
+            return Cursor(target, limit, filters, page, seek).encode(self._cursor_key)
 
         next_cursor = prev_cursor = None
         if items and (more or backwards):
             next_cursor = cursor(number + 1, keys[-1], "after")
-            self._cache.set_query_data(
-                self._key(target, "cursor", number + 1, limit, filters),
-                Seek(keys[-1], "after"),
-            )
+            if remember:
+                self._cache.set_query_data(
+                    self._key(target, "cursor", number + 1, limit, filters),
+                    Seek(keys[-1], "after"),
+                )
         if items and number > 1:
             prev_cursor = cursor(number - 1, keys[0], "before")
         return GenerationPage(
@@ -252,24 +283,30 @@ class GenerationsService:
     def iter_generations(
         self, target: GalleryTarget, filters: GenerationFilters
     ) -> Iterator[Generation]:
-        with self._pool.connection() as conn:
-            yield from stream.iter_generations(conn, target, filters, self._user_id())
+        user_id = self._user_id()
+        yield from stream_idempotent(  # a restart before the first row is retried
+            self._pool, lambda c: stream.iter_generations(c, target, filters, user_id)
+        )
 
     def iter_shot_generations(self, shot_ids: Sequence[object]) -> Iterator[ShotGeneration]:
-        wanted = [as_uuid(s, "shot id") for s in shot_ids]
-        with self._pool.connection() as conn:
+        wanted = as_uuids(shot_ids, "shot id")
+        user_id = self._user_id()
+
+        def work(conn: Any) -> Iterator[ShotGeneration]:
             owned = {
                 row[0]
                 for row in conn.execute(
                     "SELECT s.id FROM shots s JOIN projects p ON p.id = s.project_id "
                     "WHERE s.id = ANY(%s::uuid[]) AND p.user_id = %s",
-                    (wanted, self._user_id()),
+                    (wanted, user_id),
                 ).fetchall()
             }
             missing = [str(s) for s in wanted if s not in owned]
             if missing:
                 raise NotFoundError(f"shots not found among the current user's: {missing[:3]}")
-            yield from stream.iter_shot_generations(conn, wanted, self._user_id())
+            yield from stream.iter_shot_generations(conn, wanted, user_id)
+
+        yield from stream_idempotent(self._pool, work)  # retried until the first row
 
     def shot_counts(self, project_id: object) -> list[ShotCounts]:
         target = self.target(project_id=project_id)
@@ -331,7 +368,7 @@ class GenerationsService:
 
     def reorder_shot(self, shot_id: object, link_ids: Sequence[object]) -> None:
         sid = as_uuid(shot_id, "shot id")
-        order = [as_uuid(i, "link id") for i in link_ids]
+        order = as_uuids(link_ids, "link id")
         rank = {link: n for n, link in enumerate(order)}
 
         def optimistic(page: GenerationPage) -> GenerationPage:

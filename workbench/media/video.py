@@ -13,6 +13,7 @@ from fractions import Fraction
 from typing import TYPE_CHECKING
 
 from workbench.errors import MediaError
+from workbench.media.budget import decode_budget
 from workbench.media.images import to_jpeg
 
 if TYPE_CHECKING:
@@ -21,7 +22,11 @@ if TYPE_CHECKING:
     from av.video.stream import VideoStream
     from PIL import Image
 
-__all__ = ["VideoInfo", "probe_video", "video_thumbnail"]
+__all__ = ["MAX_FRAME_PIXELS", "VideoInfo", "probe_video", "video_thumbnail"]
+
+# "8K" (8192x4320), the largest frame of the H.264 and HEVC levels; a bigger frame is refused
+# before decoding, since a small file can announce 65536x65536 and the decoder allocates it.
+MAX_FRAME_PIXELS = 8192 * 4320
 
 
 @dataclass(frozen=True)
@@ -132,12 +137,21 @@ def video_thumbnail(
     container, stream = _open_video(path)
     try:
         info = _info(container, stream)
-        frame = _first_frame(container, stream)
+        pixels = info.width * info.height
+        if pixels > MAX_FRAME_PIXELS:
+            raise MediaError(
+                f"video frames too large to thumbnail: {info.width}x{info.height} "
+                f"({pixels / 1e6:.1f} megapixels; the limit is 8192x4320, "
+                f"{MAX_FRAME_PIXELS / 1e6:.1f} megapixels): {os.fspath(path)}"
+            )
+        # Decoded frames (YUV, and the decoder's references) share the images' budget.
+        with decode_budget.hold(pixels * 4):
+            frame = _first_frame(container, stream)
+            img = None if frame is None else _small_image(frame, max_width, max_height)
     finally:
         container.close()
-    if frame is None:
+    if frame is None or img is None:
         raise MediaError(f"video has no decodable frame: {os.fspath(path)}")
-    img: Image.Image = frame.to_image()  # type: ignore[no-untyped-call]  # untyped in PyAV
     rotation = frame.rotation % 360
     if rotation:
         # rotation is counter-clockwise degrees, which is what Image.rotate takes.
@@ -149,6 +163,20 @@ def video_thumbnail(
         size = (max(1, round(img.width * scale)), max(1, round(img.height * scale)))
         img = img.resize(size, Image.Resampling.LANCZOS, reducing_gap=3.0)
     return to_jpeg(img, quality), info
+
+
+def _small_image(frame: VideoFrame, max_width: int, max_height: int | None) -> Image.Image:
+    """The frame as RGB, scaled by FFmpeg to twice the final size at most (never the full
+    8K frame in RGB), leaving the last, sharper step to Pillow's Lanczos."""
+    width, height = frame.width, frame.height
+    limit_w, limit_h = max_width, max_height or height
+    if frame.rotation % 180:  # the limits apply to the picture once turned
+        limit_w, limit_h = (max_height or width), max_width
+    scale = min(1.0, 2 * min(limit_w / width, limit_h / height))
+    size = (max(1, round(width * scale)), max(1, round(height * scale)))
+    options = {} if size == (width, height) else {"width": size[0], "height": size[1]}
+    img: Image.Image = frame.to_image(**options)  # type: ignore[no-untyped-call]  # untyped
+    return img
 
 
 def _first_frame(container: InputContainer, stream: VideoStream) -> VideoFrame | None:

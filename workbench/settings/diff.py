@@ -20,6 +20,7 @@ import psycopg
 from workbench.errors import NotFoundError, ValidationError
 from workbench.ids import as_uuid
 from workbench.models import Project, Shot
+from workbench.settings import stored_json
 from workbench.settings.history import ABSENT, same
 from workbench.settings.resolve import ResolvedSettings, dotted, leaves, resolve
 from workbench.settings.scopes import Scope
@@ -154,7 +155,9 @@ def read_sides(
 ) -> list[_Read]:
     """Each target's scopes (its own and the wider ones), in one round trip; a target that
     does not exist or is another user's is not found."""
-    rows = conn.execute(
+    cur = conn.cursor()
+    stored_json.use_for(cur)  # a value stored too deep by SQL reads cut, never crashes
+    rows = cur.execute(
         _READ_MANY,
         {"tool": tool_id, "scopes": [t.scope for t in targets], "ids": [t.id for t in targets]},
     ).fetchall()

@@ -49,6 +49,7 @@ class _Edit:
     patch: dict[str, Any] = field(default_factory=dict)
     removals: list[Path] = field(default_factory=list)
     ticket: int = 0
+    forced: bool = False  # written past a validation refusal (``force=True``)
 
     def paths(self) -> list[str]:
         return [dotted(p) for p in self.removals] + [dotted(p) for p, _ in leaves(self.patch)]
@@ -78,6 +79,9 @@ class SettingsHandle:
         self._stored: validate.Stored | None = None  # what the user's rows store (lazy)
         self._layers_known: validate.Stored | None = None  # what our layers store (lazy)
         self._written: dict[Path, frozenset[str]] = {}  # the fields our edits wrote
+        # Per scope, the confirmed object with our queued edits applied: what the next edit
+        # is made over (kept up to date edit by edit; dropped when the confirmed one changes).
+        self._projected: dict[TargetScope, dict[str, Any]] = {}
         self.refresh()
         if service.follow is not None:  # another client changed one of our rows: re-read
             self._unfollow = [
@@ -147,7 +151,7 @@ class SettingsHandle:
         self, patch: dict[str, Any], *, scope: str | None = None, force: bool = False
     ) -> None:
         """Merge ``patch`` at ``scope``; validated first, nothing is queued on a refusal."""
-        edit = _Edit(self._scope(scope), patch=check_patch(patch))
+        edit = _Edit(self._scope(scope), patch=check_patch(patch), forced=force)
         self.check(edit.patch, force=force)
         self._edit(edit)
 
@@ -161,7 +165,7 @@ class SettingsHandle:
         """Remove the override at ``scope`` so the value inherits again (None: the whole tool).
         It asks nothing: front ends confirm a reset above their target (``SettingsModel``)."""
         removal = () if path is None else parse_path(path)
-        edit = _Edit(self._scope(scope), removals=[removal])
+        edit = _Edit(self._scope(scope), removals=[removal], forced=force)
         self.check({}, [removal], force=force)
         self._edit(edit)
 
@@ -196,17 +200,20 @@ class SettingsHandle:
         return self._service.shots_under(checked, row.id)
 
     def retry(self) -> None:
-        """Send the edits of failed writes again."""
+        """Send the edits of failed writes again (each replaces its first try in the journal
+        of queued edits, so a crash now does not replay both)."""
         with self._lock:
             failed, self._failed = self._failed, []
         for edit in failed:
-            self._edit(_Edit(edit.scope, edit.patch, edit.removals))
+            again = _Edit(edit.scope, edit.patch, edit.removals, forced=edit.forced)
+            self._edit(again, replaces=(edit.ticket,))
 
     def refresh(self) -> None:
         """Re-read every scope (one round trip); edits still in flight stay on top."""
         layers = self._service.layers(self.tool_id, self.target)
         with self._lock:
             self._confirmed = dict(layers.values)
+            self._projected = {}
             self._layers_known = None
             self._rows = {self.target.scope: self.target}
             if layers.owner is not None:
@@ -245,17 +252,28 @@ class SettingsHandle:
             self._stored = stored
         return stored
 
-    def _edit(self, edit: _Edit) -> None:
+    def _edit(self, edit: _Edit, replaces: Sequence[int] = ()) -> None:
         key = WriteKey(self._rows[edit.scope], self.tool_id)
         with self._lock:
             if edit.patch:  # what we write is stored from now on: known to later checks
                 written = validate.Stored.from_objects(self.tool_id, [edit.patch], complete=False)
                 for path, types in written.types.items():
                     self._written[path] = self._written.get(path, frozenset()) | types
+            # What the edit is made over: the confirmed object and our edits still queued. A
+            # replay after a crash writes a field only if the row still holds this there.
+            before = self._projected.get(edit.scope)
+            if before is None:
+                before = self._confirmed.get(edit.scope)
+                for earlier in self._edits:
+                    if earlier.scope == edit.scope:
+                        before = earlier.apply(before)
+                before = before if isinstance(before, dict) else {}
+            self._projected[edit.scope] = edit.apply(before)
             self._edits.append(edit)
             edit.ticket = self._service.queue.enqueue(
-                key, edit.patch, edit.removals, on_done=self._on_result
-            )
+                key, edit.patch, edit.removals, on_done=self._on_result,
+                before=before, forced=edit.forced, replaces=replaces,
+            )  # fmt: skip
         self._notify()
 
     def _on_result(self, result: WriteResult) -> None:
@@ -263,6 +281,7 @@ class SettingsHandle:
         with self._lock:
             done = [e for e in self._edits if e.ticket in tickets]
             self._edits = [e for e in self._edits if e.ticket not in tickets]
+            self._projected = {}  # confirmed or rolled back: made again from the rest
             if result.ok:
                 self._confirmed[result.key.target.scope] = result.value
                 self._layers_known = None

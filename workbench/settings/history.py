@@ -41,7 +41,8 @@ from psycopg_pool import ConnectionPool
 from workbench.config import private_opener
 from workbench.db.connection import run_idempotent
 from workbench.db.schema import SETTINGS_HISTORY_TABLE
-from workbench.errors import ConflictError, NotFoundError, ValidationError
+from workbench.errors import ConflictError, NotFoundError, ValidationError, echo
+from workbench.settings import stored_json
 from workbench.settings.local_state import locked, replace_atomically
 from workbench.settings.resolve import Path as FieldPath
 from workbench.settings.resolve import dotted, get_path, leaves, merge, path_patch
@@ -260,7 +261,9 @@ def read_entries(
     )
     params = {"id": target.id, "tool": tool_id, "scope": target.scope,
               "inherited": inherited, "limit": limit}  # fmt: skip
-    rows = conn.execute(statement, params).fetchall()
+    cur = conn.cursor()
+    stored_json.use_for(cur)  # a value stored too deep by SQL reads cut, never crashes
+    rows = cur.execute(statement, params).fetchall()
     if not rows:
         return None, []
     owner = rows[0][0]
@@ -271,7 +274,9 @@ def read_entry(conn: psycopg.Connection[Any], entry_id: int) -> HistoryEntry | N
     statement = sql.SQL("SELECT {} FROM {} h WHERE h.id = %s").format(
         sql.SQL(_COLUMNS), sql.Identifier(SETTINGS_HISTORY_TABLE)
     )
-    row = conn.execute(statement, (entry_id,)).fetchone()
+    cur = conn.cursor()
+    stored_json.use_for(cur)
+    row = cur.execute(statement, (entry_id,)).fetchone()
     return _entry(row) if row else None
 
 
@@ -497,10 +502,15 @@ _RESTORE_ATTEMPTS = 3  # re-plans when another write lands between the read and 
 
 
 def _entry_number(value: object) -> int:
-    text = str(value).strip().lstrip("#")
-    if isinstance(value, bool) or not text.isdigit():
-        raise ValidationError(f"a settings history entry is a number, not {value!r}")
-    return int(text)
+    """An entry id as typed ("12", "#12") or given (12); a bigint id has 18 digits at most."""
+    if isinstance(value, int) and not isinstance(value, bool):
+        if 0 < value < 10**18:
+            return value
+    elif isinstance(value, str):
+        text = value.strip().lstrip("#")
+        if text.isascii() and text.isdigit() and len(text) <= 18:  # "²".isdigit() is true
+            return int(text)
+    raise ValidationError(f"a settings history entry is a number, not {echo(value)}")
 
 
 def _shown(value: Any) -> str:

@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from workbench.config import private_dir, private_opener
-from workbench.errors import ValidationError
+from workbench.errors import ValidationError, echo
 
 log = logging.getLogger(__name__)
 MAX_VALUE_BYTES = 4 * 1024 * 1024  # Reigh refuses larger values in local storage too
@@ -33,6 +33,7 @@ class LocalState:
         return f"LocalState({str(self.path)!r})"
 
     def get(self, key: str, default: Any = None) -> Any:
+        _check_key(key)
         return self._read().get(key, default)
 
     def items(self) -> dict[str, Any]:
@@ -60,6 +61,7 @@ class LocalState:
         return result[0]
 
     def delete(self, key: str) -> None:
+        _check_key(key)
         self._change(lambda data: data.pop(key, None))
 
     def clear(self) -> None:
@@ -133,4 +135,6 @@ def _check_value(key: str, value: Any) -> None:
 
 def _check_key(key: object) -> None:
     if not isinstance(key, str) or not key or len(key) > 200:
-        raise ValidationError(f"local state keys are non-empty strings up to 200 chars: {key!r}")
+        raise ValidationError(
+            f"local state keys are non-empty strings up to 200 chars: {echo(key)}"
+        )

@@ -4,7 +4,14 @@ Per target (scope, row, tool) the first edit opens a window (300 ms by default, 
 edits arriving inside it coalesce (later fields win, objects merge, resets ordered correctly),
 and when it closes one write carries them all. At most one write per target is in flight;
 edits made meanwhile wait for the next window. ``flush()`` waits for everything, and the queue
-flushes at interpreter exit.
+flushes at interpreter exit and on SIGTERM and SIGHUP (SIGINT exits normally, so at exit).
+
+With a journal (``workbench.settings.pending``), an edit is in the journal file before
+``enqueue`` returns (synced to disk right after) and crossed out when its write lands, so one
+the process could not write (a crash, a signal that cannot be caught, the database unreachable
+at exit) is written by the next start.
+Flushing at exit waits a few seconds at most: the database being away must not hang an exit,
+and what is not written then is kept in the journal, which the exit says on stderr.
 
 It runs on a background thread, so ``enqueue`` never blocks: the REPL, a notebook and an
 asyncio loop (Textual) all call it directly; asyncio code awaits ``flush_async()``. Results are
@@ -15,20 +22,29 @@ from __future__ import annotations
 
 import asyncio
 import atexit
+import contextlib
 import itertools
 import logging
+import os
+import signal
+import sys
 import threading
 import time
 import weakref
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from types import FrameType
+from typing import Any, Protocol
 
 from workbench.listeners import Listeners
 from workbench.settings.resolve import Path, merge
 from workbench.settings.store import SettingsTarget
 
 log = logging.getLogger(__name__)
+
+# How long closing (at exit, on a signal, ``Workbench.close()``) waits for queued writes: a
+# healthy database takes milliseconds; an unreachable one must not hold the exit up.
+CLOSE_TIMEOUT = 5.0
 
 
 @dataclass(frozen=True)
@@ -55,8 +71,33 @@ Writer = Callable[[WriteKey, dict[str, Any], list[Path]], dict[str, Any]]
 Listener = Callable[[WriteResult], None]
 
 
+class Journal(Protocol):
+    """Where queued edits are kept until written (``workbench.settings.pending``)."""
+
+    @property
+    def outstanding(self) -> int: ...
+
+    def add(
+        self,
+        ticket: int,
+        key: WriteKey,
+        patch: Mapping[str, Any],
+        removals: Sequence[Path],
+        *,
+        before: Mapping[str, Any] | None,
+        forced: bool = False,
+        replaces: Iterable[int] = (),
+    ) -> None: ...
+
+    def done(self, tickets: Iterable[int]) -> None: ...
+
+    def close(self) -> int: ...
+
+
 @dataclass
-class _Batch:
+class Batch:
+    """Edits coalesced into one write: removals first, then the patch."""
+
     opened: float
     patch: dict[str, Any] = field(default_factory=dict)
     removals: list[Path] = field(default_factory=list)
@@ -81,12 +122,29 @@ class _Batch:
 class WriteQueue:
     """Debounced, coalescing, per-target serial writes on a background thread."""
 
-    def __init__(self, writer: Writer, *, delay: float = 0.3) -> None:
+    def __init__(
+        self,
+        writer: Writer,
+        *,
+        delay: float = 0.3,
+        journal: Journal | None = None,
+        keep: Callable[[BaseException], bool] = lambda exc: False,
+        close_timeout: float = CLOSE_TIMEOUT,
+    ) -> None:
+        """``keep(error)``: whether a failed write's edits stay in the journal (the database
+        was away: the next start may write them) rather than being crossed out.
+        ``close_timeout``: how long closing waits for the writes (just over the database's
+        own timeout lets an unreachable database say so, rather than a wait running out)."""
         self._writer = writer
         self.delay = delay
+        self.close_timeout = close_timeout
+        self._journal = journal
+        self._keep = keep
+        self._unreachable: BaseException | None = None  # the last write kept for later
         self._lock = threading.Condition()
-        self._pending: dict[WriteKey, _Batch] = {}
+        self._pending: dict[WriteKey, Batch] = {}
         self._in_flight: set[WriteKey] = set()
+        self._landed: set[WriteKey] = set()  # in flight, written, its listeners being told
         self._listeners: Listeners[WriteResult] = Listeners("settings write")
         self._tickets = itertools.count(1)
         self._flushing = 0
@@ -95,6 +153,8 @@ class WriteQueue:
         self._thread = threading.Thread(target=self._run, name="workbench-settings", daemon=True)
         self._thread.start()
         _live_queues.add(self)
+        if journal is not None:
+            install_signal_flush()
 
     # -- API -------------------------------------------------------------------------------
     def enqueue(
@@ -103,19 +163,32 @@ class WriteQueue:
         patch: Mapping[str, Any] | None = None,
         removals: Iterable[Path] = (),
         on_done: Listener | None = None,
+        *,
+        before: Mapping[str, Any] | None = None,
+        forced: bool = False,
+        replaces: Iterable[int] = (),
     ) -> int:
-        """Queue an edit (removals first, then the patch); returns its ticket number."""
+        """Queue an edit (removals first, then the patch); returns its ticket number once the
+        journal holds it. ``before`` is the tool object the edit was made over (so a replay
+        can tell a field changed elsewhere since); ``replaces``: tickets it makes obsolete
+        (a retry of failed edits); ``forced``: it was written past a validation refusal."""
+        removals = [tuple(p) for p in removals]
         with self._lock:
             if self._closed:
                 raise RuntimeError("the settings queue is closed")
+            ticket = next(self._tickets)
+            if self._journal is not None:  # on disk before the batch can be written
+                self._journal.add(
+                    ticket, key, dict(patch or {}), removals,
+                    before=before, forced=forced, replaces=replaces,
+                )  # fmt: skip
             batch = self._pending.get(key)
             if batch is None:
-                batch = self._pending[key] = _Batch(time.monotonic())
+                batch = self._pending[key] = Batch(time.monotonic())
             for path in removals:
                 batch.add_removal(path)
             if patch:
                 batch.add_patch(patch)
-            ticket = next(self._tickets)
             batch.tickets.append(ticket)
             if on_done is not None:
                 batch.callbacks.append(on_done)
@@ -130,14 +203,18 @@ class WriteQueue:
         with self._lock:
             return len(self._pending) + len(self._in_flight)
 
-    def flush(self, timeout: float | None = None) -> bool:
-        """Write everything now and wait; False if ``timeout`` ran out first."""
+    def flush(self, timeout: float | None = None, *, landed: bool = False) -> bool:
+        """Write everything now and wait; False if ``timeout`` ran out first. ``landed``:
+        wait for the writes only, not for their listeners (a signal handler blocks the
+        thread a UI's listeners wait for)."""
         deadline = None if timeout is None else time.monotonic() + timeout
         with self._lock:
             self._flushing += 1
             self._lock.notify_all()
             try:
-                while self._pending or self._in_flight:
+                while self._pending or (
+                    self._in_flight - self._landed if landed else self._in_flight
+                ):
                     remaining = None if deadline is None else deadline - time.monotonic()
                     if remaining is not None and remaining <= 0:
                         return False
@@ -149,19 +226,41 @@ class WriteQueue:
     async def flush_async(self, timeout: float | None = None) -> bool:
         return await asyncio.to_thread(self.flush, timeout)
 
-    def close(self, timeout: float | None = 30) -> None:
-        """Flush, then stop the thread; later enqueues are refused."""
+    @property
+    def kept(self) -> int:
+        """Edits the journal still holds: queued, in flight, or failed while unreachable."""
+        return 0 if self._journal is None else self._journal.outstanding
+
+    def close(self, timeout: float | None = None, *, landed: bool = False) -> int:
+        """Flush (waiting ``timeout`` at most; None: ``close_timeout``), then stop the
+        thread; later enqueues are refused. Returns how many edits are kept in the journal for
+        the next start, and says so on stderr: an exit while the database is away must not
+        pass for a clean one."""
         if self._closed:
-            return
-        self.flush(timeout)
+            return 0
+        flushed = self.flush(self.close_timeout if timeout is None else timeout, landed=landed)
         with self._lock:
             self._closed = True
             self._lock.notify_all()
-        self._thread.join(timeout=5)
+        self._thread.join(timeout=1 if flushed else 0.1)
         _live_queues.discard(self)
+        if self._journal is None:
+            return 0
+        kept = self._journal.close()
+        if kept:
+            why = "database unreachable" if self._unreachable else "the database did not answer"
+            edits = "settings edit" if kept == 1 else "settings edits"
+            with contextlib.suppress(OSError, ValueError):  # SIGHUP: the terminal is gone
+                print(
+                    f"workbench: {kept} {edits} could not be written ({why}); they are kept "
+                    f"and will be written on the next start",
+                    file=sys.stderr,
+                    flush=True,
+                )
+        return kept
 
     # -- the background thread -------------------------------------------------------------
-    def _due(self, now: float) -> tuple[list[tuple[WriteKey, _Batch]], float | None]:
+    def _due(self, now: float) -> tuple[list[tuple[WriteKey, Batch]], float | None]:
         ready, wake = [], None
         for key, batch in self._pending.items():
             if key in self._in_flight:
@@ -189,7 +288,7 @@ class WriteQueue:
                     timeout = None if wake is None else max(0.0, wake - time.monotonic())
                     self._lock.wait(timeout)
 
-    def _write(self, key: WriteKey, batch: _Batch) -> None:
+    def _write(self, key: WriteKey, batch: Batch) -> None:
         value: dict[str, Any] | None = None
         error: BaseException | None = None
         try:
@@ -197,20 +296,76 @@ class WriteQueue:
         except Exception as exc:  # reported to the callbacks, never lost in a thread
             error = exc
             log.warning("settings write to %s failed: %s", key.target, exc)
+        # Crossed out before anyone hears of it: a listener that blocks (a UI waiting for
+        # its loop) cannot leave a landed edit in the journal.
+        if error is not None and self._keep(error):
+            self._unreachable = error
+        elif self._journal is not None:
+            self._journal.done(batch.tickets)
         result = WriteResult(key, tuple(batch.tickets), value, error)
         with self._lock:
             self.writes += 1
             callbacks = list(batch.callbacks)
+            self._landed.add(key)
+            self._lock.notify_all()
         self._listeners.notify(result, first=callbacks)
         with self._lock:
             self._in_flight.discard(key)
+            self._landed.discard(key)
             self._lock.notify_all()
 
 
 _live_queues: weakref.WeakSet[WriteQueue] = weakref.WeakSet()
 
 
-@atexit.register
-def _flush_at_exit() -> None:
-    for queue in list(_live_queues):
-        queue.close(timeout=10)
+def close_all(*, landed: bool = False) -> int:
+    """Close every live queue, together within the longest of their ``close_timeout``;
+    returns the edits kept."""
+    queues = list(_live_queues)
+    deadline = time.monotonic() + max((q.close_timeout for q in queues), default=0.0)
+    return sum(q.close(max(0.0, deadline - time.monotonic()), landed=landed) for q in queues)
+
+
+atexit.register(close_all)
+
+_FLUSHED_SIGNALS = tuple(
+    getattr(signal, name) for name in ("SIGTERM", "SIGHUP") if hasattr(signal, name)
+)
+_installed: set[int] = set()
+
+
+def install_signal_flush() -> None:
+    """Flush the queues on SIGTERM and SIGHUP (whose default ends the process without the
+    at-exit flush), then end the process the way the signal would have. Only from the main
+    thread (where Python runs handlers), and only where nobody installed a handler of their
+    own (an application that handles the signal decides what it does: a server, say).
+
+    Done when this module is imported (in the main thread, as imports usually are) and again
+    when a journalled queue is made: a front end may connect and edit on other threads (the
+    TUI does), where no handler can be installed. With nothing queued the handler does what
+    the default would, at once."""
+    if threading.current_thread() is not threading.main_thread():
+        return
+    for signum in _FLUSHED_SIGNALS:
+        if signum in _installed:
+            continue
+        try:
+            if signal.getsignal(signum) is signal.SIG_DFL:
+                signal.signal(signum, _flush_then_die)
+                _installed.add(signum)
+        except (ValueError, OSError):  # not the main interpreter, say
+            continue
+
+
+def _flush_then_die(signum: int, frame: FrameType | None) -> None:
+    """Write what is queued (bounded: see ``CLOSE_TIMEOUT``), then die of the signal, so the
+    parent sees the usual status (a shell: 128 + the signal's number)."""
+    try:
+        close_all(landed=True)
+    finally:
+        signal.signal(signum, signal.SIG_DFL)
+        _installed.discard(signum)
+        os.kill(os.getpid(), signum)
+
+
+install_signal_flush()

@@ -15,28 +15,63 @@ from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from workbench.errors import ValidationError
+from workbench.errors import ValidationError, echo
+from workbench.inputs import (
+    MAX_JSON_DEPTH,
+    MAX_KEY_LENGTH,
+    MAX_SAFE_INTEGER,
+    check_text,
+)
 from workbench.settings.registry import get_tool
 from workbench.settings.scopes import SCOPES, WRITABLE_SCOPES, Scope
 
 Path = tuple[str, ...]
 
 
-def parse_path(path: str | Sequence[str]) -> Path:
-    """``"a.b"`` or ``["a", "b"]`` → ``("a", "b")``; an empty or blank segment is refused."""
-    parts = tuple(path.split(".")) if isinstance(path, str) else tuple(path)
+def parse_path(path: object) -> Path:
+    """``"a.b"`` or ``["a", "b"]`` → ``("a", "b")``. Refused: another type, an empty or blank
+    segment, a segment PostgreSQL cannot store (NUL, a lone surrogate) or longer than a key
+    may be, more segments than a value may be deep (``workbench.inputs``)."""
+    if isinstance(path, str):
+        check_text(path, "settings path", MAX_JSON_DEPTH * (MAX_KEY_LENGTH + 1))
+        parts: tuple[object, ...] = tuple(path.split("."))
+    elif isinstance(path, (list, tuple)):
+        parts = tuple(path)
+    else:
+        raise ValidationError(
+            f"a settings path is text ('field' or 'group.field') or a list of keys, not "
+            f"{type(path).__name__} {echo(path)}"
+        )
+    if len(parts) > MAX_JSON_DEPTH:
+        raise ValidationError(
+            f"settings path {echo(path)} has {len(parts):,} levels; the limit is {MAX_JSON_DEPTH}"
+        )
     if not parts or any(not isinstance(p, str) or not p.strip() for p in parts):
-        raise ValidationError(f"invalid settings path {path!r}: use 'field' or 'group.field'")
-    return parts
+        raise ValidationError(f"invalid settings path {echo(path)}: use 'field' or 'group.field'")
+    for part in parts:
+        check_text(part, "a settings path segment", MAX_KEY_LENGTH)
+    return parts  # type: ignore[return-value]  # every part was checked to be a str
 
 
 def parse_value(text: str) -> Any:
     """A value as a user typed it (a value box, the command line): JSON when it parses (``65``,
-    ``true``, ``["a"]``, ``"quoted"``), else the text itself, so a prompt needs no quotes."""
+    ``true``, ``["a"]``, ``"quoted"``), else the text itself, so a prompt needs no quotes.
+    JSON that Python cannot even read (nested thousands deep, a number of thousands of
+    digits) is a ``ValidationError``; the limits of a settings value are checked where every
+    write is (``store.check_patch``), so the value boxes show those refusals like any other."""
     try:
         return json.loads(text)
     except json.JSONDecodeError:
         return text
+    except RecursionError:
+        raise ValidationError(
+            f"value: nested more than {MAX_JSON_DEPTH} levels deep (the limit)"
+        ) from None
+    except ValueError:  # a number too long for Python to read (4,300+ digits)
+        raise ValidationError(
+            f"value: a number of thousands of digits; whole numbers are limited to "
+            f"±{MAX_SAFE_INTEGER:,} (2**53 - 1)"
+        ) from None
 
 
 def path_patch(path: Path, value: Any) -> dict[str, Any]:

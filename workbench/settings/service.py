@@ -2,12 +2,18 @@
 
 Reads and writes check ownership: the configured user sees and changes only their own user row,
 projects and shots (a database role bypasses Supabase's row-level security, so we must).
+
+Queued edits are journalled on this device (``workbench.settings.pending``) when the service
+is given a journal folder; ``replay_pending`` writes what an earlier session left there.
 """
 
 from __future__ import annotations
 
+import hashlib
+import logging
 import uuid
 from collections.abc import Callable, Mapping, Sequence
+from pathlib import Path as FilePath
 from typing import Any
 
 import psycopg
@@ -16,16 +22,17 @@ from psycopg_pool import ConnectionPool
 
 from workbench.db.connection import run_idempotent
 from workbench.db.schema import SETTINGS_HISTORY_TABLE, SchemaInfo
-from workbench.errors import NotFoundError, ValidationError
+from workbench.errors import ConflictError, NotFoundError, ValidationError, WorkbenchError
 from workbench.ids import as_uuid
 from workbench.listeners import Listeners
-from workbench.settings import store
-from workbench.settings.queue import WriteKey, WriteQueue
+from workbench.settings import pending, store
+from workbench.settings.queue import CLOSE_TIMEOUT, WriteKey, WriteQueue
 from workbench.settings.resolve import Path, ResolvedSettings, resolve
 from workbench.settings.store import Layers, SettingsTarget, SettingsWrite, TargetScope
 from workbench.settings.validate import Stored, check_write, shots_under, stored_for_user
 
 Follow = Callable[[tuple[Any, ...], Callable[[Any], None]], Callable[[], None]]
+log = logging.getLogger(__name__)
 
 # Reigh clears these when a new shot inherits settings: a new shot starts without prompts.
 _CLEARED_ON_INHERIT: Mapping[str, Any] = {"prompt": "", "batchVideoPrompt": "", "pairConfigs": []}
@@ -51,7 +58,9 @@ class SettingsService:
         *,
         delay: float = 0.3,
         follow: Follow | None = None,
+        journal_dir: FilePath | None = None,
     ) -> None:
+        """``journal_dir``: where queued edits are kept until written (None: not kept)."""
         self._pool = pool
         self._schema = schema
         self._user_id = user_id
@@ -62,16 +71,130 @@ class SettingsService:
         # Every landed write, with the tool object before and after it (undo, history).
         self.written: Listeners[SettingsWrite] = Listeners("settings write")
         self._queue: WriteQueue | None = None
+        self._journal_dir = journal_dir
+        self._database_keys: tuple[str, ...] | None = None
 
     @property
     def queue(self) -> WriteQueue:
         if self._queue is None:
-            self._queue = WriteQueue(self._queued_write, delay=self._delay)
+            journal = None
+            if self._journal_dir is not None:
+                journal = pending.EditJournal(  # no query on the editing thread: see below
+                    self._journal_dir,
+                    lambda: (self.database_keys(query=False)[0], self._user_id()),
+                )
+            # Closing waits just past the pool's own wait for a connection, so that with the
+            # database down the writes fail as unreachable (and are kept) before it gives up.
+            waits = getattr(self._pool, "timeout", None)
+            close_timeout = waits + 2.0 if isinstance(waits, (int, float)) else CLOSE_TIMEOUT
+            self._queue = WriteQueue(
+                self._queued_write, delay=self._delay, journal=journal, keep=pending.is_outage,
+                close_timeout=min(close_timeout, 60.0),
+            )  # fmt: skip
         return self._queue
 
-    def close(self) -> None:
-        if self._queue is not None:
-            self._queue.close()
+    def close(self, timeout: float | None = None) -> int:
+        """Flush the queue (None: its ``close_timeout`` at most); returns the edits kept for
+        the next start (said on stderr too)."""
+        return self._queue.close(timeout) if self._queue is not None else 0
+
+    def database_keys(self, *, query: bool = True) -> tuple[str, ...]:
+        """Who this database is, for the journal: its cluster's system identifier and its
+        name (one query, the first time: ``connect()`` makes it), and its address (host, port,
+        name), which needs none. An edit journalled under either is replayed here, so one
+        queued before the query ran (``query=False``: an edit never waits on it) is found."""
+        if self._database_keys is None:
+            info = psycopg.conninfo.conninfo_to_dict(str(self._pool.conninfo))
+            where = "|".join(str(info.get(k) or "") for k in ("host", "hostaddr", "port", "dbname"))
+            address = "addr:" + hashlib.sha256(where.encode()).hexdigest()[:24]
+            if not query:
+                return (address,)
+            try:
+                row = run_idempotent(self._pool, _system_identity)
+            except (psycopg.Error, WorkbenchError) as exc:
+                log.debug("no system identifier (%s): the address identifies the database", exc)
+                return (address,)  # not kept: the next call tries the query again
+            keys = (address,) if row is None else (f"pg:{row[0]}/{row[1]}", address)
+            self._database_keys = keys
+        return self._database_keys
+
+    def replay_pending(self) -> pending.ReplaySummary:
+        """Write the edits that earlier sessions on this device queued for this database and
+        user but could not write (crash, kill, outage), through the validated write path; a
+        field changed elsewhere since an edit was made is left alone and reported. Edits for
+        other databases or users stay for their own next start, and so do all of them when
+        this database is unreachable meanwhile."""
+        summary = pending.ReplaySummary()
+        directory = self._journal_dir
+        if directory is None:
+            return summary
+        keys = set(self.database_keys())  # made now, at the start: later edits use it
+        if not any(directory.glob("*.jsonl")):
+            return summary
+        user_id = self._user_id()
+        with pending.orphans(directory) as found:
+            keep: dict[int, list[pending.PendingEdit]] = {id(o): [] for o in found}
+            origin: dict[int, pending.Orphan] = {}
+            ours = []
+            for orphan in found:
+                for edit in orphan.edits:
+                    if edit.db in keys and edit.user_id == user_id:
+                        ours.append(edit)
+                        origin[id(edit)] = orphan
+                    else:
+                        keep[id(orphan)].append(edit)
+            unreachable = False
+            for edits in pending.group(ours).values():
+                summary.edits += len(edits)
+                if not unreachable:
+                    try:
+                        self._replay_target(edits, summary)
+                        continue
+                    except Exception as exc:
+                        if pending.is_outage(exc):
+                            unreachable = True  # the rest would fail alike: all kept
+                        elif isinstance(exc, WorkbenchError) and not isinstance(
+                            exc, ConflictError
+                        ):  # refused now (the row is gone, the value invalid): for good
+                            summary.dropped.append(f"{_where(edits[0])}: {exc}")
+                            continue
+                        else:  # kept: the next start tries again
+                            log.warning("replaying edits of %s: %s", _where(edits[0]), exc)
+                summary.kept += len(edits)
+                for edit in edits:
+                    keep[id(origin[id(edit)])].append(edit)
+            for orphan in found:
+                orphan.keep_only(keep[id(orphan)])
+        return summary
+
+    def _replay_target(
+        self, edits: Sequence[pending.PendingEdit], summary: pending.ReplaySummary
+    ) -> None:
+        """One target's journalled edits as one write, planned over the row as it is now and
+        landed only if the row still holds that (else planned again)."""
+        first = edits[0]
+        target, tool_id = first.target, first.tool_id
+        for _ in range(5):
+            current = self.layers(tool_id, target).values.get(target.scope)
+            current = current if isinstance(current, dict) else {}
+            batch, outcome = pending.plan(edits, current)
+            if batch.patch or batch.removals:
+                self.validate(
+                    target.scope, target.id, tool_id, batch.patch, removals=batch.removals,
+                    force=any(e.forced for e in edits),
+                )  # fmt: skip
+                done = self.rewrite(
+                    target, tool_id, batch.patch, batch.removals,
+                    note="replay of queued edits kept on this device", expect=current,
+                )  # fmt: skip
+                if done is None:  # the row changed between our read and our write
+                    continue
+            where = _where(first)
+            summary.written += [f"{p} ({where})" for p in outcome.written]
+            summary.already += [f"{p} ({where})" for p in outcome.already]
+            summary.superseded += [f"{p} ({where})" for p in outcome.superseded]
+            return
+        raise ConflictError(f"{_where(first)} kept changing while its queued edits were replayed")
 
     # -- reads -----------------------------------------------------------------------------
     def layers(self, tool_id: str, target: SettingsTarget) -> Layers:
@@ -254,3 +377,18 @@ class SettingsService:
         if checked not in store.writable_from(target.scope):
             raise ValidationError(f"cannot write {checked} settings through a {target.scope} view")
         return checked
+
+
+def _system_identity(conn: psycopg.Connection[Any]) -> tuple[Any, ...] | None:
+    """(system identifier, database name); None where the role may not read the former."""
+    try:
+        with conn.transaction():
+            return conn.execute(
+                "SELECT system_identifier, current_database() FROM pg_control_system()"
+            ).fetchone()
+    except psycopg.errors.InsufficientPrivilege:
+        return None
+
+
+def _where(edit: pending.PendingEdit) -> str:
+    return f"{edit.tool_id} on {edit.target}"

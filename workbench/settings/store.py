@@ -14,7 +14,6 @@ someone else's project or shot changes nothing, and is then reported as refused.
 from __future__ import annotations
 
 import json
-import math
 import re
 import uuid
 from collections.abc import Iterable, Mapping
@@ -27,12 +26,13 @@ from psycopg import sql
 from psycopg.types.json import Jsonb
 
 from workbench.db.schema import SETTINGS_HISTORY_TABLE, SchemaInfo
-from workbench.errors import ValidationError, not_found
+from workbench.errors import ValidationError, echo, not_found
+from workbench.inputs import check_json
+from workbench.settings import stored_json
 from workbench.settings.resolve import Path, leaves
 from workbench.settings.scopes import WRITABLE_SCOPES, Scope
 
 TargetScope = Literal["user", "project", "shot"]
-MAX_PATCH_BYTES = 1_000_000  # a tool's settings are small; anything near this is a mistake
 _TOOL_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,99}")  # whole string: fullmatch
 _TABLES: dict[str, str] = {"user": "users", "project": "projects", "shot": "shots"}
 
@@ -60,7 +60,7 @@ class Layers:
 def check_tool_id(tool_id: object) -> str:
     if not isinstance(tool_id, str) or not _TOOL_ID.fullmatch(tool_id):
         raise ValidationError(
-            f"invalid tool id {tool_id!r}: letters, digits, '-', '_' and '.', at most 100"
+            f"invalid tool id {echo(tool_id)}: letters, digits, '-', '_' and '.', at most 100"
         )
     return tool_id
 
@@ -68,7 +68,7 @@ def check_tool_id(tool_id: object) -> str:
 def check_scope(scope: object) -> TargetScope:
     if scope not in WRITABLE_SCOPES:
         raise ValidationError(
-            f"unknown scope {scope!r}: settings are written at "
+            f"unknown scope {echo(scope)}: settings are written at "
             + ", ".join(repr(s) for s in WRITABLE_SCOPES)
         )
     return scope  # type: ignore[return-value]
@@ -82,38 +82,15 @@ def writable_from(target: TargetScope) -> tuple[TargetScope, ...]:
 
 
 def check_patch(patch: object) -> dict[str, Any]:
-    """A JSON object of JSON values, under the size limit; names the first offending path."""
+    """A JSON object of JSON values within the limits of ``workbench.inputs`` (depth, keys,
+    size, integers JSON readers keep exactly, text PostgreSQL can store); names the first
+    offending path. Checked without recursion, so a patch nested 10,000 deep is refused,
+    not a ``RecursionError``."""
     if not isinstance(patch, Mapping):
-        raise ValidationError(f"a settings patch must be an object (a dict), not {patch!r:.60}")
-
-    def walk(value: object, where: str) -> None:
-        if value is None or isinstance(value, (bool, int, str)):
-            return
-        if isinstance(value, float):
-            if not math.isfinite(value):
-                raise ValidationError(f"{where}: {value} is not a JSON number")
-            return
-        if isinstance(value, Mapping):
-            for key, child in value.items():
-                if not isinstance(key, str) or not key:
-                    raise ValidationError(f"{where}: keys must be non-empty strings, got {key!r}")
-                walk(child, f"{where}.{key}" if where else key)
-            return
-        if isinstance(value, (list, tuple)):
-            for index, child in enumerate(value):
-                walk(child, f"{where}[{index}]")
-            return
         raise ValidationError(
-            f"{where or 'patch'}: a {type(value).__name__} is not a JSON value "
-            f"(use strings, numbers, booleans, null, lists and objects)"
+            f"a settings patch must be an object (a dict), not {type(patch).__name__} {echo(patch)}"
         )
-
-    walk(patch, "")
-    size = len(json.dumps(patch, separators=(",", ":")))
-    if size > MAX_PATCH_BYTES:
-        raise ValidationError(
-            f"settings patch is {size:,} bytes; the limit is {MAX_PATCH_BYTES:,} bytes"
-        )
+    check_json(patch, "patch")
     copied: dict[str, Any] = json.loads(json.dumps(patch))  # plain and private; tuples → lists
     return copied
 
@@ -138,7 +115,9 @@ _READ: dict[str, str] = {
 
 def read_layers(conn: psycopg.Connection[Any], tool_id: str, target: SettingsTarget) -> Layers:
     """All scopes of one tool for a target, in one round trip."""
-    row = conn.execute(_READ[target.scope], {"tool": tool_id, "id": target.id}).fetchone()
+    cur = conn.cursor()
+    stored_json.use_for(cur)  # a value stored too deep by SQL reads cut, never crashes
+    row = cur.execute(_READ[target.scope], {"tool": tool_id, "id": target.id}).fetchone()
     if row is None:  # the words the service uses for another user's target: no difference
         raise not_found(target.scope, target.id)
     user, project, shot, owner, project_id = row
@@ -318,7 +297,9 @@ def write(
     if record:
         params.update(scope=target.scope, note=note)
         statement = _recorded(statement)
-    row = conn.execute(statement, params).fetchone()
+    cur = conn.cursor()
+    stored_json.use_for(cur)  # the value replaced may be one stored too deep by SQL
+    row = cur.execute(statement, params).fetchone()
     if row is None:
         raise _refusal(target)
     return SettingsWrite(

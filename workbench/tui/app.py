@@ -238,6 +238,8 @@ class WorkbenchApp(App[None]):
         self._gallery_changed(gallery.state)
         self.action_show_tab(tab.removesuffix("-tab"))
         self.set_interval(1.0, self._refresh_status)
+        if models.wb.replayed:  # edits a killed session had queued: say what became of them
+            self.notify(escape(printable(models.wb.replayed.message)), timeout=15)
 
     def _gallery_changed(self, state: GalleryState) -> None:
         if self.first_paint is None and state.page is not None:
@@ -258,6 +260,7 @@ class WorkbenchApp(App[None]):
                 live=wb.live,
                 cache=wb.cache,
                 gallery=self.models.gallery.state.status,
+                connection=wb.connection_state,
             )
 
     # -- events from the panes -------------------------------------------------------------

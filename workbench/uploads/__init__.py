@@ -2,8 +2,9 @@
 
 ``wb.upload(...)`` is the entry point; the modules each do one job: ``sources`` (what to
 upload), ``detect`` (what a file is), ``prepare`` (limits, hash, thumbnail, params), ``keys``
-(object names), ``records`` (rows), ``journal`` (clean-up owed to a store that was down),
-``progress`` (snapshots for progress bars) and ``uploader`` (the batch runner).
+(object names), ``names`` (file names made safe to record), ``records`` (rows), ``journal``
+(keys written before their transfer, so what a crash leaves is cleaned up), ``progress``
+(snapshots for progress bars) and ``uploader`` (the batch runner).
 """
 
 from __future__ import annotations

@@ -99,6 +99,10 @@ def safetensors_header(handle: BinaryIO, size: int, name: str) -> dict[str, Any]
         header = json.loads(handle.read(length))
     except (UnicodeDecodeError, json.JSONDecodeError):
         raise MediaError(f"{name}: not a safetensors file (its header is not JSON)") from None
+    except RecursionError:  # JSON nested thousands deep: no real header is, and json recurses
+        raise MediaError(
+            f"{name}: not a safetensors file (its header is JSON nested too deeply)"
+        ) from None
     if not isinstance(header, dict):
         raise MediaError(f"{name}: not a safetensors file (its header is not an object)")
     data_size, end = size - 8 - length, 0

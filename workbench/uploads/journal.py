@@ -1,12 +1,20 @@
-"""Clean-up owed to a store that was down when an upload failed.
+"""The upload journal: every key an upload may leave behind, written before it is written.
 
-When an S3 upload fails because the store stopped answering, its unfinished multipart upload
-cannot be aborted right then; it would sit in the bucket, invisible and billed, until a
-lifecycle rule (if any) removes it. The keys are written here, in the device's state folder,
-and every later upload run to the same store aborts them first.
+An upload stores its object and thumbnail first and records the row after, so anything that
+stops it in between (a crash, a SIGKILL, a store that went down) can leave stored objects with
+no row, a local store's hidden ``.tmp-`` files, or an S3 multipart upload that is invisible
+and billed. So each file's keys are journaled, in the device's state folder, *before* its
+transfer starts, with the process and run that own them and where their row would be; the
+entries are removed once the row is recorded, or once a failed upload's clean-up is confirmed.
 
-Writes are atomic (temp file, rename); two processes updating it at once can lose an entry,
-which only means that clean-up waits for a bucket lifecycle rule instead.
+:func:`settle` (run by every upload first, and by ``clean_up()``) finishes what is left by owners
+that are gone (a dead process, or a finished run of this one): it aborts incomplete multipart
+uploads of the key and removes temp files, then deletes the object unless its row exists.
+Entries of live owners (another uploader process, a running upload of this process) are never
+touched. A store or database that cannot be reached keeps its entries for the next run.
+
+The file is updated under an exclusive lock (``flock``, where the platform has it) by atomic
+replace, so concurrent uploaders in several processes do not lose each other's entries.
 """
 
 from __future__ import annotations
@@ -17,6 +25,9 @@ import os
 import tempfile
 import threading
 import time
+import uuid
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -27,16 +38,80 @@ if TYPE_CHECKING:
     from workbench.storage import Storage
 
 log = logging.getLogger(__name__)
+Entry = dict[str, Any]
+# Runs of this process still going: their entries belong to a live owner.
+_ACTIVE_RUNS: set[str] = set()
+_ACTIVE_LOCK = threading.Lock()
+
+
+def _start_time(pid: int) -> str | None:
+    """When process ``pid`` started (Linux: clock ticks since boot), to tell a reused pid."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return None
+    return stat.rsplit(")", 1)[-1].split()[19]  # field 22, counted after the command name
+
+
+def _alive(entry: Mapping[str, Any]) -> bool:
+    """Whether the entry's owner may still be writing it."""
+    pid, run = entry.get("pid"), entry.get("run")
+    if not isinstance(pid, int):
+        return False  # released: its run ended
+    if pid == os.getpid():
+        with _ACTIVE_LOCK:
+            return run in _ACTIVE_RUNS
+    if os.name == "nt":  # os.kill would terminate it; leave it to its owner
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True  # someone else's process with that pid: not ours to judge
+    started = entry.get("started")
+    return started is None or _start_time(pid) in (None, started)
+
+
+@contextmanager
+def active_run() -> Iterator[str]:
+    """A run id whose journal entries count as owned by a live process while the block runs."""
+    run = uuid.uuid4().hex
+    with _ACTIVE_LOCK:
+        _ACTIVE_RUNS.add(run)
+    try:
+        yield run
+    finally:
+        with _ACTIVE_LOCK:
+            _ACTIVE_RUNS.discard(run)
 
 
 class Journal:
-    """Keys with unfinished uploads, per store (``Storage.ident``)."""
+    """Keys an upload may have left in a store (``Storage.ident``), with their owners."""
 
     def __init__(self, path: Path) -> None:
         self.path = path
         self._lock = threading.Lock()
 
-    def _read(self) -> list[dict[str, Any]]:
+    @contextmanager
+    def _locked(self) -> Iterator[None]:
+        """This process's threads one at a time, and other processes too where flock exists."""
+        with self._lock:
+            private_dir(self.path.parent)
+            try:
+                import fcntl
+            except ImportError:  # Windows: threads are serialised, processes are not
+                yield
+                return
+            lock_path = self.path.with_name(self.path.name + ".lock")
+            fd = os.open(lock_path, os.O_RDWR | os.O_CREAT, 0o600)
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX)
+                yield
+            finally:
+                os.close(fd)  # releases the flock
+
+    def _read(self) -> list[Entry]:
         try:
             data = json.loads(self.path.read_text("utf-8"))
         except FileNotFoundError:
@@ -45,13 +120,18 @@ class Journal:
             log.warning("ignoring unreadable upload journal %s: %s", self.path, exc)
             return []
         entries = data.get("abort", []) if isinstance(data, dict) else []
-        return [e for e in entries if isinstance(e, dict) and {"store", "key"} <= e.keys()]
+        return [
+            e
+            for e in entries
+            if isinstance(e, dict)
+            and isinstance(e.get("store"), str)
+            and isinstance(e.get("key"), str)
+        ]
 
-    def _write(self, entries: list[dict[str, Any]]) -> None:
+    def _write(self, entries: list[Entry]) -> None:
         if not entries:
             self.path.unlink(missing_ok=True)
             return
-        private_dir(self.path.parent)
         fd, tmp = tempfile.mkstemp(dir=self.path.parent, prefix=".journal-")  # 0600
         try:
             with os.fdopen(fd, "w", encoding="utf-8") as handle:
@@ -61,43 +141,115 @@ class Journal:
             Path(tmp).unlink(missing_ok=True)
             raise
 
-    def pending(self, store: str) -> list[str]:
-        with self._lock:
-            return [e["key"] for e in self._read() if e["store"] == store]
+    def entries(self, store: str | None = None) -> list[Entry]:
+        with self._locked():
+            return [e for e in self._read() if store is None or e["store"] == store]
 
-    def add(self, store: str, keys: list[str]) -> None:
+    def pending(self, store: str) -> list[str]:
+        """Keys of ``store`` whose owner is gone: what :func:`settle` would look at."""
+        return [e["key"] for e in self.entries(store) if not _alive(e)]
+
+    def begin(
+        self,
+        store: str,
+        keys: Mapping[str, str],
+        *,
+        run: str | None,
+        row: Mapping[str, str] | None = None,
+    ) -> None:
+        """Journal ``keys`` (key -> URL) before they are written, owned by this process's
+        ``run`` (None: nobody; settled by the next run). ``row`` says where their row would
+        be: ``{"table": "generations", "owner": project id}`` or ``resources`` and user id."""
         if not keys:
             return
-        with self._lock:
+        pid = os.getpid() if run is not None else None
+        owner = {"pid": pid, "run": run, "started": _start_time(pid) if pid else None}
+        now = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
+        with self._locked():
             entries = self._read()
             known = {(e["store"], e["key"]) for e in entries}
-            now = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
             entries += [
-                {"store": store, "key": k, "since": now} for k in keys if (store, k) not in known
+                {
+                    "store": store,
+                    "key": k,
+                    "url": url,
+                    "since": now,
+                    **owner,
+                    "row": dict(row or {}),
+                }
+                for k, url in keys.items()
+                if (store, k) not in known
             ]
             self._write(entries)
 
-    def remove(self, store: str, keys: set[str]) -> None:
-        if not keys:
+    def add(self, store: str, keys: list[str]) -> None:
+        """Journal keys with no owner and no row (a clean-up a down store still owes)."""
+        self.begin(store, dict.fromkeys(keys, ""), run=None)
+
+    def remove(self, store: str, keys: set[str] | list[str]) -> None:
+        gone = set(keys)
+        if not gone:
             return
-        with self._lock:
+        with self._locked():
             entries = self._read()
-            self._write([e for e in entries if not (e["store"] == store and e["key"] in keys)])
+            kept = [e for e in entries if not (e["store"] == store and e["key"] in gone)]
+            if len(kept) != len(entries):
+                self._write(kept)
+
+    def release(self, run: str) -> None:
+        """The run ended: what it left is anybody's to settle, this process's next run too."""
+        with self._locked():
+            entries = self._read()
+            mine = [e for e in entries if e.get("run") == run]
+            for entry in mine:
+                entry.update(pid=None, run=None, started=None)
+            if mine:
+                self._write(entries)
 
 
-def settle(storage: Storage, journal: Journal) -> int:
-    """Abort what earlier runs left in this store; returns how many keys were settled.
+Recorded = Callable[[Mapping[str, Any]], bool]
+"""Whether an entry's object is referenced by its row; raises ``WorkbenchError`` when the
+database cannot say (the entry is then kept)."""
 
-    A store still unreachable keeps its entries for the next run.
+
+def settle(storage: Storage, journal: Journal, recorded: Recorded | None = None) -> int:
+    """Finish what uploads whose owner is gone left in this store; returns how many keys.
+
+    Per key: abort its incomplete multipart uploads and remove its temp files, then delete the
+    object unless ``recorded`` finds its row (an entry without a row reference is a failed
+    upload's: its object has no row). A store still unreachable keeps its entries for the
+    next run; so does a key whose row cannot be looked up.
     """
-    keys = journal.pending(storage.ident)
     done: set[str] = set()
-    for key in keys:
+    try:
+        entries = journal.entries(storage.ident)
+    except OSError as exc:  # an unwritable state folder: each file's upload will say so
+        log.warning("cannot read the upload journal %s: %s", journal.path, exc)
+        return 0
+    for entry in entries:
+        if _alive(entry):
+            continue
+        key = entry["key"]
         try:
             storage.abort_incomplete(key)
         except WorkbenchError as exc:
             log.warning("unfinished upload of %s not cleaned up yet: %s", key, exc)
             break  # the store is down: the rest would fail the same way
+        keep = False
+        if entry.get("row"):
+            if recorded is None:
+                continue  # its row may exist: never delete without looking
+            try:
+                keep = recorded(entry)
+            except WorkbenchError as exc:
+                log.warning("cannot tell whether %s was recorded; kept for later: %s", key, exc)
+                continue
+        if not keep:
+            try:
+                storage.delete(key)
+            except WorkbenchError as exc:
+                log.warning("leftover object %s not removed yet: %s", key, exc)
+                break
         done.add(key)
     journal.remove(storage.ident, done)
     return len(done)

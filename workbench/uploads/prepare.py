@@ -17,9 +17,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, BinaryIO
 
-from workbench.errors import ValidationError
+from workbench.errors import ValidationError, echo
 from workbench.storage.base import MiB
 from workbench.uploads.detect import KINDS, Detected, Kind, detect
+from workbench.uploads.names import safe_text
 
 GiB = 1024 * MiB
 # Each kind as a message names it, with its article ("an image", never "a image").
@@ -60,7 +61,6 @@ class Checked:
     item: Item
     detected: Detected
     sha256: str
-    content: bytes | None = None  # images are read whole once: hashing and thumbnail share it
     header: Mapping[str, Any] | None = None  # safetensors header, for LoRAs
 
 
@@ -75,12 +75,17 @@ class Described:
 def limits_for(max_bytes: int | Mapping[str, int] | None) -> dict[Kind, int]:
     """The size limit per kind: one number for all kinds, a mapping per kind, or defaults."""
     limits = dict(DEFAULT_LIMITS)
-    if isinstance(max_bytes, int):
+    if isinstance(max_bytes, int) and not isinstance(max_bytes, bool):
         if max_bytes < 1:
             raise ValidationError(f"max_bytes must be positive, got {max_bytes}")
         return dict.fromkeys(KINDS, max_bytes)
+    if max_bytes is not None and not isinstance(max_bytes, Mapping):
+        raise ValidationError(
+            f"max_bytes must be a number of bytes or a mapping of kind to bytes, got "
+            f"{echo(max_bytes)} (a {type(max_bytes).__name__})"
+        )
     for kind, value in (max_bytes or {}).items():
-        if kind not in limits or not isinstance(value, int) or value < 1:
+        if kind not in limits or not isinstance(value, int) or isinstance(value, bool) or value < 1:
             raise ValidationError(f"max_bytes: bad limit {value!r} for kind {kind!r}")
         limits[kind] = value
     return limits
@@ -112,9 +117,8 @@ def check(item: Item, wanted: str, limits: Mapping[Kind, int]) -> Checked:
                 f"{A_KIND[detected.kind]} is {human(limit)})"
             )
         handle.seek(0)
-        if detected.kind == "image":
-            content = handle.read()
-            return Checked(item, detected, hashlib.sha256(content).hexdigest(), content)
+        # Read in chunks, never whole: the decoder reads an image itself when it thumbnails it,
+        # so what a worker holds does not grow with the file.
         digest = hashlib.sha256()
         while chunk := handle.read(_HASH_CHUNK):
             digest.update(chunk)
@@ -126,7 +130,7 @@ def describe(checked: Checked) -> Described:
     item, detected = checked.item, checked.detected
     base: dict[str, Any] = {
         "source": "external_upload",
-        "original_filename": item.name,
+        "original_filename": safe_text(item.name),
         "file_type": detected.mime,
         "content_type": detected.mime,
         "file_size": item.size,
@@ -135,9 +139,10 @@ def describe(checked: Checked) -> Described:
     if detected.kind == "image":
         from workbench.media import image_size, image_thumbnail
 
-        assert checked.content is not None
-        width, height = image_size(checked.content)
-        thumb = image_thumbnail(checked.content, max_side=THUMBNAIL_SIDE)
+        source = item.data if item.data is not None else item.path
+        assert source is not None
+        width, height = image_size(source)
+        thumb = image_thumbnail(source, max_side=THUMBNAIL_SIDE)
         return Described(thumb, {**base, "width": width, "height": height})
     if detected.kind == "video":
         thumb, info = _video(item)
@@ -145,7 +150,7 @@ def describe(checked: Checked) -> Described:
         if info.fps is not None:
             video["fps"] = round(info.fps, 3)
         return Described(thumb, {**base, **video})
-    return Described(None, lora_metadata(item.name, checked.header or {}, base))
+    return Described(None, lora_metadata(safe_text(item.name), checked.header or {}, base))
 
 
 def _video(item: Item) -> tuple[bytes, Any]:
@@ -189,7 +194,7 @@ def lora_metadata(name: str, header: Mapping[str, Any], base: Mapping[str, Any])
         for key in keys:
             value = meta.get(key)
             if isinstance(value, str) and value.strip():
-                return value.strip()
+                return safe_text(value.strip())
         return None
 
     stem = Path(name).stem or name

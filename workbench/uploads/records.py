@@ -11,13 +11,20 @@ make one row, and the loser removes its objects.
 from __future__ import annotations
 
 import uuid
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import psycopg
 from psycopg.types.json import Jsonb
 
-from workbench.errors import SchemaError, ValidationError, not_found
+from workbench.errors import (
+    SchemaError,
+    ValidationError,
+    WorkbenchConnectionError,
+    first_line,
+    not_found,
+)
 from workbench.generations.mutations import append_to_shot, owned_shot
 from workbench.ids import as_uuid
 
@@ -183,3 +190,37 @@ def find_existing(wb: UploadHost, target: UploadTarget, kind: str, sha: str) -> 
         if kind == "lora":
             return find_lora(conn, target.user_id, sha) if wb.schema.has("resources") else None
         return find_generation(conn, target.project_id, sha)
+
+
+def is_recorded(wb: UploadHost, entry: Mapping[str, Any]) -> bool:
+    """Whether a journaled object (``entry``: its ``url`` and ``row``) is referenced by the row
+    its upload would have written: a generation of the project (location or thumbnail), or
+    the user's LoRA resource. Raises ``WorkbenchConnectionError`` when the database cannot
+    say, so the journal keeps the entry rather than deleting a recorded object."""
+    row = entry.get("row") or {}
+    urls = [u for u in {entry.get("url"), wb.storage.url(entry["key"])} if isinstance(u, str) and u]
+    try:
+        owner = uuid.UUID(str(row.get("owner")))
+    except ValueError:
+        return False
+    try:
+        with wb.pool.connection() as conn:
+            if row.get("table") == "resources":
+                if not wb.schema.has("resources"):
+                    return False
+                found = conn.execute(
+                    "SELECT EXISTS (SELECT 1 FROM resources WHERE user_id = %s AND type = 'lora' "
+                    "AND metadata -> 'Model Files' @> ANY(%s))",
+                    (owner, [Jsonb([{"url": u}]) for u in urls]),
+                ).fetchone()
+            else:
+                found = conn.execute(
+                    "SELECT EXISTS (SELECT 1 FROM generations WHERE project_id = %s "
+                    "AND (location = ANY(%s) OR thumbnail_url = ANY(%s)))",
+                    (owner, urls, urls),
+                ).fetchone()
+    except psycopg.Error as exc:
+        raise WorkbenchConnectionError(
+            f"looking up the row of {entry['key']}: {first_line(exc)}"
+        ) from None
+    return bool(found and found[0])

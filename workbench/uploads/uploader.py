@@ -6,9 +6,11 @@ so parts of big files and small files all use one pool of connections. Order for
 1. check its content (magic bytes), size limit and SHA-256 (``prepare.check``);
 2. look for the same bytes in the project (or the user's LoRAs): a hit is a "duplicate",
    nothing is uploaded (this is also what makes a second run resume where the first stopped);
-3. decode it for a thumbnail and metadata; store the object, then the thumbnail;
-4. write the rows (``records``); if that fails, or lost a race to an identical upload, the
-   stored objects are removed again.
+3. decode it for a thumbnail and metadata (in bounded memory, see ``workbench.media.images``);
+4. journal its keys (``journal``), then store the object and the thumbnail;
+5. write the rows (``records``) and drop the journal entry; if that fails, or lost a race to
+   an identical upload, the stored objects are removed again. A crash anywhere leaves the
+   entry, and the next upload (or ``clean_up``) removes what it names and no row holds.
 
 A failed file never stops the others; only a single-file call raises its error.
 """
@@ -31,13 +33,15 @@ from workbench.errors import (
     ValidationError,
     WorkbenchConnectionError,
     WorkbenchError,
+    echo,
     first_line,
 )
 from workbench.storage.base import TransferOptions, Transfers
 from workbench.uploads import records
 from workbench.uploads.detect import KINDS, Kind
-from workbench.uploads.journal import Journal, settle
+from workbench.uploads.journal import Journal, active_run, settle
 from workbench.uploads.keys import keys_for
+from workbench.uploads.names import safe_text
 from workbench.uploads.prepare import Checked, Described, Item, check, describe, limits_for
 from workbench.uploads.progress import ProgressCallback, Tracker
 from workbench.uploads.records import ShotLink
@@ -114,9 +118,12 @@ class _Batch:
         limits: Mapping[Kind, int],
         tracker: Tracker,
         cancel: threading.Event,
+        journal: Journal,
+        run: str,
     ) -> None:
         self.wb, self.target, self.session = wb, target, session
         self.kind, self.limits, self.tracker, self.cancel = kind, limits, tracker, cancel
+        self.journal, self.run, self.store = journal, run, wb.storage.ident
         self.errors: dict[str, WorkbenchError] = {}
 
     def one(self, entry: Entry) -> UploadResult:
@@ -167,6 +174,10 @@ class _Batch:
     ) -> UploadResult:
         detected = checked.detected
         keys = keys_for(self.target.user_id, detected.kind, detected.ext)
+        planned = [keys.object]
+        if described.thumbnail is not None and keys.thumbnail is not None:
+            planned.append(keys.thumbnail)
+        self._journal(planned, detected.kind)  # before a byte is sent: see ``journal``
         stored: list[str] = []
         try:
             location = self.session.put(
@@ -182,15 +193,36 @@ class _Batch:
                 stored.append(keys.thumbnail)
             row_id, created, link = self._record(item, checked, described, location, thumbnail_url)
         except WorkbenchError as exc:
-            self._remove(stored)
+            self._abandon(planned, stored)
             raise _named(exc, item.label) from exc
         except BaseException:
-            self._remove(stored)
+            self._abandon(planned, stored)
             raise
         if not created:  # identical bytes recorded meanwhile by another upload
-            self._remove(stored)
+            self._abandon(planned, stored)
             return self._result(item, "duplicate", detected.kind, row_id, None)
+        self.journal.remove(self.store, planned)  # recorded: nothing left to clean up
         return self._result(item, "uploaded", detected.kind, row_id, location, link=link)
+
+    def _journal(self, keys: list[str], kind: Kind) -> None:
+        """Journal the keys with where their row would be, so a crash is cleaned up later."""
+        if kind == "lora":
+            row = {"table": "resources", "owner": str(self.target.user_id)}
+        else:
+            row = {"table": "generations", "owner": str(self.target.project_id)}
+        urls = {key: self.wb.storage.url(key) for key in keys}
+        try:
+            self.journal.begin(self.store, urls, run=self.run, row=row)
+        except OSError as exc:
+            raise WorkbenchError(
+                f"cannot write the upload journal {self.journal.path}: {exc.strerror or exc}"
+            ) from None
+
+    def _abandon(self, planned: list[str], stored: list[str]) -> None:
+        """Remove what a failed upload stored; unjournal every key confirmed gone. Keys whose
+        clean-up failed (the store is down) stay journaled, settled by a later run."""
+        unsure = self._remove(stored) | set(self.session.pending)
+        self.journal.remove(self.store, [k for k in planned if k not in unsure])
 
     def _record(
         self,
@@ -204,7 +236,7 @@ class _Batch:
         kind = checked.detected.kind
         try:
             if kind == "lora":
-                files = [{"path": item.name, "url": location}]
+                files = [{"path": safe_text(item.name), "url": location}]
                 metadata = {**described.params, "Model Files": files}
                 return (*records.insert_lora(self.wb, self.target, metadata=metadata), None)
             return records.insert_generation(
@@ -220,12 +252,16 @@ class _Batch:
                 f"{item.label}: stored, but recording it failed: {first_line(exc)}"
             ) from None
 
-    def _remove(self, keys: list[str]) -> None:
+    def _remove(self, keys: list[str]) -> set[str]:
+        """Delete stored objects; returns the keys that could not be deleted."""
+        failed = set()
         for key in keys:
             try:
                 self.wb.storage.delete(key)
             except WorkbenchError as exc:
                 log.warning("could not remove %s after a failed upload: %s", key, exc)
+                failed.add(key)
+        return failed
 
     def _result(
         self,
@@ -277,16 +313,13 @@ def upload(
     ``on_change(project_id, shot_id)`` is called once at the end when any generation was
     recorded or linked, so the caller can invalidate cached galleries.
     """
-    if kind not in ("auto", *KINDS):
-        raise ValidationError(f"unknown kind {kind!r}: expected auto, {', '.join(KINDS)}")
-    if workers is not None and workers < 1:
-        raise ValidationError(f"workers must be at least 1, got {workers}")
+    _check_arguments(kind, workers, progress, transfer, cancel)
     limits = limits_for(max_bytes)
     entries, single = expand(paths)
     target = records.check_target(wb, project_id, shot_id)  # before any byte moves
     storage = wb.storage
     journal = Journal(wb.config.paths.state_dir / JOURNAL_NAME)
-    settle(storage, journal)  # what earlier runs could not clean up, while the store was down
+    settle(storage, journal, lambda e: records.is_recorded(wb, e))  # what earlier runs left
     tracker = Tracker(
         progress,
         files_total=len(entries),
@@ -294,12 +327,15 @@ def upload(
     )
     stop = cancel or threading.Event()
     threads = workers or min(8, 2 * (os.cpu_count() or 2))
-    with storage.transfers(transfer) as session:
-        batch = _Batch(wb, target, session, kind=kind, limits=limits, tracker=tracker, cancel=stop)
+    with active_run() as run, storage.transfers(transfer) as session:
+        batch = _Batch(
+            wb, target, session, kind=kind, limits=limits, tracker=tracker, cancel=stop,
+            journal=journal, run=run,
+        )  # fmt: skip
         try:
             results = _run(batch, entries, threads)
         finally:
-            journal.add(storage.ident, session.pending)
+            journal.release(run)  # what it could not clean up, the next run settles
     if on_change is not None and any(r.generation_id is not None for r in results):
         on_change(target.project_id, target.shot_id)
     if single and results and results[0].status == "failed":
@@ -308,9 +344,33 @@ def upload(
 
 
 def clean_up(wb: UploadHost) -> int:
-    """Abort the unfinished uploads that failed runs left in ``wb.storage``; returns how many
-    keys were settled. Every upload does this first; call it to settle them without one."""
-    return settle(wb.storage, Journal(wb.config.paths.state_dir / JOURNAL_NAME))
+    """Remove what failed or killed uploads left in ``wb.storage``: incomplete multipart
+    uploads, temp files and objects whose row was never recorded; returns how many keys were
+    settled. Uploads still running (in any process) are left alone. Every upload does this
+    first; call it to settle them without one."""
+    journal = Journal(wb.config.paths.state_dir / JOURNAL_NAME)
+    return settle(wb.storage, journal, lambda e: records.is_recorded(wb, e))
+
+
+def _check_arguments(
+    kind: object, workers: object, progress: object, transfer: object, cancel: object
+) -> None:
+    """Refuse arguments of the wrong type with a message naming them, before anything is
+    stored (Python's own TypeError would come from deep inside, or after a file is stored)."""
+    if not isinstance(kind, str) or kind not in ("auto", *KINDS):
+        raise ValidationError(f"unknown kind {echo(kind)}: expected auto, {', '.join(KINDS)}")
+    if workers is not None and (not isinstance(workers, int) or isinstance(workers, bool)):
+        raise ValidationError(
+            f"workers must be a whole number, got {echo(workers)} (a {type(workers).__name__})"
+        )
+    if workers is not None and workers < 1:
+        raise ValidationError(f"workers must be at least 1, got {workers}")
+    if progress is not None and not callable(progress):
+        raise ValidationError(f"progress must be callable, got {echo(progress)}")
+    if transfer is not None and not isinstance(transfer, TransferOptions):
+        raise ValidationError(f"transfer must be a TransferOptions, got {echo(transfer)}")
+    if cancel is not None and not callable(getattr(cancel, "is_set", None)):
+        raise ValidationError(f"cancel must be a threading.Event, got {echo(cancel)}")
 
 
 def _run(batch: _Batch, entries: list[Entry], threads: int) -> list[UploadResult]:

@@ -68,7 +68,8 @@ class GalleryState:
     ``title`` names it for a heading; ``filters`` and ``limit`` (items a page) shape the query;
     ``page`` is the page shown (None until the first load) and ``selected`` the selection's
     index in it; ``loading`` is true while a page is read; ``error`` is the last failure's
-    one-line message; ``live`` is whether other clients' changes arrive by themselves.
+    one-line message; ``live`` is whether other clients' changes arrive by themselves;
+    ``offline`` whether the database was found unreachable (front ends say "offline").
     """
 
     mode: Mode = "project"
@@ -81,6 +82,7 @@ class GalleryState:
     loading: bool = False
     error: str | None = None
     live: bool = False
+    offline: bool = False
 
     @property
     def items(self) -> tuple[Generation, ...]:
@@ -137,6 +139,7 @@ class GalleryModel(ViewModel[GalleryState]):
         self._unfollow: Callable[[], None] | None = None
         self._closers.append(lambda: self._unfollow() if self._unfollow else None)
         self._reloading = self._again = False
+        self._closers.append(wb.health.changed.add(self._connection_changed))
         if project_id is not None or shot_id is not None:
             self.set_target(project_id=project_id, shot_id=shot_id)
 
@@ -280,6 +283,15 @@ class GalleryModel(ViewModel[GalleryState]):
         return DetailModel(self._wb, item.id) if item is not None else None
 
     # -- internals -------------------------------------------------------------------------
+    def _connection_changed(self, online: bool) -> None:
+        """Offline: say so. Back online: the failure shown was (most likely) the outage, so
+        it goes, and the page is read again: no restart, no key press needed."""
+        if online:
+            self._update(offline=False, error=None)
+            self._reload_soon()
+        else:
+            self._update(offline=True)
+
     def _reload_soon(self) -> None:
         """One invalidation touches many keys (pages, counts, cursors): reload once for all,
         and once more if another change arrived while reloading."""

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 from workbench import keys
 from workbench.cache import CacheEvent
 from workbench.errors import NotFoundError
-from workbench.ids import Ref
+from workbench.ids import Ref, as_uuid
 from workbench.projects import ProjectSummary
 from workbench.views.base import ViewModel
 
@@ -68,8 +68,8 @@ class NavigatorModel(ViewModel[NavigatorState]):
 
     def select(self, project_id: Ref, shot_id: Ref | None = None) -> None:
         """Choose a project (and a shot of it, or None for the whole project)."""
-        project = uuid.UUID(str(project_id))
-        shot = uuid.UUID(str(shot_id)) if shot_id is not None else None
+        project = as_uuid(project_id, "project id")
+        shot = as_uuid(shot_id, "shot id") if shot_id is not None else None
         self._update(project_id=project, shot_id=shot)
         remember(self._wb, project, shot)
 

@@ -16,7 +16,14 @@ from workbench.errors import ValidationError, first_line
 from workbench.ids import Ref
 from workbench.settings.handle import SettingsHandle
 from workbench.settings.registry import DEFAULT_TOOL, registered_tools
-from workbench.settings.resolve import ResolvedSettings, dotted, leaves, parse_path, path_patch
+from workbench.settings.resolve import (
+    ResolvedSettings,
+    dotted,
+    leaves,
+    parse_path,
+    parse_value,
+    path_patch,
+)
 from workbench.settings.scopes import WRITABLE_SCOPES, Scope
 from workbench.settings.store import TargetScope, writable_from
 from workbench.views.base import ViewModel
@@ -159,6 +166,16 @@ class SettingsModel(ViewModel[SettingsState]):
             lambda: handle.set(path, value, scope=target, force=force),
             error=None, notice=None, field_errors=errors,
         )  # fmt: skip
+
+    def set_typed(self, path: str, text: str, *, scope: str | None = None) -> bool:
+        """``set_field`` with the text a value box holds (``parse_value``: JSON when it parses,
+        else the text); JSON Python cannot even read is refused beside the field too."""
+        try:
+            value = parse_value(text)
+        except ValidationError as exc:
+            self._update(field_errors={**self.state.field_errors, path: str(exc)}, notice=None)
+            return False
+        return self.set_field(path, value, scope=scope)
 
     def clear_field_error(self, path: str) -> None:
         """Forget the refusal shown beside ``path`` (the user typed the old value back)."""

@@ -16,10 +16,22 @@ class StatusLine(Static):
                  padding: 0 1; }
     """
 
-    def show(self, *, where: str, live: bool, cache: QueryCache, gallery: str) -> None:
+    def show(
+        self,
+        *,
+        where: str,
+        live: bool,
+        cache: QueryCache,
+        gallery: str,
+        connection: str = "online",
+    ) -> None:
         """Show the connection (``where``), whether updates are ``live``, the ``cache``'s
-        numbers and the ``gallery``'s status line."""
-        dot = "[green]●[/] live" if live else "[dim]○ not live[/]"
+        numbers and the ``gallery``'s status line. A ``connection`` of "offline" (the
+        database is unreachable; the workbench keeps retrying) replaces the live dot."""
+        if connection != "online":
+            dot = f"[bold red]● {connection}[/] [dim]reconnecting…[/]"
+        else:
+            dot = "[green]●[/] live" if live else "[dim]○ not live[/]"
         stats = cache.stats
         lookups = stats.hits + stats.stale_hits + stats.misses
         rate = f"{100 * (stats.hits + stats.stale_hits) / lookups:.0f}%" if lookups else "n/a"

@@ -17,6 +17,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, OptionList, RadioButton, RadioSet
 from textual.widgets.option_list import Option
 
+from workbench.errors import ValidationError
 from workbench.settings.resolve import parse_value
 from workbench.views import FieldRow
 from workbench.views.confirm import Confirmation
@@ -126,9 +127,13 @@ class EditValue(ModalScreen[tuple[Any, str] | None]):
     def save(self) -> None:
         """Check the typed value (read as JSON if it parses) at the chosen scope, off the UI
         thread (the check may read the database once); dismiss with it when accepted."""
-        value = parse_value(self.query_one("#value", Input).value)
         pressed = self.query_one("#scope", RadioSet).pressed_button
         scope = pressed.name if pressed is not None and pressed.name else self.scopes[-1]
+        try:
+            value = parse_value(self.query_one("#value", Input).value)
+        except ValidationError as exc:  # JSON too deep or a number too long to read
+            self._checked(None, scope, str(exc))
+            return
         if self.check is None:
             self.dismiss((value, scope))
             return
