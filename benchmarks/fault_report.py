@@ -205,30 +205,35 @@ def restart_mid_queue(lab: Lab, runs: int, edits: int) -> Row:
 
 
 def uploader_killed(lab: Lab, runs: int) -> Row:
-    folder = lab.root / "to-upload"
-    folder.mkdir(exist_ok=True)
-    _make_images(folder, 6)
+    """Each run uploads new pictures (a re-run of stored ones is all duplicates, which store
+    nothing), killed at a random moment of a run's usual length."""
     body = """
         wb.upload(ARGS[0], project_id=wb.projects()[0].id, workers=2)
+        print("done", flush=True)
     """
+    started = time.perf_counter()
+    child = lab.child(body, str(_new_pictures(lab, "measure")))
+    child.communicate(timeout=300)
+    length = time.perf_counter() - started
     held = 0
-    for _ in range(runs):
-        child = lab.child(body, str(folder))
-        time.sleep(random.uniform(0.8, 2.5))
+    for run in range(runs):
+        child = lab.child(body, str(_new_pictures(lab, f"run{run}")))
+        time.sleep(random.uniform(0.2, length))
         child.kill()
         child.communicate()
         held += _clean_after_clean_up(lab)
     return Row("uploader killed by SIGKILL mid-upload", runs, held, "runs")
 
 
-def _make_images(folder: Path, count: int) -> None:
+def _new_pictures(lab: Lab, name: str, count: int = 4) -> Path:
     from PIL import Image
 
-    rng = random.Random(7)
+    folder = lab.root / "to-upload" / name
+    folder.mkdir(parents=True)
     for index in range(count):
-        pixels = bytes(rng.getrandbits(8) for _ in range(3 * 256 * 256))
-        image = Image.frombytes("RGB", (256, 256), pixels).resize((2048, 2048))
-        image.save(folder / f"image-{index}.png")
+        noise = Image.frombytes("RGB", (1024, 1024), os.urandom(3 * 1024 * 1024))
+        noise.save(folder / f"picture-{index}.png", compress_level=1)
+    return folder
 
 
 def _clean_after_clean_up(lab: Lab) -> int:

@@ -38,6 +38,9 @@ WRITTEN = {"amountOfMotion": 29, "batchVideoFrames": 77, "batchVideoPrompt": "a 
 
 CHILD = """
 import json, os, signal, sys, threading
+# Hang up as a terminal's process would: under nohup (CI started in the background) SIGHUP is
+# ignored, an ignored signal is inherited, and the workbench rightly leaves it ignored.
+signal.signal(signal.SIGHUP, signal.SIG_DFL)
 import workbench.startup  # (imported on the main thread, as the TUI does)
 
 dsn, shot, how, edits = sys.argv[1], sys.argv[2], sys.argv[3], json.loads(sys.argv[4])

@@ -31,8 +31,8 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from workbench.config import private_dir
 from workbench.errors import WorkbenchError
+from workbench.settings.local_state import locked
 
 if TYPE_CHECKING:
     from workbench.storage import Storage
@@ -95,21 +95,9 @@ class Journal:
 
     @contextmanager
     def _locked(self) -> Iterator[None]:
-        """This process's threads one at a time, and other processes too where flock exists."""
-        with self._lock:
-            private_dir(self.path.parent)
-            try:
-                import fcntl
-            except ImportError:  # Windows: threads are serialised, processes are not
-                yield
-                return
-            lock_path = self.path.with_name(self.path.name + ".lock")
-            fd = os.open(lock_path, os.O_RDWR | os.O_CREAT, 0o600)
-            try:
-                fcntl.flock(fd, fcntl.LOCK_EX)
-                yield
-            finally:
-                os.close(fd)  # releases the flock
+        """This process's threads one at a time, and other processes too (a file lock)."""
+        with self._lock, locked(self.path):
+            yield
 
     def _read(self) -> list[Entry]:
         try:
