@@ -145,7 +145,10 @@ def test_delete_from_the_detail_asks_first_and_undo_brings_it_back(
     assert gallery.undo.message.value.startswith("undid: delete generation")
     wait_until(lambda: any(i.id == item_id for i in gallery.model.state.items),
                what="the page with it again")  # fmt: skip
-    tile = next(t for t in gallery.tiles if t.item_id == item_id)
+    tile = wait_until(  # the tiles render after the model's state changed
+        lambda: next((t for t in gallery.tiles if t.item_id == item_id), None),
+        what="its tile again",
+    )
     tile.details.click()  # it opens again, with its actions back
     assert detail.showing == item_id
     assert detail.delete.layout.display is None

@@ -355,6 +355,51 @@ def install_signal_flush() -> None:
                 _installed.add(signum)
         except (ValueError, OSError):  # not the main interpreter, say
             continue
+    if _installed:
+        _wake_the_main_thread()
+
+
+_watching: list[int] = []  # the wakeup pipe's read end, once this module owns the wakeup fd
+
+
+def _wake_the_main_thread() -> None:
+    """Make sure the handler runs even when the main thread is blocked.
+
+    Python runs handlers on the main thread only, between bytecodes; the kernel delivers a
+    process's signal to any thread. One delivered to a pool or queue thread while the main
+    thread sleeps or waits for input (a script's ``time.sleep``, a REPL's prompt) would run
+    the handler only when that wait ends: SIGTERM would not end the process at all. So, when
+    no one else owns Python's wakeup fd (an event loop's signal handling wakes its own thread),
+    a watcher thread reads it and sends the signal once more, to the main thread itself, which
+    interrupts its wait (the handler then runs; a second delivery only finds it running or
+    done)."""
+    if _watching or not hasattr(signal, "pthread_kill"):
+        return
+    read_end, write_end = os.pipe()
+    os.set_blocking(write_end, False)
+    try:
+        previous = signal.set_wakeup_fd(write_end, warn_on_full_buffer=False)
+    except (ValueError, OSError):
+        previous = -2
+    if previous != -1:  # another's wakeup fd (or none possible): leave it theirs
+        if previous >= 0:
+            signal.set_wakeup_fd(previous)
+        os.close(read_end)
+        os.close(write_end)
+        return
+    _watching.append(read_end)
+    main = threading.main_thread().ident
+    assert main is not None
+
+    def watch() -> None:
+        forwarded: set[int] = set()
+        while chunk := os.read(read_end, 64):
+            for signum in set(chunk) - forwarded:
+                if signum in _installed and signal.getsignal(signum) is _flush_then_die:
+                    forwarded.add(signum)  # once: the handler resets the default itself
+                    signal.pthread_kill(main, signum)
+
+    threading.Thread(target=watch, name="workbench-signals", daemon=True).start()
 
 
 def _flush_then_die(signum: int, frame: FrameType | None) -> None:
