@@ -60,6 +60,17 @@ def setup(db_dsn: str) -> Setup:
 
 
 @pytest.fixture
+def cli_setup(db_dsn: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Setup:
+    """The rows of ``make_setup``, with the in-process CLI's environment pointed at them: the
+    database, its user, a local asset folder."""
+    setup = make_setup(db_dsn)
+    monkeypatch.setenv("WORKBENCH_DSN", db_dsn)
+    monkeypatch.setenv("WORKBENCH_USER_ID", str(setup.user))
+    monkeypatch.setenv("WORKBENCH_ASSETS_DIR", str(tmp_path / "assets"))
+    return setup
+
+
+@pytest.fixture
 def wb(db_dsn: str, setup: Setup, store: Storage) -> Iterator[Workbench]:
     with connect(db_dsn, storage=store, user_id=setup.user) as workbench:
         yield workbench

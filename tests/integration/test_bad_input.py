@@ -6,9 +6,6 @@ SQL reads cut, never as a crash."""
 from __future__ import annotations
 
 import functools
-import os
-import subprocess
-import sys
 import uuid
 from collections.abc import Callable
 from pathlib import Path
@@ -16,6 +13,7 @@ from typing import Any
 
 import psycopg
 import pytest
+from cli_process import Run, workbench_process
 
 from workbench.client import Workbench
 from workbench.errors import NotFoundError, ValidationError
@@ -230,22 +228,8 @@ def test_a_value_stored_too_deep_by_sql_reads_cut_and_can_be_reset(
 
 # -- the command line ------------------------------------------------------------------------
 @pytest.fixture
-def cli(demo_wb: Workbench, demo_dsn: str, demo_assets: Path) -> Any:
-    env = {
-        **{k: v for k, v in os.environ.items() if not k.startswith("WORKBENCH_")},
-        "WORKBENCH_DSN": demo_dsn,
-        "WORKBENCH_ASSETS_DIR": str(demo_assets),
-        "WORKBENCH_HOME": str(demo_assets.parent / f"cli-home-{uuid.uuid4().hex[:6]}"),
-    }
-    workbench = str(Path(sys.executable).parent / "workbench")
-
-    def run(*args: str | bytes) -> subprocess.CompletedProcess[str]:
-        return subprocess.run(
-            [workbench, *args], env=env, capture_output=True, text=True, check=False,
-            stdin=subprocess.DEVNULL, errors="backslashreplace",
-        )  # fmt: skip
-
-    return run
+def cli(demo_wb: Workbench, demo_dsn: str, demo_assets: Path) -> Run:
+    return workbench_process(demo_dsn, demo_assets)
 
 
 @pytest.mark.parametrize(

@@ -4,15 +4,12 @@ that reaches beyond the target (real PostgreSQL with the demo, the real command)
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
-import uuid
 from pathlib import Path
 from typing import Any
 
 import psycopg
 import pytest
+from cli_process import Run, workbench_process
 
 from workbench.client import Workbench
 
@@ -21,22 +18,8 @@ WHERE = ["--project", "Neon Coastline", "--shot", "Harbour Lights"]
 
 
 @pytest.fixture
-def cli(demo_wb: Workbench, demo_dsn: str, demo_assets: Path) -> Any:
-    env = {
-        **{k: v for k, v in os.environ.items() if not k.startswith("WORKBENCH_")},
-        "WORKBENCH_DSN": demo_dsn,
-        "WORKBENCH_ASSETS_DIR": str(demo_assets),
-        "WORKBENCH_HOME": str(demo_assets.parent / f"cli-home-{uuid.uuid4().hex[:6]}"),
-    }
-    workbench = str(Path(sys.executable).parent / "workbench")
-
-    def run(*args: str) -> subprocess.CompletedProcess[str]:
-        return subprocess.run(
-            [workbench, "settings", *args],
-            env=env, capture_output=True, text=True, check=False, stdin=subprocess.DEVNULL,
-        )  # fmt: skip
-
-    return run
+def cli(demo_wb: Workbench, demo_dsn: str, demo_assets: Path) -> Run:
+    return workbench_process(demo_dsn, demo_assets, "settings")
 
 
 def snapshot(dsn: str) -> list[Any]:

@@ -9,22 +9,13 @@ from pathlib import Path
 import psycopg
 import pytest
 import upload_samples as samples
-from upload_setup import Setup, make_setup
+from upload_setup import Setup
 
 from workbench.cli import main
 
 TITLE = "\x1b]0;pwned\x07"  # sets the terminal's title
 CLEAR = "\x1b[2J"  # clears the screen
 RAW = ("\x1b", "\x07", "\x9b", "\r")
-
-
-@pytest.fixture
-def env(db_dsn: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Setup:
-    setup = make_setup(db_dsn)
-    monkeypatch.setenv("WORKBENCH_DSN", db_dsn)
-    monkeypatch.setenv("WORKBENCH_USER_ID", str(setup.user))
-    monkeypatch.setenv("WORKBENCH_ASSETS_DIR", str(tmp_path / "assets"))
-    return setup
 
 
 def no_raw_controls(text: str) -> bool:
@@ -53,7 +44,7 @@ def test_error_lines_are_escaped(capsys: pytest.CaptureFixture[str]) -> None:
 
 
 def test_upload_prints_escaped_file_names(
-    env: Setup, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    cli_setup: Setup, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     folder = tmp_path / "in"
     folder.mkdir()
@@ -61,7 +52,9 @@ def test_upload_prints_escaped_file_names(
     good.write_bytes(samples.image("png", (40, 40), seed=7))
     bad = folder / f"{CLEAR}bad.png"
     bad.write_bytes(b"not a png at all " * 4)
-    code = main(["upload", str(good), str(bad), "--project", str(env.project), "--no-progress"])
+    code = main(
+        ["upload", str(good), str(bad), "--project", str(cli_setup.project), "--no-progress"]
+    )
     out, err = capsys.readouterr()
     assert code == 1
     assert no_raw_controls(out)
@@ -69,13 +62,15 @@ def test_upload_prints_escaped_file_names(
     assert f"uploaded   {folder}/\\x1b]0;pwned\\x07evil.png -> generation " in out
     assert f"failed     {folder}/\\x1b[2Jbad.png: " in out
 
-    main(["upload", str(good), "--project", str(env.project), "--json"])
+    main(["upload", str(good), "--project", str(cli_setup.project), "--json"])
     result = json.loads(capsys.readouterr().out)["results"][0]  # JSON escapes them itself
     assert result["path"] == str(good)
     assert result["status"] == "duplicate"
 
 
-def test_unknown_project_error_is_escaped(env: Setup, capsys: pytest.CaptureFixture[str]) -> None:
+def test_unknown_project_error_is_escaped(
+    cli_setup: Setup, capsys: pytest.CaptureFixture[str]
+) -> None:
     assert main(["upload", "x.png", "--project", f"{TITLE}nope"]) == 1
     err = capsys.readouterr().err
     assert no_raw_controls(err)
@@ -83,35 +78,39 @@ def test_unknown_project_error_is_escaped(env: Setup, capsys: pytest.CaptureFixt
 
 
 def test_projects_prints_escaped_names(
-    env: Setup, db_dsn: str, capsys: pytest.CaptureFixture[str]
+    cli_setup: Setup, db_dsn: str, capsys: pytest.CaptureFixture[str]
 ) -> None:
     with psycopg.connect(db_dsn, autocommit=True) as conn:
-        conn.execute("UPDATE projects SET name = %s WHERE id = %s", (f"{CLEAR}proj", env.project))
-        conn.execute("UPDATE shots SET name = %s WHERE id = %s", (f"{TITLE}shot\x9b", env.shot))
+        conn.execute(
+            "UPDATE projects SET name = %s WHERE id = %s", (f"{CLEAR}proj", cli_setup.project)
+        )
+        conn.execute(
+            "UPDATE shots SET name = %s WHERE id = %s", (f"{TITLE}shot\x9b", cli_setup.shot)
+        )
     assert main(["projects"]) == 0
     out = capsys.readouterr().out
     assert no_raw_controls(out)
     assert "\\x1b[2Jproj  (" in out
-    assert f"\\x1b]0;pwned\\x07shot\\x9b  {env.shot}" in out
+    assert f"\\x1b]0;pwned\\x07shot\\x9b  {cli_setup.shot}" in out
     assert main(["projects", "--json"]) == 0
     names = {p["name"] for p in json.loads(capsys.readouterr().out)}
     assert f"{CLEAR}proj" in names
 
 
 def test_generations_prints_escaped_prompts(
-    env: Setup, tmp_path: Path, db_dsn: str, capsys: pytest.CaptureFixture[str]
+    cli_setup: Setup, tmp_path: Path, db_dsn: str, capsys: pytest.CaptureFixture[str]
 ) -> None:
     image = tmp_path / "a.png"
     image.write_bytes(samples.image("png", (40, 40), seed=9))
-    assert main(["upload", str(image), "--project", str(env.project), "--no-progress"]) == 0
+    assert main(["upload", str(image), "--project", str(cli_setup.project), "--no-progress"]) == 0
     with psycopg.connect(db_dsn, autocommit=True) as conn:
         conn.execute(
             "UPDATE generations SET params = params || jsonb_build_object('prompt', %s::text) "
             "WHERE project_id = %s",
-            (f"{TITLE}a prompt", env.project),
+            (f"{TITLE}a prompt", cli_setup.project),
         )
     capsys.readouterr()
-    assert main(["generations", "--project", str(env.project)]) == 0
+    assert main(["generations", "--project", str(cli_setup.project)]) == 0
     out = capsys.readouterr().out
     assert no_raw_controls(out)
     assert "\\x1b]0;pwned\\x07a prompt" in out

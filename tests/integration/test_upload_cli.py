@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 import upload_samples as samples
-from upload_setup import Setup, make_setup
+from upload_setup import Setup
 
 from workbench.cli import main
 from workbench.cli.output import ProgressBar
@@ -16,45 +16,38 @@ from workbench.errors import ValidationError
 from workbench.uploads import UploadProgress
 
 
-@pytest.fixture
-def env(db_dsn: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Setup:
-    setup = make_setup(db_dsn)
-    monkeypatch.setenv("WORKBENCH_DSN", db_dsn)
-    monkeypatch.setenv("WORKBENCH_USER_ID", str(setup.user))
-    monkeypatch.setenv("WORKBENCH_ASSETS_DIR", str(tmp_path / "assets"))
-    return setup
-
-
 def test_upload_json_for_scripts(
-    env: Setup, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    cli_setup: Setup, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     folder = tmp_path / "in"
     folder.mkdir()
     (folder / "a.png").write_bytes(samples.image("png", (40, 40), seed=1))
     (folder / "b.mp4").write_bytes(samples.video("mp4"))
-    code = main(["upload", str(folder), "--project", str(env.project), "--shot", str(env.shot),
-                 "--json"])  # fmt: skip
+    code = main(["upload", str(folder), "--project", str(cli_setup.project),
+                 "--shot", str(cli_setup.shot), "--json"])  # fmt: skip
     out = json.loads(capsys.readouterr().out)
     assert code == 0
     assert (out["uploaded"], out["duplicate"], out["failed"]) == (2, 0, 0)
     assert [r["kind"] for r in out["results"]] == ["image", "video"]
     assert all(r["location"].startswith("file://") for r in out["results"])
-    assert [r["shot_link"]["shot_id"] for r in out["results"]] == [str(env.shot)] * 2
-    assert (tmp_path / "assets" / str(env.user) / "uploads").is_dir()
+    assert [r["shot_link"]["shot_id"] for r in out["results"]] == [str(cli_setup.shot)] * 2
+    assert (tmp_path / "assets" / str(cli_setup.user) / "uploads").is_dir()
 
-    code = main(["upload", str(folder / "a.png"), "--project", str(env.project), "--json"])
+    code = main(["upload", str(folder / "a.png"), "--project", str(cli_setup.project), "--json"])
     assert code == 0
     again = json.loads(capsys.readouterr().out)["results"][0]
     assert (again["status"], again["shot_link"]) == ("duplicate", None)  # no shot: no link
 
 
 def test_upload_summary_and_exit_status(
-    env: Setup, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    cli_setup: Setup, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     good, bad = tmp_path / "good.jpg", tmp_path / "bad.png"
     good.write_bytes(samples.image("jpg", (40, 40)))
     bad.write_bytes(b"definitely not a png file " * 3)
-    code = main(["upload", str(good), str(bad), "--project", str(env.project), "--no-progress"])
+    code = main(
+        ["upload", str(good), str(bad), "--project", str(cli_setup.project), "--no-progress"]
+    )
     out = capsys.readouterr().out
     assert code == 1
     assert f"uploaded   {good} -> generation " in out
@@ -63,7 +56,7 @@ def test_upload_summary_and_exit_status(
 
 
 def test_unknown_project_is_one_line_on_stderr(
-    env: Setup, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    cli_setup: Setup, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     code = main(["upload", str(tmp_path), "--project", "No Such Project"])
     assert code == 1
