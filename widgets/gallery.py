@@ -1,20 +1,27 @@
-"""The gallery widget: a grid of thumbnails with star toggles, filters, a pager and details.
+"""The gallery widget: a grid of thumbnails with star toggles, filters, a pager and details,
+a checkbox per tile to select several, and bulk actions on the selection.
 
 It renders ``GalleryModel`` (the TUI's gallery model): clicks become model commands, and every
 model change (a page load, a star, another client's change arriving live) re-renders it. A
 tile's image is re-sent only when its item changes, so starring one item sends a few bytes, not
-the page's images again.
+the page's images again. What a tile says (caption, badges, tooltip) is the model's ``Card``:
+the TUI shows the same words and colours.
+
+The bulk actions act on the model's ``targets``: the selection (the ticked tiles, kept across
+pages), else the tile under the cursor. Each is one change in the database and one undo.
 """
 
 from __future__ import annotations
 
 import html
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from functools import partial
 from typing import Any
 
 import ipywidgets as W
-from ipywidgets.widgets.widget_bool import ToggleButtonStyle
+from ipywidgets.widgets.widget_bool import CheckboxStyle, ToggleButtonStyle
+from ipywidgets.widgets.widget_string import HTMLStyle
 
 from workbench.client import Workbench
 from workbench.errors import WorkbenchError, first_line
@@ -22,96 +29,159 @@ from workbench.generations.filters import GenerationFilters
 from workbench.media import Thumbnails
 from workbench.models import Generation
 from workbench.views import GalleryModel, GalleryState
-from workbench.views.gallery import caption
+from workbench.views.cards import SELECTED, Card, card
+from workbench.views.confirm import Confirmation
 from workbench.views.navigator import starting_point
 
 from .confirm import ConfirmRow
 from .detail import DetailPanel
-from .render import Renderer, error_line
+from .download import DEFAULT_FOLDER, DownloadPanel
+from .render import Renderer, classes, error_line
 from .session import resolve
 from .undo import UndoButton
 
 THUMBNAIL_THREADS = 4
 MEDIA = (("all media", ""), ("images", "image"), ("videos", "video"))
 ORDER = (("newest", "newest"), ("oldest", "oldest"))
-# Tiles are styled by class, not by per-tile layouts (each layout is a widget of its own).
-CSS = """<style>
-.wb-tile { border: 1px solid #d0d7de; border-radius: 4px; padding: 4px; margin: 2px; }
-.wb-tile.wb-selected { border: 2px solid #3b82f6; padding: 3px; }
-.wb-tile .wb-details { height: auto !important; min-height: 28px; white-space: pre-line;
-  text-align: left; font-size: 11px; line-height: 1.3; background: none; padding: 2px 4px; }
-.wb-tile .wb-details:hover { background: #eef2ff; }
+PLACEMENT = (("at the end", "end"), ("unpositioned", "unpositioned"))
+# Tiles are styled by class, not by per-tile layouts (each layout is a widget of its own). The
+# cursor (the tile the detail panel and single-item actions follow) is an outline; a selected
+# (ticked) tile has a border in the cards' "selected" colour, as the TUI's tick.
+CSS = f"""<style>
+.wb-tile {{ border: 1px solid #d0d7de; border-radius: 4px; padding: 4px; margin: 2px; }}
+.wb-tile.wb-selected {{ outline: 2px solid #3b82f6; }}
+.wb-tile.wb-marked {{ border: 3px solid {SELECTED}; padding: 2px; }}
+.wb-tile .wb-details {{ height: auto !important; min-height: 28px; white-space: pre-line;
+  text-align: left; font-size: 11px; line-height: 1.3; background: none; padding: 2px 4px; }}
+.wb-tile .wb-details:hover {{ background: #eef2ff; }}
+.wb-tile .wb-mark {{ margin: 0; }}
+.wb-badge {{ display: inline-block; color: #fff; border-radius: 3px; padding: 0 4px;
+  margin: 1px 2px 0 0; font-size: 10px; line-height: 15px; white-space: nowrap; }}
 </style>"""
-TILE_AREAS = '"image image" "star details"'
+TILE_AREAS = '"image image image" "mark star details" "badges badges badges"'
 
 
 class TileParts:
     """Layouts and styles every tile shares. Each is a widget of its own in the browser, and
-    widgets cost bytes and time to create there, so a tile is four widgets (grid, image, star,
-    caption button) and shares the rest with every other tile of its gallery."""
+    widgets cost bytes and time to create there, so a tile is six widgets (grid, image,
+    checkbox, star, caption button, badges) and shares the rest with every other tile."""
 
     def __init__(self, size: int) -> None:
-        self.tile = W.Layout(grid_template_columns="36px 1fr", grid_template_areas=TILE_AREAS,
-                             width=f"{size + 10}px", grid_gap="4px")  # fmt: skip
+        self.tile = W.Layout(grid_template_columns="22px 36px 1fr",
+                             grid_template_areas=TILE_AREAS, width=f"{size + 10}px",
+                             grid_gap="2px 4px")  # fmt: skip
         self.image = W.Layout(width=f"{size}px", height=f"{size}px", object_fit="contain",
                               grid_area="image")  # fmt: skip
+        self.mark = W.Layout(width="22px", grid_area="mark")
         self.star = W.Layout(width="36px", grid_area="star")
         self.details = W.Layout(width="auto", grid_area="details")
+        self.badges = W.Layout(grid_area="badges", margin="0")
         self.toggle_style = ToggleButtonStyle()
         self.button_style = W.ButtonStyle()
+        self.checkbox_style = CheckboxStyle()
+        self.html_style = HTMLStyle()
 
 
 class Tile(W.GridBox):
-    """One item: its thumbnail, a star toggle, and its caption, which is the button that
-    selects it and shows its details. Selection is a CSS class (see ``CSS``)."""
+    """One item: its thumbnail, a checkbox that selects it for bulk actions, a star toggle,
+    its caption (the button that puts the cursor on it and shows its details) and its badges.
+    The cursor and the selection are CSS classes (see ``CSS``).
 
-    def __init__(self, index: int, parts: TileParts) -> None:
+    A tile is made showing its first item (the arguments of ``show``): what a widget is made
+    with goes to the browser in the message that creates it, while every value set afterwards
+    (a CSS class too) is a message of its own, headers and all."""
+
+    def __init__(
+        self,
+        index: int,
+        parts: TileParts,
+        item: Generation | None = None,
+        jpeg: bytes | None = None,
+        selected: bool = False,
+        *,
+        shown: Card | None = None,
+        marked: bool = False,
+    ) -> None:
         self.index = index
         self.item_id: Any = None
         self.image_key: str | None = None
-        self.image = W.Image(format="jpeg", layout=parts.image)
-        self.star = W.ToggleButton(description="☆", tooltip="star / unstar", layout=parts.star,
-                                   style=parts.toggle_style)  # fmt: skip
-        self.details = W.Button(layout=parts.details, style=parts.button_style)
-        self.image.add_class("wb-thumb")
-        self.star.add_class("wb-star")
-        self.details.add_class("wb-details")
-        super().__init__([self.image, self.star, self.details], layout=parts.tile)
-        self.add_class("wb-tile")
+        shown = shown or (card(item) if item is not None else None)
+        star = shown is not None and shown.starred
+        self.image = W.Image(value=jpeg or b"", format="jpeg", layout=parts.image,
+                             _dom_classes=("wb-thumb",))  # fmt: skip
+        self.mark = W.Checkbox(value=marked, indent=False, layout=parts.mark,
+                               style=parts.checkbox_style, _dom_classes=("wb-mark",))  # fmt: skip
+        self.star = W.ToggleButton(value=star, description="★" if star else "☆",
+                                   tooltip="star / unstar", layout=parts.star,
+                                   style=parts.toggle_style, _dom_classes=("wb-star",))  # fmt: skip
+        self.details = W.Button(description=caption_text(shown), tooltip=shown.summary if shown
+                                else "", layout=parts.details, style=parts.button_style,
+                                _dom_classes=("wb-details",))  # fmt: skip
+        self.badges = W.HTML(value=badges_html(shown) if shown else "", layout=parts.badges,
+                             style=parts.html_style, _dom_classes=("wb-badges",))  # fmt: skip
+        children = [self.image, self.mark, self.star, self.details, self.badges]
+        classes = ("wb-tile", *(("wb-selected",) if selected else ()),
+                   *(("wb-marked",) if marked else ()))  # fmt: skip
+        super().__init__(children, layout=parts.tile, _dom_classes=classes)
+        if item is not None:
+            self.item_id, self.image_key = item.id, image_key(item)
 
     def wants_image(self, item: Generation) -> bool:
         """Whether showing ``item`` needs a new image (a star or a selection does not)."""
         return image_key(item) != self.image_key
 
-    def show(self, item: Generation, jpeg: bytes | None, selected: bool) -> None:
-        """Show ``item``; ``jpeg`` is used when ``wants_image`` said so (else it is None)."""
+    def show(
+        self,
+        item: Generation,
+        jpeg: bytes | None,
+        selected: bool,
+        *,
+        shown: Card | None = None,
+        marked: bool = False,
+    ) -> None:
+        """Show ``item`` as its card says (``shown``: the gallery state's, which names its
+        shots); ``jpeg`` is used when ``wants_image`` said so (else it is None). ``selected``:
+        the tile under the cursor; ``marked``: a ticked tile."""
+        shown = shown or card(item)
         if self.wants_image(item):
             self.image.value = jpeg or b""
             self.image_key = image_key(item)
         self.item_id = item.id
-        self.star.value = item.starred
-        self.star.description = "★" if item.starred else "☆"
-        self.details.description = "\n".join(caption(item))
-        self.details.tooltip = tooltip(item)
-        if selected:
-            self.add_class("wb-selected")
-        else:
-            self.remove_class("wb-selected")
+        self.mark.value = marked
+        self.star.value = shown.starred
+        self.star.description = "★" if shown.starred else "☆"
+        self.details.description = caption_text(shown)
+        self.details.tooltip = shown.summary
+        self.badges.value = badges_html(shown)
+        for css, on in (("wb-selected", selected), ("wb-marked", marked)):
+            if on:
+                self.add_class(css)
+            else:
+                self.remove_class(css)
+
+
+def caption_text(shown: Card | None) -> str:
+    """The caption button's two lines (what the item is; its prompt or name)."""
+    return "" if shown is None else "\n".join(p for p in (shown.kind, shown.text) if p)
 
 
 def image_key(item: Generation) -> str:
     return f"{item.id}:{item.thumbnail_url}"
 
 
-def tooltip(item: Generation) -> str:
-    return "\n".join(
-        p for p in (item.prompt or item.name, item.tool_type, "click for details") if p
+def badges_html(shown: Card) -> str:
+    """The card's badges as coloured labels (white text on the card's colour)."""
+    return "".join(
+        f"<span class='wb-badge' style='background:{html.escape(b.colour)}'>"
+        f"{html.escape(b.label)}</span>"
+        for b in shown.badges
     )
 
 
 class Gallery(W.VBox):
     """``Gallery(wb, project=..., shot=..., limit=50)``; with no ``wb``, the kernel's default
-    connection, and with no project, the one this device used last."""
+    connection, and with no project, the one this device used last. ``download_folder`` is
+    where Download writes its ZIPs (relative to the kernel's working directory)."""
 
     _built = False  # ipywidgets closes a widget when collected, also one whose __init__ failed
 
@@ -127,6 +197,7 @@ class Gallery(W.VBox):
         model: GalleryModel | None = None,
         thumbnails: Thumbnails | None = None,
         undo: bool = True,
+        download_folder: str = DEFAULT_FOLDER,
     ) -> None:
         self.wb = resolve(wb)
         if model is None:
@@ -140,36 +211,40 @@ class Gallery(W.VBox):
         self._pool = ThreadPoolExecutor(THUMBNAIL_THREADS, thread_name_prefix="workbench-tiles")
         self.tile_size = tile_size
         self._rendering = Renderer()
+        self._asked: tuple[Any, ...] | None = None  # the targets the confirm row asks about
 
-        self.status = W.HTML()
-        self.error = W.HTML()
-        self.search = W.Text(placeholder="search prompts…", continuous_update=False)
-        self.media = W.Dropdown(options=MEDIA, value="", layout=W.Layout(width="130px"))
+        # One layout for the parts that never change theirs: a layout is a widget, ~1 kB each.
+        self.plain = W.Layout()
+        self.status = W.HTML(layout=self.plain, **classes("wb-status"))
+        self.error = W.HTML(layout=self.plain, **classes("wb-error"))
+        self.search = W.Text(placeholder="search prompts…", continuous_update=False,
+                             **classes("wb-search"))  # fmt: skip
+        self.media = W.Dropdown(options=MEDIA, value="", layout=W.Layout(width="130px"),
+                                **classes("wb-media"))  # fmt: skip
         self.starred = W.Checkbox(description="starred", indent=False,
-                                  layout=W.Layout(width="90px"))  # fmt: skip
+                                  layout=W.Layout(width="90px"),
+                                  **classes("wb-starred"))  # fmt: skip
         self.unpositioned = W.Checkbox(description="unpositioned", indent=False,
-                                       layout=W.Layout(width="120px"))  # fmt: skip
-        self.order = W.Dropdown(options=ORDER, value="newest", layout=W.Layout(width="100px"))
+                                       layout=W.Layout(width="120px"),
+                                       **classes("wb-unpositioned"))  # fmt: skip
+        self.order = W.Dropdown(options=ORDER, value="newest", layout=W.Layout(width="100px"),
+                                **classes("wb-order"))  # fmt: skip
         columns = f"repeat(auto-fill, minmax({tile_size + 12}px, 1fr))"
-        self.grid = W.GridBox(layout=W.Layout(grid_template_columns=columns))
-        self.prev = W.Button(description="◀ prev", layout=W.Layout(width="80px"))
-        self.next = W.Button(description="next ▶", layout=W.Layout(width="80px"))
+        self.grid = W.GridBox(layout=W.Layout(grid_template_columns=columns),
+                              **classes("wb-grid"))  # fmt: skip
+        self.prev = W.Button(description="◀ prev", layout=W.Layout(width="80px"),
+                             **classes("wb-prev"))  # fmt: skip
+        self.next = W.Button(description="next ▶", layout=W.Layout(width="80px"),
+                             **classes("wb-next"))  # fmt: skip
         self.page = W.BoundedIntText(value=1, min=1, max=1, description="page",
-                                     layout=W.Layout(width="140px"))  # fmt: skip
-        self.pages = W.Label()
-        self.detail = DetailPanel(self.wb, self.thumbnails)
-        # Destructive actions ask in the confirm row first; the Undo button takes any back.
-        self.confirm = ConfirmRow()
-        self.delete = W.Button(description="Delete…", icon="trash", layout=W.Layout(width="100px"))
-        self.remove = W.Button(description="Remove from shot…", layout=W.Layout(width="150px"))
-        self.undo = UndoButton(self.wb) if undo else None
-        self.delete.on_click(lambda _: self._ask_delete())
-        self.remove.on_click(lambda _: self._ask_remove())
+                                     layout=W.Layout(width="140px"),
+                                     **classes("wb-page"))  # fmt: skip
+        self.pages = W.Label(layout=self.plain, **classes("wb-pages"))
+        self.detail = DetailPanel(self.wb, self.thumbnails, gallery=self.model)
+
+        self._build_actions(undo, download_folder)
         self.tiles: list[Tile] = []  # kept across pages; only those in the grid are shown
         self.parts = TileParts(tile_size)
-        for name in ("status", "error", "search", "media", "starred", "unpositioned", "order",
-                     "grid", "prev", "next", "page", "pages", "delete", "remove"):  # fmt: skip
-            getattr(self, name).add_class(f"wb-{name}")
 
         self.search.observe(lambda c: self._filter(search=c["new"].strip() or None), "value")
         self.media.observe(lambda c: self._filter(media_type=c["new"] or None), "value")
@@ -180,16 +255,58 @@ class Gallery(W.VBox):
         self.next.on_click(lambda _: self.model.next_page())
         self.page.observe(self._jump, "value")
 
-        filters_bar = W.HBox([self.search, self.media, self.starred, self.unpositioned, self.order])
-        pager = W.HBox([self.prev, self.page, self.pages, self.next])
-        actions = W.HBox([self.delete, self.remove, *([self.undo] if self.undo else [])])
-        children = [W.HTML(CSS), self.status, filters_bar, self.error, self.confirm, self.grid,
-                    pager, actions]  # fmt: skip
-        super().__init__([*children, self.detail])
-        self.add_class("wb-gallery")
+        controls = [self.search, self.media, self.starred, self.unpositioned, self.order]
+        filters_bar = W.HBox(controls, layout=self.plain)
+        selection_bar = W.HBox([self.select_page, self.select_none, self.count], layout=self.plain)
+        pager = W.HBox([self.prev, self.page, self.pages, self.next], layout=self.plain)
+        actions = W.HBox(
+            [self.bulk_star, self.shot_choice, self.placement, self.add, self.remove, self.delete,
+             *([self.undo] if self.undo else [])],
+            layout=W.Layout(flex_flow="row wrap"),
+        )  # fmt: skip
+        children = [W.HTML(CSS, layout=self.plain), self.status, filters_bar, selection_bar,
+                    actions, self.error, self.confirm, self.grid, pager,
+                    self.download]  # fmt: skip
+        super().__init__([*children, self.detail], **classes("wb-gallery"))
         self._unsubscribe = self.model.subscribe(self._render)
         self._render(self.model.state)
         self._built = True
+
+    def _build_actions(self, undo: bool, download_folder: str) -> None:
+        """The selection bar, the bulk actions, their confirm row, Undo and Download."""
+        # The selection: tick tiles (or a whole page); the actions below act on it.
+        style = W.ButtonStyle()  # one for every button here: a style is a widget too
+        self.select_page = W.Button(description="select page", layout=W.Layout(width="100px"),
+                                    tooltip="select every item of this page (again: "
+                                    "unselect them)", style=style,
+                                    **classes("wb-select-page"))  # fmt: skip
+        self.select_none = W.Button(description="select none", layout=W.Layout(width="100px"),
+                                    style=style, **classes("wb-select-none"))  # fmt: skip
+        self.count = W.HTML(layout=self.plain, **classes("wb-count"))
+        # Bulk actions: on the selection, else on the item under the cursor.
+        self.bulk_star = W.Button(description="★ star", layout=W.Layout(width="110px"),
+                                  style=style, **classes("wb-bulk-star"))  # fmt: skip
+        self.shot_choice = W.Dropdown(description="add to", layout=W.Layout(width="230px"),
+                                      **classes("wb-shot-choice"))  # fmt: skip
+        self.placement = W.Dropdown(options=PLACEMENT, value="end",
+                                    layout=W.Layout(width="130px"),
+                                    **classes("wb-placement"))  # fmt: skip
+        self.add = W.Button(description="add to shot", layout=W.Layout(width="130px"),
+                            style=style, **classes("wb-add"))  # fmt: skip
+        # Destructive actions ask in the confirm row first; the Undo button takes any back.
+        self.confirm = ConfirmRow()
+        self.delete = W.Button(description="Delete…", icon="trash", style=style,
+                               layout=W.Layout(width="120px"), **classes("wb-delete"))  # fmt: skip
+        self.remove = W.Button(description="Remove from shot…", layout=W.Layout(width="170px"),
+                               style=style, **classes("wb-remove"))  # fmt: skip
+        self.undo = UndoButton(self.wb) if undo else None
+        self.download = DownloadPanel(self.wb, self.model.download_options, folder=download_folder)
+        self.delete.on_click(lambda _: self._ask_delete())
+        self.remove.on_click(lambda _: self._ask_remove())
+        self.select_page.on_click(lambda _: self.model.mark_page())
+        self.select_none.on_click(lambda _: self.model.clear_marks())
+        self.bulk_star.on_click(lambda _: self.model.toggle_star())
+        self.add.on_click(lambda _: self._add_to_shot())
 
     # -- user actions ----------------------------------------------------------------------
     def _filter(self, **changes: Any) -> None:
@@ -201,31 +318,62 @@ class Gallery(W.VBox):
         if not self._rendering.active and page is not None and change["new"] != page.page:
             self.model.jump(change["new"])
 
+    def _mark(self, tile: Tile, change: dict[str, Any]) -> None:
+        """A tile's checkbox: select or unselect its item (the model keeps the selection)."""
+        if self._rendering.active or tile.item_id is None:
+            return
+        if change["new"] != (tile.item_id in self.model.state.marked_ids):
+            self.model.toggle_mark(tile.index)
+
     def _star(self, tile: Tile, change: dict[str, Any]) -> None:
+        """A tile's star stars that item alone, also while others are selected (the bulk
+        star button is for the selection)."""
         if self._rendering.active or tile.item_id is None:
             return
         self.model.select(tile.index)
         item = self.model.state.selection
         if item is not None and item.starred != change["new"]:
-            self.model.toggle_star()
+            self.model.toggle_star(item)
+
+    def _add_to_shot(self) -> None:
+        shot_id = self.shot_choice.value
+        if shot_id is None:
+            return
+        frame = "end" if self.placement.value == "end" else None
+        self.model.add_to_shot(shot_id, frame=frame)
+
+    def _ask(self, confirmation: Confirmation | None, then: Callable[[], None]) -> None:
+        """Ask in the confirm row about the targets as they are now; ``then`` runs on the
+        verb only while they are still the same (a tick meanwhile withdraws the question)."""
+        if confirmation is None:
+            return
+        asked = target_ids(self.model.state)
+        self._asked = asked
+
+        def go() -> None:
+            self._asked = None
+            if target_ids(self.model.state) == asked:
+                then()
+
+        self.confirm.ask(confirmation, go)
 
     def _ask_delete(self) -> None:
-        """Ask in the confirm row (the model says what is touched), then delete that item."""
-        item = self.model.state.selection
+        """Ask once for all the targets (the model says what is touched), then delete them
+        all in one step (one undo)."""
+        targets = self.model.state.targets
         try:
             confirmation = self.model.confirm_delete()
         except WorkbenchError as exc:
             self.error.value = error_line(first_line(exc))
             return
-        if item is not None and confirmation is not None:
-            self.confirm.ask(confirmation, partial(self.model.delete, item))
+        if len(targets) == 1:  # the cursor item, or a selection of one
+            self._ask(confirmation, partial(self.model.delete, targets[0]))
+        else:
+            self._ask(confirmation, self.model.delete)
 
     def _ask_remove(self) -> None:
-        """Ask in the confirm row, then remove the item from the shot shown."""
-        item = self.model.state.selection
-        confirmation = self.model.confirm_remove_from_shot()
-        if item is not None and confirmation is not None:
-            self.confirm.ask(confirmation, partial(self.model.remove_from_shot, item))
+        """Ask in the confirm row, then remove the targets from the shot shown."""
+        self._ask(self.model.confirm_remove_from_shot(), self.model.remove_from_shot)
 
     def _open(self, tile: Tile) -> None:
         if tile.item_id is not None:
@@ -249,17 +397,20 @@ class Gallery(W.VBox):
         self.starred.value = bool(filters.starred)
         self.unpositioned.value = filters.unpositioned
         self.unpositioned.layout.display = None if state.mode == "shot" else "none"  # shots only
-        self.remove.layout.display = None if state.mode == "shot" else "none"
-        self.delete.disabled = self.remove.disabled = state.selection is None
         self.order.value = filters.sort
         self.order.layout.display = None if state.sortable else "none"  # a shot: its timeline
-        items = state.items
-        while len(self.tiles) < len(items):
-            self.tiles.append(self._new_tile(len(self.tiles)))
-        shown = list(zip(self.tiles, items, strict=False))
-        jpegs = self._thumbnails([item if tile.wants_image(item) else None for tile, item in shown])
-        for index, ((tile, item), jpeg) in enumerate(zip(shown, jpegs, strict=True)):
-            tile.show(item, jpeg, index == state.selected)
+        self._show_actions(state)
+        items, cards, marked = state.items, state.cards, state.marked_ids
+        tiles = self.tiles
+        wanted = [item if i >= len(tiles) or tiles[i].wants_image(item) else None
+                  for i, item in enumerate(items)]  # fmt: skip
+        for index, (item, jpeg) in enumerate(zip(items, self._thumbnails(wanted), strict=True)):
+            args = (item, jpeg, index == state.selected)
+            if index < len(tiles):
+                tiles[index].show(*args, shown=cards[index], marked=item.id in marked)
+            else:  # a new tile is made showing its item (see Tile)
+                tiles.append(self._new_tile(index, *args, shown=cards[index],
+                                            marked=item.id in marked))  # fmt: skip
         for tile in self.tiles[len(items) :]:
             tile.item_id = None
         if len(self.grid.children) != len(items):
@@ -273,6 +424,39 @@ class Gallery(W.VBox):
             self.pages.value = f"of {page.pages} · {page.total_label}"
         self.detail.follow(items)
 
+    def _show_actions(self, state: GalleryState) -> None:
+        """The selection bar and the action buttons: what they would act on, and whether."""
+        targets = state.targets
+        count = len(state.marked)
+        self.count.value = f"<b>{count} selected</b>" if count else "0 selected"
+        self.select_none.disabled = not count
+        self.select_page.disabled = not state.items
+        many = f" {len(targets)}" if len(targets) > 1 else ""
+        unstar = bool(targets) and all(item.starred for item in targets)
+        self.bulk_star.description = f"☆ unstar{many}" if unstar else f"★ star{many}"
+        self.delete.description = f"Delete{many}…"
+        self.remove.description = f"Remove{many} from shot…"
+        self.add.description = f"add{many} to shot"
+        shots = [(name, shot_id) for shot_id, name in state.shot_names.items()]
+        if list(self.shot_choice.options) != shots:
+            current = self.shot_choice.value
+            self.shot_choice.options = shots
+            ids = [shot_id for _, shot_id in shots]
+            if current in ids:
+                self.shot_choice.value = current
+            elif state.mode == "shot" and state.target_id in ids:
+                self.shot_choice.value = state.target_id
+            elif ids:
+                self.shot_choice.value = ids[0]
+        nothing = not targets
+        for button in (self.bulk_star, self.delete, self.remove):
+            button.disabled = nothing
+        self.add.disabled = nothing or not shots
+        self.remove.layout.display = None if state.mode == "shot" else "none"
+        if self._asked is not None and target_ids(state) != self._asked:
+            self._asked = None
+            self.confirm.dismiss()  # the question was about other items
+
     def _thumbnails(self, items: list[Generation | None]) -> list[bytes | None]:
         """Tile JPEGs for the items given (None: no image wanted), made on a few threads
         (Pillow decodes and encodes without the GIL)."""
@@ -284,16 +468,24 @@ class Gallery(W.VBox):
 
         return list(self._pool.map(jpeg, items))
 
-    def _new_tile(self, index: int) -> Tile:
-        tile = Tile(index, self.parts)
+    def _new_tile(
+        self, index: int, item: Generation, jpeg: bytes | None, selected: bool, **shown: Any
+    ) -> Tile:
+        tile = Tile(index, self.parts, item, jpeg, selected, **shown)
+        tile.mark.observe(lambda change: self._mark(tile, change), "value")
         tile.star.observe(lambda change: self._star(tile, change), "value")
         tile.details.on_click(lambda _: self._open(tile))
         return tile
 
     @property
     def selection(self) -> Generation | None:
-        """The selected item (the highlighted tile)."""
+        """The item under the cursor (the outlined tile)."""
         return self.model.state.selection
+
+    @property
+    def marked(self) -> tuple[Generation, ...]:
+        """The selected items (the ticked tiles, on any page), in the order they were ticked."""
+        return self.model.state.marked
 
     # -- lifecycle -------------------------------------------------------------------------
     def close(self) -> None:
@@ -302,6 +494,7 @@ class Gallery(W.VBox):
             self._unsubscribe()
             self.model.close()
             self.detail.close()
+            self.download.close()
             if self.undo is not None:
                 self.undo.close()
             self._pool.shutdown(wait=False)
@@ -309,3 +502,7 @@ class Gallery(W.VBox):
 
     def __repr__(self) -> str:
         return f"<Gallery {self.model.state.status}>"
+
+
+def target_ids(state: GalleryState) -> tuple[Any, ...]:
+    return tuple(item.id for item in state.targets)

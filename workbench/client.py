@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import math
 import uuid
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from types import TracebackType
 from typing import TYPE_CHECKING, Any
 
@@ -24,12 +24,14 @@ from workbench.db.embedded import EmbeddedPostgres
 from workbench.db.health import ConnectionHealth, State
 from workbench.db.schema import SchemaInfo
 from workbench.errors import ConfigError
-from workbench.generations.detail import GenerationDetail, load_detail
+from workbench.generations import bulk
+from workbench.generations.detail import GenerationDetail, load_detail, load_many, load_variant
 from workbench.generations.filters import GenerationFilters
 from workbench.generations.page import NO_CURSOR, GenerationPage, NoCursor
 from workbench.generations.query import GalleryTarget
 from workbench.generations.service import GenerationsService
-from workbench.ids import as_uuid
+from workbench.generations.tools import tool_types
+from workbench.ids import as_uuid, as_uuids
 from workbench.models import (
     Generation,
     Project,
@@ -38,6 +40,7 @@ from workbench.models import (
     ShotCounts,
     ShotGeneration,
     User,
+    Variant,
 )
 from workbench.projects import Place, ProjectsService, ProjectSummary
 from workbench.realtime import RealtimeListener, triggers_installed
@@ -53,10 +56,12 @@ from workbench.settings.store import check_tool_id
 from workbench.storage import Storage
 
 if TYPE_CHECKING:
+    import os
     import threading
     from collections.abc import Iterable
 
     from workbench.demo import DemoSummary
+    from workbench.downloads import DownloadProgress, DownloadResult
     from workbench.storage.base import TransferOptions
     from workbench.uploads import UploadProgress, UploadResult
     from workbench.uploads.sources import PathInput
@@ -293,38 +298,134 @@ class Workbench:
         """Per shot: total, positioned, unpositioned images and videos (Reigh's numbers)."""
         return self.generations_service.shot_counts(self.projects_service.project_id(project))
 
+    def tool_types(self, project: Any) -> tuple[str, ...]:
+        """The tools that made the project's generations (the gallery's tool filter offers
+        them), cached with its gallery: a new generation or a deletion refreshes them."""
+        project_id = as_uuid(self.projects_service.project_id(project), "project id")
+        return self.cache.get_or_fetch(
+            keys.gallery("project", project_id, "tool-types"),
+            lambda: connection.run_idempotent(
+                self.pool, lambda conn: tool_types(conn, self.user_id, project_id)
+            ),
+        )
+
     def project_counts(self, project: Any) -> ProjectCounts:
         return self.generations_service.project_counts(self.projects_service.project_id(project))
 
-    def generation_detail(self, generation_id: Any) -> GenerationDetail:
-        """One generation with its variants, lineage and shots (one round trip)."""
+    def generation_detail(
+        self, generation_id: Any, *, mark_viewed: bool = False
+    ) -> GenerationDetail:
+        """One generation with its variants, lineage and shots (one round trip). With
+        ``mark_viewed``, opening it marks its primary variant viewed, as Reigh's lightbox
+        does (the detail still says which were new)."""
         gid = as_uuid(generation_id, "generation id")
-        return connection.run_idempotent(
+        detail = connection.run_idempotent(
             self.pool, lambda conn: load_detail(conn, self.user_id, gid)
         )
+        primary = [v.id for v in detail.variants if v.is_primary and v.viewed_at is None]
+        if mark_viewed and primary:
+            self.generations_service.mark_viewed(gid, primary)
+        return detail
 
-    def star(self, generation_id: Any, starred: bool = True) -> None:
-        self.generations_service.star(generation_id, starred)
+    def generations_by_id(self, generation_ids: Any, *, shot: Any = None) -> tuple[Generation, ...]:
+        """Several generations by id, in the order given, in one round trip (what a batch's
+        confirmation shows); with ``shot``, each with its link and frame there (None if not
+        in it)."""
+        ids = bulk.check_batch(as_uuids(_many(generation_ids), "generation id"))
+        sid = None if shot is None else as_uuid(shot, "shot id")
+        return connection.run_idempotent(
+            self.pool, lambda conn: load_many(conn, self.user_id, ids, sid)
+        )
+
+    def variant(self, variant_id: Any) -> Variant:
+        """One variant by its id alone (``.generation_id`` names its generation)."""
+        vid = as_uuid(variant_id, "variant id")
+        return connection.run_idempotent(
+            self.pool, lambda conn: load_variant(conn, self.user_id, vid)
+        )
+
+    def variants(self, generation_id: Any) -> tuple[Variant, ...]:
+        """A generation's variants, the primary first, then the newest."""
+        return self.generation_detail(generation_id).variants
+
+    def star(self, generation_ids: Any, starred: bool = True) -> None:
+        """Star (or unstar) one generation or a list: one round trip and one undo for all."""
+        self.generations_service.star(_many(generation_ids), starred)
 
     def add_to_shot(
-        self, generation_id: Any, shot_id: Any, *, frame: int | str | None = "end"
+        self, generation_ids: Any, shot_id: Any, *, frame: int | str | None = "end"
     ) -> None:
-        """Link into a shot at ``frame``, at the "end" of its timeline, or unpositioned (None)."""
-        self.generations_service.add_to_shot(generation_id, shot_id, frame)
+        """Link one generation or a list into a shot, in the order given: at the "end" of its
+        timeline (50 frames apart), or unpositioned (None); one generation may go to a frame."""
+        self.generations_service.add_to_shot(_many(generation_ids), shot_id, frame)
 
-    def remove_from_shot(self, shot_id: Any, generation_id: Any, *, link_id: Any = None) -> None:
-        self.generations_service.remove_from_shot(shot_id, generation_id, link_id)
+    def remove_from_shot(self, shot_id: Any, generation_ids: Any, *, link_id: Any = None) -> None:
+        """Unlink one generation or a list from a shot (they stay in the project)."""
+        self.generations_service.remove_from_shot(shot_id, _many(generation_ids), link_id)
 
     def reorder_shot(self, shot_id: Any, link_ids: Sequence[Any]) -> None:
         """New timeline order: these links (``Generation.shot_generation_id``) first, 50 frames
         apart; other positioned links follow in their current order."""
         self.generations_service.reorder_shot(shot_id, link_ids)
 
-    def delete_generation(self, generation_id: Any) -> None:
-        self.generations_service.delete(generation_id)
+    def delete_generation(self, generation_ids: Any) -> None:
+        """Delete one generation or a list, with their variants and shot links: one round
+        trip, one undo (their media files stay in storage)."""
+        self.generations_service.delete(_many(generation_ids))
 
     def set_primary_variant(self, generation_id: Any, variant_id: Any) -> None:
         self.generations_service.set_primary_variant(generation_id, variant_id)
+
+    def delete_variant(self, variant_id: Any) -> None:
+        """Delete a variant; the original and the primary are refused, as in Reigh."""
+        self.generations_service.delete_variant(variant_id)
+
+    def star_variant(self, variant_ids: Any, starred: bool = True) -> None:
+        """Star (or unstar) one variant or a list."""
+        self.generations_service.star_variants(_many(variant_ids), starred)
+
+    def viewable(self, location: str | None) -> str:
+        """A path or URL a viewer or a browser can open for a media location: a local file's
+        path, a public URL, or a presigned one for a private bucket."""
+        from workbench.media.links import viewable
+
+        return viewable(self.storage, location)
+
+    def mark_viewed(self, generation_id: Any, variant_ids: Any = None) -> int:
+        """Mark a generation's variants viewed (all, or these): how many were new."""
+        ids = None if variant_ids is None else _many(variant_ids)
+        return self.generations_service.mark_viewed(generation_id, ids)
+
+    def download(
+        self,
+        project: Any = None,
+        shot: Any = None,
+        *,
+        ids: Any = None,
+        filters: GenerationFilters | dict[str, Any] | None = None,
+        variants: str = "primary",
+        to: str | os.PathLike[str] | None = None,
+        zip: str | os.PathLike[str] | None = None,
+        progress: Callable[[DownloadProgress], None] | None = None,
+        concurrency: int = 8,
+        cancel: threading.Event | None = None,
+    ) -> DownloadResult:
+        """Download originals to a folder (``to``) or a zip (``zip``), with a manifest.
+
+        What: these generation ``ids`` (yours only: any other refuses the whole download), or
+        every item of a project's or shot's gallery matching ``filters``, in gallery order.
+        Each file is the primary variant's media (``variants="all"``: every variant's),
+        named ``0001_<id8>.<ext>``; ``manifest.jsonl`` and ``manifest.csv`` list each with
+        its prompt, tool, seed, params, shots and frames, size and sha256. ``concurrency``
+        files at once (1..64); ``progress`` gets a ``DownloadProgress`` from worker threads;
+        ``cancel`` (an Event) stops between chunks. A re-run skips files already complete.
+        """
+        from workbench.downloads import download
+
+        return download(
+            self, project, shot, ids=ids, filters=filters, variants=variants, to=to, zip=zip,
+            progress=progress, concurrency=concurrency, cancel=cancel,
+        )  # fmt: skip
 
     # -- live updates ----------------------------------------------------------------------
     def subscribe(
@@ -527,3 +628,10 @@ class Workbench:
             self.generations_service.invalidate(undone.project_id, undone.shot_ids)
         if undone.settings is not None:
             self.cache.invalidate(keys.settings(*undone.settings))
+
+
+def _many(ids: Any) -> list[Any]:
+    """One id (text, a UUID, a record) as a list of one; a list as it is (checked later)."""
+    if isinstance(ids, (str, bytes, uuid.UUID)) or hasattr(ids, "id"):
+        return [ids]
+    return list(ids) if isinstance(ids, Iterable) else [ids]  # [5]: refused as an id

@@ -2,7 +2,9 @@
 
 Plain strings (no toolkit), escaped throughout: prompts and names are user text. An image is
 only shown when its URL is http(s), because a browser cannot load the kernel's ``file://``
-paths; the widgets send thumbnails themselves.
+paths; the widgets send thumbnails themselves. A video shows a poster instead: its first frame,
+small, inline (base64), from the frame cache or decoded from a file on this machine (the first
+frame only: a repr never decodes a video whole, nor downloads one).
 
 The records (``Generation``, ``GenerationPage``, ``ResolvedSettings``) render through this
 module, so it takes them as the protocols below instead of importing them: an import back
@@ -11,10 +13,12 @@ would close a cycle.
 
 from __future__ import annotations
 
+import base64
 import json
 from collections.abc import Collection, Iterator, Sequence
 from datetime import datetime
 from html import escape
+from pathlib import Path
 from typing import Any, Protocol
 
 from workbench.settings.scopes import SCOPE_BADGES, Scope
@@ -36,6 +40,8 @@ class GenerationRecord(Protocol):
     def tool_type(self) -> str | None: ...
     @property
     def thumbnail_url(self) -> str | None: ...
+    @property
+    def location(self) -> str | None: ...
     @property
     def starred(self) -> bool: ...
     @property
@@ -95,6 +101,36 @@ def _thumb(url: str | None, size: int) -> str:
     return ""
 
 
+POSTER_SIDE = 160
+
+
+def _poster(item: GenerationRecord, size: int) -> str:
+    """A video's first frame as an inline JPEG (``size`` px on its long side at most), or its
+    http(s) thumbnail as a link, or nothing. Only the first frame is ever decoded, and only
+    from a file on this machine; a frame cache hit decodes nothing."""
+    from workbench.errors import MediaError
+    from workbench.media.frames import shared_cache
+
+    jpeg = shared_cache().poster(item.location, max_side=size)
+    thumb = item.thumbnail_url or ""
+    if jpeg is None and thumb.startswith("file:"):  # Reigh's thumbnail is the first frame too
+        from urllib.parse import unquote, urlparse
+
+        from workbench.media.images import image_thumbnail
+
+        try:
+            jpeg = image_thumbnail(Path(unquote(urlparse(thumb).path)), max_side=size)
+        except (OSError, MediaError, ValueError):
+            jpeg = None
+    if jpeg is None:
+        return _thumb(thumb, size)
+    data = base64.b64encode(jpeg).decode("ascii")
+    return (
+        f"<img class='wb-poster' alt='first frame' src='data:image/jpeg;base64,{data}' "
+        f"style='max-width:{size}px;max-height:{size}px'>"
+    )
+
+
 def _rows(rows: list[list[str]], header: list[str]) -> str:
     head = "".join(f"<th {CELL}>{h}</th>" for h in header)
     body = "".join("<tr>" + "".join(f"<td {CELL}>{c}</td>" for c in r) + "</tr>" for r in rows)
@@ -115,7 +151,8 @@ def generation_html(item: GenerationRecord) -> str:
     if item.timeline_frame is not None:
         facts.insert(4, ["frame", str(item.timeline_frame)])
     table = "".join(f"<tr><th {CELL}>{k}</th><td {CELL}>{v}</td></tr>" for k, v in facts)
-    thumb = _thumb(item.thumbnail_url, 160)
+    is_video = "video" in (item.type or "")
+    thumb = _poster(item, POSTER_SIDE) if is_video else _thumb(item.thumbnail_url, 160)
     return (
         f"<div class='wb-generation' style='display:flex;gap:10px'>{thumb}"
         f"<div><b>{star} {escape(item.type or 'generation')}</b>{TABLE}{table}</table></div></div>"

@@ -41,6 +41,7 @@ MAX_JSON_BYTES = 1_000_000  # one settings value (a patch), serialised as UTF-8 
 MAX_SAFE_INTEGER = 2**53 - 1  # JavaScript's Number.MAX_SAFE_INTEGER
 MAX_PAGE_LIMIT = 500  # items in one gallery page (a larger limit is cut to this)
 MAX_FRAME = 2**31 - 1  # a timeline frame: a PostgreSQL integer
+MAX_BATCH = 10_000  # generations in one bulk action (star, add to or remove from a shot, delete)
 MAX_PAGE_NUMBER = 10_000_000  # a gallery page number (500 a page: 5 billion generations)
 
 

@@ -97,6 +97,9 @@ class Generation:
     variant_count: int
     unviewed_variant_count: int
     shot_ids: tuple[uuid.UUID, ...]
+    # The shots whose timeline it has a frame on; in the others of ``shot_ids`` it is
+    # unpositioned (Reigh's badge tells the two apart).
+    positioned_shot_ids: tuple[uuid.UUID, ...] = ()
     shot_generation_id: uuid.UUID | None = None
     timeline_frame: int | None = None
     task: Task | None = None
@@ -165,6 +168,7 @@ class Variant:
     params: dict[str, Any] | None
     created_at: datetime
     viewed_at: datetime | None
+    starred: bool = False
 
     def __repr__(self) -> str:
         primary = " primary" if self.is_primary else ""

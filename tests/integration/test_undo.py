@@ -203,7 +203,7 @@ def test_the_snapshot_costs_no_extra_statement_and_the_undo_is_two_round_trips(
     wb: Workbench, scene: Scene, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     with counting_statements(monkeypatch) as sent:
-        wb.generations_service.delete(scene.generation)
+        wb.generations_service.delete([scene.generation])
     # lock + check, snapshot (which also clears the 'original' marks), DELETE
     assert len(sent) == 3, sent
     with counting_statements(monkeypatch) as sent:

@@ -23,7 +23,17 @@ from workbench.tui.components import gallery as tui_gallery
 from workbench.tui.components import settings as tui_settings
 from workbench.views import SettingsState
 from workbench.views import uploads as upload_view
-from workbench.views.gallery import CAPTION_TEXT, caption
+from workbench.views.cards import (
+    CAPTION_TEXT,
+    NEW_BADGE,
+    SELECTED,
+    SHOT_BADGE,
+    UNPOSITIONED_BADGE,
+    VARIANTS_BADGE,
+    card,
+)
+from workbench.views.downloads import size_text
+from workbench.views.gallery import caption
 from workbench.views.settings import FieldRow, FieldStatus
 from workbench.views.uploads import FileRow, UploadState, count_done, split_paths
 from workbench.widgets import gallery as nb_gallery
@@ -144,7 +154,7 @@ def test_the_tui_and_the_notebook_caption_a_tile_with_the_same_text(
         tile.close()
     star = "★" if generation.starred else "☆"
     assert notebook == list(lines)
-    assert tui_gallery.caption(generation).split("\n") == [f"{star} {lines[0]}", lines[1]]
+    assert tui_gallery.caption(card(generation)).split("\n") == [f"{star} {lines[0]}", lines[1]]
 
 
 @pytest.mark.parametrize(
@@ -190,3 +200,45 @@ def test_every_settings_view_opens_the_same_tool_by_default() -> None:
     assert SettingsState().tool_id == DEFAULT_TOOL
     for widget in (nb_settings.Settings, nb_workbench.Workbench):
         assert inspect.signature(widget).parameters["tool"].default == DEFAULT_TOOL
+
+
+def test_card_badges_say_new_variants_and_shots_in_the_shots_order() -> None:
+    first, second, third = uuid.uuid4(), uuid.uuid4(), uuid.uuid4()
+    names = {first: "opening", second: "middle", third: "finale"}
+    shown = card(
+        item(variant_count=3, unviewed_variant_count=2, shot_ids=(third, first),
+             positioned_shot_ids=(first,), starred=True, tool_type="image-generation"),
+        names,
+    )  # fmt: skip
+    assert [b.label for b in shown.badges] == [
+        "2 new", "3 variants", "opening", "finale (unpositioned)",
+    ]  # fmt: skip
+    assert shown.summary == (
+        "★ image · a lighthouse at dusk · image-generation · 2 new · 3 variants · opening · "
+        "finale (unpositioned)"
+    )
+    # one variant and none new: no badge at all (Reigh shows the count only above 1)
+    assert card(item(variant_count=1, unviewed_variant_count=0)).badges == ()
+
+
+def test_card_colours_read_on_light_and_dark_backgrounds_and_under_white_text() -> None:
+    colours = {NEW_BADGE, VARIANTS_BADGE, SHOT_BADGE, UNPOSITIONED_BADGE, SELECTED}
+    for colour in colours:
+        assert contrast(colour, "#ffffff") >= 3.5, colour
+        assert contrast(colour, "#121212") >= 3.5, colour
+    assert NEW_BADGE != VARIANTS_BADGE
+    assert SHOT_BADGE != UNPOSITIONED_BADGE
+
+
+@pytest.mark.parametrize(
+    ("size", "text"),
+    [
+        (0, "0 B"),
+        (740, "740 B"),
+        (48_000, "48 kB"),
+        (3_100_000, "3.1 MB"),
+        (1_240_000_000, "1.24 GB"),
+    ],
+)
+def test_a_download_size_never_reads_as_zero_megabytes(size: int, text: str) -> None:
+    assert size_text(size) == text

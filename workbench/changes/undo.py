@@ -105,14 +105,74 @@ def _owned(
 
 # -- generations -----------------------------------------------------------------------------
 def _star(conn: psycopg.Connection[Any], ctx: UndoContext, change: Change, force: bool) -> Undone:
+    """Put each generation's star back as it was (a batch: each its own), unless one was
+    starred or unstarred again since."""
     data = change.data
-    project_id, shots, _, now = _owned(conn, ctx, change, data["generation_id"])
-    if now != data["after"] and not force:
-        raise _conflict(change, f"it was {'starred' if now else 'unstarred'} again since")
+    if not isinstance(data["before"], dict):  # one generation, as recorded before batches
+        data = {"before": {data["generation_id"]: data["before"]}, "after": data["after"]}
+    before: dict[str, bool] = data["before"]
+    rows = conn.execute(
+        "SELECT g.id::text, g.starred, g.project_id, ARRAY(SELECT DISTINCT x.shot_id "
+        "FROM shot_generations x WHERE x.generation_id = g.id) FROM generations g "
+        "JOIN projects p ON p.id = g.project_id AND p.user_id = %s "
+        "WHERE g.id = ANY(%s::uuid[]) FOR UPDATE OF g",
+        (ctx.user_id, list(before)),
+    ).fetchall()
+    if not rows:
+        raise NotFoundError(f"cannot undo {change.description!r}: the generation was deleted since")
+    again = [row for row in rows if row[1] != data["after"]]
+    if again and not force:
+        what = "it was" if len(before) == 1 else f"{len(again)} of them were"
+        raise _conflict(change, f"{what} {'starred' if again[0][1] else 'unstarred'} again since")
+    ids = [row[0] for row in rows]
     conn.execute(
-        "UPDATE generations SET starred = %s, updated_at = now() WHERE id = %s",
-        (bool(data["before"]), data["generation_id"]),
+        "UPDATE generations g SET starred = u.starred, updated_at = now() "
+        "FROM unnest(%s::uuid[], %s::bool[]) AS u(id, starred) WHERE g.id = u.id",
+        (ids, [bool(before[i]) for i in ids]),
     )
+    return Undone(rows[0][2], tuple({shot for row in rows for shot in row[3]}))
+
+
+def _star_variant(
+    conn: psycopg.Connection[Any], ctx: UndoContext, change: Change, force: bool
+) -> Undone:
+    """Put each variant's star back, unless one was changed again since."""
+    before: dict[str, bool] = change.data["before"]
+    rows = conn.execute(
+        "SELECT v.id::text, v.starred, g.project_id FROM generation_variants v "
+        "JOIN generations g ON g.id = v.generation_id "
+        "JOIN projects p ON p.id = g.project_id AND p.user_id = %s "
+        "WHERE v.id = ANY(%s::uuid[]) FOR UPDATE OF v",
+        (ctx.user_id, list(before)),
+    ).fetchall()
+    if not rows:
+        raise NotFoundError(f"cannot undo {change.description!r}: the variant was deleted since")
+    if any(row[1] != change.data["after"] for row in rows) and not force:
+        raise _conflict(change, "it was starred or unstarred again since")
+    ids = [row[0] for row in rows]
+    conn.execute(
+        "UPDATE generation_variants v SET starred = u.starred "
+        "FROM unnest(%s::uuid[], %s::bool[]) AS u(id, starred) WHERE v.id = u.id",
+        (ids, [bool(before[i]) for i in ids]),
+    )
+    return Undone(rows[0][2])
+
+
+def _delete_variant(
+    conn: psycopg.Connection[Any], ctx: UndoContext, change: Change, force: bool
+) -> Undone:
+    """Put the deleted variant back with its id, if its generation is still there."""
+    project_id, shots, _, _ = _owned(conn, ctx, change, change.data["generation_id"])
+    rows: list[dict[str, Any]] = change.data["rows"]
+    back = conn.execute(
+        "SELECT count(*) FROM generation_variants WHERE id = ANY(%s::uuid[])",
+        ([r["id"] for r in rows],),
+    ).fetchone()
+    if back and back[0] and not force:
+        raise _conflict(change, "the variant exists again")
+    if not (back and back[0]):
+        _insert_rows(conn, "generation_variants", rows)
+        _update_rows(conn, "generation_variants", rows)  # every column as it was
     return Undone(project_id, shots)
 
 
@@ -315,7 +375,7 @@ def record_upload(
     resources = [str(r.resource_id) for r in created if r.resource_id is not None]
     if not created and not linked:
         return None
-    rows = mutations.snapshot(conn, generations) if generations else {}
+    rows = mutations.snapshot(conn, generations)() if generations else {}
     changed = created + linked
     name = changed[0].path.rsplit("/", 1)[-1]
     what = f"'{name}'" if len(changed) == 1 else f"{len(changed)} files"
@@ -358,6 +418,8 @@ def _differences(before: Mapping[str, Any], after: Mapping[str, Any]) -> str:
 
 _HANDLERS: dict[str, Callable[[psycopg.Connection[Any], UndoContext, Change, bool], Undone]] = {
     "star": _star,
+    "star-variant": _star_variant,
+    "delete-variant": _delete_variant,
     "set-primary": _set_primary,
     "add-to-shot": _add_to_shot,
     "remove-from-shot": _remove_from_shot,

@@ -19,18 +19,23 @@ from workbench.cli import (
     db,
     demo,
     doctor,
+    download,
     edit,
     generations,
     projects,
     settings,
     tui,
     upload,
+    variants,
 )
 from workbench.cli.output import print_error
 from workbench.errors import WorkbenchError
 
 # In the order `workbench --help` lists them.
-COMMANDS = (tui, config, db, demo, doctor, settings, generations, upload, projects, edit, changes)
+COMMANDS = (
+    tui, config, db, demo, doctor, settings, generations, upload, download, projects, edit,
+    variants, changes,
+)  # fmt: skip
 
 
 def build_parser() -> argparse.ArgumentParser:

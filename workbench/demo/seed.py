@@ -52,19 +52,22 @@ class _Media:
     def __init__(self, storage: Storage, user_id: uuid.UUID, rng: random.Random) -> None:
         self.storage, self.user_id, self.rng, self.files = storage, user_id, rng, 0
 
-    def _keys(self, when: datetime, ext: str) -> tuple[str, str]:
+    def _keys(self, when: datetime, ext: str, rng: random.Random | None = None) -> tuple[str, str]:
         ms = int(when.timestamp() * 1000)
+        rng = rng or self.rng
         return (
-            f"{self.user_id}/uploads/{ms}-{_rand(self.rng, 8)}.{ext}",
-            f"{self.user_id}/thumbnails/thumb_{ms}_{_rand(self.rng, 6)}.jpg",
+            f"{self.user_id}/uploads/{ms}-{_rand(rng, 8)}.{ext}",
+            f"{self.user_id}/thumbnails/thumb_{ms}_{_rand(rng, 6)}.jpg",
         )
 
-    def image(self, spec: Any, when: datetime) -> tuple[str, str]:
+    def image(self, spec: Any, when: datetime, rng: random.Random | None = None) -> tuple[str, str]:
+        """Render and store a picture; its key's random part comes from ``rng`` (default:
+        the demo's stream)."""
         from workbench.demo.art import render_jpeg
         from workbench.media import image_thumbnail
 
         data = render_jpeg(spec)
-        key, thumb_key = self._keys(when, "jpg")
+        key, thumb_key = self._keys(when, "jpg", rng)
         self.files += 2
         return (
             self.storage.put_bytes(key, data, "image/jpeg"),
@@ -329,6 +332,21 @@ class _Seeder:
                 viewed=rng.random() < 0.5,
                 later=timedelta(minutes=5),
             )
+        # A few images carry an edit that was not made primary (Reigh's edits default to
+        # non-primary) and nobody has looked at yet: what the "new" badge, a variant's star
+        # and deleting a variant act on. Their own random stream keeps the rest of the demo
+        # as it was.
+        side = random.Random(spec.seed ^ 0x5EED)
+        if not is_video and side.random() < 0.03:
+            edit = ArtSpec(
+                spec.seed + 1, spec.title, spec.label + " · edit", spec.motif,
+                (spec.palette + 1) % len(PALETTES), width, height,
+            )  # fmt: skip
+            edit_location, edit_thumb = self.media.image(edit, clock, side)
+            self.variant(
+                gen_id, edit_location, edit_thumb, {**params, "edit": "recolour"}, "edit",
+                viewed=False, later=timedelta(minutes=9), primary=False, variant_id=_Ids(side)(),
+            )  # fmt: skip
         if is_video and self.summary.videos % 2 == 1:
             for child in range(2):
                 self.child_video(project_id, gen_id, spec, child, params)
@@ -384,19 +402,23 @@ class _Seeder:
         *,
         viewed: bool,
         later: timedelta = timedelta(0),
+        primary: bool = True,
+        variant_id: uuid.UUID | None = None,
     ) -> None:
-        """A new primary variant; Reigh's triggers copy it onto the generation."""
+        """A new variant; a primary one Reigh's triggers copy onto the generation. Its id is
+        ``variant_id`` when given (made outside the demo's random stream), else the next."""
         when = self.clock + later
         self.conn.execute(
             "INSERT INTO generation_variants (id, generation_id, location, thumbnail_url, "
             "params, is_primary, variant_type, name, created_at, viewed_at) "
-            "VALUES (%s, %s, %s, %s, %s, true, %s, %s, %s, %s)",
+            "VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s)",
             (
-                self.new_id(),
+                variant_id or self.new_id(),
                 gen_id,
                 location,
                 thumb,
                 Jsonb(params),
+                primary,
                 kind,
                 "Original" if kind == "original" else kind.title(),
                 when,

@@ -8,6 +8,7 @@ Lineage follows ``based_on`` both ways: the chain of generations this one was ed
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -62,7 +63,9 @@ _DERIVED = sql.SQL(
 ).format(_COLUMNS)
 _VARIANTS = (
     "SELECT v.id, v.generation_id, v.location, v.thumbnail_url, v.variant_type, v.name, "
-    "v.is_primary, v.params, v.created_at, v.viewed_at FROM generation_variants v "
+    "v.is_primary, v.params, v.created_at, v.viewed_at, "
+    # Reigh added the variant star in 2026-02; an older database has no such column.
+    "coalesce((to_jsonb(v) ->> 'starred')::bool, false) AS starred FROM generation_variants v "
     "JOIN generations g ON g.id = v.generation_id JOIN projects p ON p.id = g.project_id "
     "WHERE v.generation_id = %(id)s AND p.user_id = %(user)s "
     "ORDER BY v.is_primary DESC, v.created_at DESC"
@@ -95,3 +98,55 @@ def load_detail(
         tuple(generation(r) for r in derived.fetchall()),
         tuple(shots.fetchall()),
     )
+
+
+# Several generations by id, in the order given; with %(shot)s, each with its first link in
+# that shot (link id and frame, as the shot's gallery shows them), else NULL ones.
+_MANY = sql.SQL(
+    "SELECT {} FROM unnest(%(ids)s::uuid[]) WITH ORDINALITY AS w(id, n) "
+    "JOIN generations g ON g.id = w.id "
+    "LEFT JOIN generation_variants pv ON pv.id = g.primary_variant_id "
+    "JOIN projects p ON p.id = g.project_id AND p.user_id = %(user)s "
+    "LEFT JOIN LATERAL (SELECT x.id, x.timeline_frame FROM shot_generations x "
+    "  WHERE x.shot_id = %(shot)s::uuid AND x.generation_id = g.id "
+    "  ORDER BY x.timeline_frame NULLS LAST, x.id LIMIT 1) sg ON true "
+    "ORDER BY w.n"
+).format(sql.SQL(ITEM_COLUMNS + ", sg.id, sg.timeline_frame"))
+_ONE_VARIANT = (
+    "SELECT v.id, v.generation_id, v.location, v.thumbnail_url, v.variant_type, v.name, "
+    "v.is_primary, v.params, v.created_at, v.viewed_at, "
+    "coalesce((to_jsonb(v) ->> 'starred')::bool, false) AS starred FROM generation_variants v "
+    "JOIN generations g ON g.id = v.generation_id JOIN projects p ON p.id = g.project_id "
+    "WHERE v.id = %(id)s AND p.user_id = %(user)s"
+)
+
+
+def load_many(
+    conn: psycopg.Connection[Any],
+    user_id: uuid.UUID,
+    ids: Sequence[uuid.UUID],
+    shot_id: uuid.UUID | None = None,
+) -> tuple[Generation, ...]:
+    """The generations named (no repeats), in the order given, in one statement: what a
+    confirmation for a batch shows. One missing or another user's is refused, named."""
+    rows = conn.execute(_MANY, {"ids": list(ids), "user": user_id, "shot": shot_id}).fetchall()
+    items = tuple(generation(row) for row in rows)
+    found = {item.id for item in items}
+    missing = [gid for gid in ids if gid not in found]
+    if missing:
+        raise NotFoundError(f"generation {missing[0]} not found among the current user's")
+    return items
+
+
+def load_variant(
+    conn: psycopg.Connection[Any], user_id: uuid.UUID, variant_id: uuid.UUID
+) -> Variant:
+    """One variant by its id alone (a CLI names only the variant)."""
+    found = (
+        conn.cursor(row_factory=class_row(Variant))
+        .execute(_ONE_VARIANT, {"id": variant_id, "user": user_id})
+        .fetchone()
+    )
+    if found is None:
+        raise NotFoundError(f"variant {variant_id} not found among the current user's")
+    return found

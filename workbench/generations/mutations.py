@@ -9,6 +9,7 @@ the change journal keeps it on the device for ``workbench undo`` in another proc
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -223,7 +224,7 @@ def reorder_shot(
 # since every part of one statement sees the same snapshot.
 _TREE = """
 WITH RECURSIVE tree AS (
-    SELECT g.id, 0 AS depth FROM generations g WHERE g.id = ANY(%(ids)s::uuid[])
+    SELECT g.id, 0 AS depth FROM generations g WHERE g.id = ANY(%(ids)s::uuid[]) AND {only_if}
     UNION ALL
     SELECT g.id, tree.depth + 1 FROM generations g JOIN tree ON g.parent_generation_id = tree.id
 )"""
@@ -245,28 +246,42 @@ SELECT
 
 
 def snapshot(
-    conn: psycopg.Connection[Any], ids: list[uuid.UUID], *, clear: bool = False
-) -> dict[str, Any]:
+    conn: psycopg.Connection[Any],
+    ids: list[uuid.UUID],
+    *,
+    clear: bool = False,
+    only_if: str | None = None,
+    params: dict[str, Any] | None = None,
+) -> Callable[[], dict[str, Any]]:
     """The rows of these generations and their child trees, as ``to_jsonb`` objects, in one
     statement: ``generations`` (parents first), ``variants``, ``links`` (shot links) and
     ``based_on`` ([id, source] of other generations based on them). With ``clear``, the same
     statement also clears the ``original`` marks of their variants (see ``delete_generation``);
-    the rows returned still carry them."""
+    the rows returned still carry them. ``only_if`` is a condition (over ``params``) without
+    which the statement reads and clears nothing.
+
+    Returns a reader of the result rather than the result, so that in pipeline mode the
+    statement travels with the ones after it: call it once the pipeline has synced."""
     statement = sql.SQL("{}{}{}{}").format(
-        sql.SQL(_TREE),
+        sql.SQL(_TREE).format(only_if=sql.SQL(only_if or "true")),
         sql.SQL(_CLEAR if clear else ""),
         sql.SQL(_ROWS),
         sql.SQL(", (SELECT count(*) FROM cleared)" if clear else ""),
     )
-    row = conn.execute(statement, {"ids": ids}).fetchone()
-    assert row is not None  # an aggregate SELECT always returns its row
-    return {
-        "ids": [str(i) for i in ids],
-        "generations": row[0],
-        "variants": row[1],
-        "links": row[2],
-        "based_on": row[3],
-    }
+    cursor = conn.execute(statement, {**(params or {}), "ids": ids})
+
+    def read() -> dict[str, Any]:
+        row = cursor.fetchone()
+        assert row is not None  # an aggregate SELECT always returns its row
+        return {
+            "ids": [str(i) for i in ids],
+            "generations": row[0],
+            "variants": row[1],
+            "links": row[2],
+            "based_on": row[3],
+        }
+
+    return read
 
 
 def snapshot_and_delete(conn: psycopg.Connection[Any], ids: list[uuid.UUID]) -> dict[str, Any]:
@@ -277,7 +292,7 @@ def snapshot_and_delete(conn: psycopg.Connection[Any], ids: list[uuid.UUID]) -> 
     snapshot (which also clears the ``original`` marks Reigh's trigger would refuse to cascade
     over; the rows go anyway) and the DELETE.
     """
-    kept = snapshot(conn, ids, clear=True)
+    kept = snapshot(conn, ids, clear=True)()
     conn.execute("DELETE FROM generations WHERE id = ANY(%s::uuid[])", (ids,))
     return kept
 

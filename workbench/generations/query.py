@@ -61,7 +61,10 @@ ITEM_COLUMNS = """
     (SELECT count(*) FROM generation_variants v
       WHERE v.generation_id = g.id AND v.viewed_at IS NULL)::int AS unviewed_variant_count,
     ARRAY(SELECT DISTINCT x.shot_id FROM shot_generations x
-      WHERE x.generation_id = g.id AND MY_SHOT) AS shot_ids
+      WHERE x.generation_id = g.id AND MY_SHOT) AS shot_ids,
+    ARRAY(SELECT DISTINCT x.shot_id FROM shot_generations x
+      WHERE x.generation_id = g.id AND x.timeline_frame IS NOT NULL AND MY_SHOT)
+        AS positioned_shot_ids
 """.replace("PROMPT", _PROMPT).replace("MY_SHOT", MY_SHOT)
 
 

@@ -22,7 +22,7 @@ from workbench import keys
 from workbench.cache import QueryCache
 from workbench.db.connection import run_idempotent, stream_idempotent
 from workbench.errors import NotFoundError, ValidationError, echo
-from workbench.generations import aggregates, mutations, query, stream
+from workbench.generations import aggregates, bulk, mutations, query, stream, variants
 from workbench.generations.filters import GenerationFilters
 from workbench.generations.page import (
     NO_CURSOR,
@@ -323,47 +323,76 @@ class GenerationsService:
         )
 
     # -- mutations -------------------------------------------------------------------------
-    def star(self, generation_id: object, starred: bool = True) -> None:
-        gid = as_uuid(generation_id, "generation id")
+    def star(self, generation_ids: Sequence[object], starred: bool = True) -> None:
+        """Star or unstar generations: one round trip, one undo, however many."""
+        ids = bulk.check_batch(as_uuids(generation_ids, "generation id"))
+        wanted = set(ids)
         self._mutate(
-            lambda c: mutations.set_starred(c, self._user_id(), gid, bool(starred)),
-            lambda page: _change(page, gid, lambda item: replace(item, starred=bool(starred))),
-            "star", lambda t: f"{'star' if starred else 'unstar'} '{t.label}'",
+            lambda c: bulk.star_many(c, self._user_id(), ids, bool(starred)),
+            lambda page: _change(page, wanted, lambda item: replace(item, starred=bool(starred))),
+            "star", lambda t: f"{'star' if starred else 'unstar'} {t.label}",
         )  # fmt: skip
 
-    def delete(self, generation_id: object) -> None:
-        gid = as_uuid(generation_id, "generation id")
+    def delete(self, generation_ids: Sequence[object]) -> None:
+        """Delete generations with their variants and links: one round trip, one undo."""
+        ids = bulk.check_batch(as_uuids(generation_ids, "generation id"))
+        wanted = set(ids)
         self._mutate(
-            lambda c: mutations.delete_generation(c, self._user_id(), gid),
-            lambda page: _without(page, lambda item: item.id == gid),
-            "delete", lambda t: f"delete generation '{t.label}'",
+            lambda c: bulk.delete_many(c, self._user_id(), ids),
+            lambda page: _without(page, lambda item: item.id in wanted),
+            "delete", lambda t: f"delete {_generation_label(t.label)}",
         )  # fmt: skip
 
-    def add_to_shot(self, generation_id: object, shot_id: object, frame: int | str | None) -> None:
-        gid, sid = as_uuid(generation_id, "generation id"), as_uuid(shot_id, "shot id")
+    def add_to_shot(
+        self, generation_ids: Sequence[object], shot_id: object, frame: int | str | None
+    ) -> None:
+        """Link generations into a shot: at its end ("end") or unpositioned (None), in the
+        order given; one generation may also go to a given frame."""
+        ids = bulk.check_batch(as_uuids(generation_ids, "generation id"))
+        sid = as_uuid(shot_id, "shot id")
+        wanted = set(ids)
+
+        def optimistic(page: GenerationPage) -> GenerationPage:
+            return _change(page, wanted, lambda i: replace(i, shot_ids=tuple({*i.shot_ids, sid})))
+
+        def work(conn: Any) -> mutations.Touched:
+            if frame in ("end", None):
+                return bulk.add_many_to_shot(
+                    conn, self._user_id(), ids, sid, positioned=frame == "end"
+                )
+            if len(ids) != 1:
+                raise ValidationError(
+                    "several generations go to the end of the timeline or unpositioned, "
+                    "not to one frame"
+                )
+            return mutations.add_to_shot(conn, self._user_id(), ids[0], sid, frame)
+
         self._mutate(
-            lambda c: mutations.add_to_shot(c, self._user_id(), gid, sid, frame),
-            lambda page: _change(
-                page, gid, lambda item: replace(item, shot_ids=tuple({*item.shot_ids, sid}))
-            ),
-            "add-to-shot", lambda t: f"add '{t.label}' to shot '{t.undo['shot']}'",
+            work, optimistic,
+            "add-to-shot", lambda t: f"add {t.label} to shot '{t.undo['shot']}'",
         )  # fmt: skip
 
-    def remove_from_shot(self, shot_id: object, generation_id: object, link_id: object) -> None:
-        gid, sid = as_uuid(generation_id, "generation id"), as_uuid(shot_id, "shot id")
+    def remove_from_shot(
+        self, shot_id: object, generation_ids: Sequence[object], link_id: object = None
+    ) -> None:
+        """Unlink generations from a shot (one round trip, one undo); with ``link_id``, just
+        that link of a single generation."""
+        ids = bulk.check_batch(as_uuids(generation_ids, "generation id"))
+        sid = as_uuid(shot_id, "shot id")
         link = None if link_id is None else as_uuid(link_id, "link id")
+        wanted = set(ids)
 
         def optimistic(page: GenerationPage) -> GenerationPage:
             if page.mode == "shot" and page.target_id == sid:
                 return _without(
-                    page, lambda i: i.id == gid and link in (None, i.shot_generation_id)
+                    page, lambda i: i.id in wanted and link in (None, i.shot_generation_id)
                 )
             return page
 
         self._mutate(
-            lambda c: mutations.remove_from_shot(c, self._user_id(), sid, gid, link),
+            lambda c: bulk.remove_many_from_shot(c, self._user_id(), sid, ids, link),
             optimistic,
-            "remove-from-shot", lambda t: f"remove '{t.label}' from shot '{t.undo['shot']}'",
+            "remove-from-shot", lambda t: f"remove {t.label} from shot '{t.undo['shot']}'",
         )  # fmt: skip
 
     def reorder_shot(self, shot_id: object, link_ids: Sequence[object]) -> None:
@@ -394,6 +423,39 @@ class GenerationsService:
             lambda c: mutations.set_primary_variant(c, self._user_id(), gid, vid), None,
             "set-primary", lambda t: f"set the primary variant of '{t.label}'",
         )  # fmt: skip
+
+    def delete_variant(self, variant_id: object) -> None:
+        """Delete a variant that is neither the original nor the primary (Reigh's rules)."""
+        vid = as_uuid(variant_id, "variant id")
+        self._mutate(
+            lambda c: variants.delete_variant(c, self._user_id(), vid), None,
+            "delete-variant", lambda t: f"delete a variant of '{t.label}'",
+        )  # fmt: skip
+
+    def star_variants(self, variant_ids: Sequence[object], starred: bool = True) -> None:
+        ids = list(dict.fromkeys(as_uuids(variant_ids, "variant id")))
+        if not ids:
+            raise ValidationError("no variants given")
+        self._mutate(
+            lambda c: variants.star_variants(c, self._user_id(), ids, bool(starred)), None,
+            "star-variant",
+            lambda t: f"{'star' if starred else 'unstar'} a variant of '{t.label}'"
+            if len(ids) == 1 else f"{'star' if starred else 'unstar'} {t.label}",
+        )  # fmt: skip
+
+    def mark_viewed(self, generation_id: object, variant_ids: Sequence[object] | None) -> int:
+        """Mark variants viewed (all of the generation's, or these): how many were new. The
+        galleries' "new" badges follow; nothing is recorded, as viewing is not an edit."""
+        gid = as_uuid(generation_id, "generation id")
+        vids = None if variant_ids is None else as_uuids(variant_ids, "variant id")
+        marked = run_idempotent(
+            self._pool, lambda c: variants.mark_viewed(c, self._user_id(), gid, vids)
+        )
+        if marked is None:
+            return 0
+        project_id, shot_ids, count = marked
+        self.invalidate(project_id, shot_ids)
+        return count
 
     def _mutate(
         self,
@@ -432,12 +494,17 @@ class GenerationsService:
 
 
 def _change(
-    page: GenerationPage, gid: uuid.UUID, change: Callable[[Generation], Generation]
+    page: GenerationPage, ids: set[uuid.UUID], change: Callable[[Generation], Generation]
 ) -> GenerationPage:
     for item in page.items:
-        if item.id == gid:
-            return page.replace_item(change(item))
+        if item.id in ids:
+            page = page.replace_item(change(item))
     return page
+
+
+def _generation_label(label: str) -> str:
+    """ "generation 'harbour at dusk'" for one, "12 generations" for many."""
+    return f"generation {label}" if label.startswith("'") else label
 
 
 def _without(page: GenerationPage, drop: Callable[[Generation], bool]) -> GenerationPage:

@@ -23,7 +23,7 @@ from workbench.models import Generation, ShotGeneration
 GENERATION_TYPES = [
     "uuid", "uuid", "text", "text", "text", "jsonb", "text", "bool", "timestamptz",
     "timestamptz", "uuid", "uuid", "uuid", "text", "text", "text", "int4", "int4", "uuid[]",
-    "uuid", "int4",
+    "uuid[]", "uuid", "int4",
 ]  # fmt: skip
 _SORT_TYPES = {"project": ["timestamptz", "uuid"], "shot": ["bool", "int4", "uuid"]}
 _FIELDS = len(GENERATION_TYPES)
@@ -33,6 +33,7 @@ def generation(row: Sequence[Any]) -> Generation:
     """A record from the first ``_FIELDS`` columns of a row (arrays become tuples)."""
     values = list(row[:_FIELDS])
     values[18] = tuple(values[18] or ())
+    values[19] = tuple(values[19] or ())
     return Generation(*values)
 
 

@@ -17,6 +17,7 @@ from cachetools import LRUCache
 
 from workbench.errors import MediaError
 from workbench.media.images import image_thumbnail
+from workbench.media.links import storage_key
 
 __all__ = ["Thumbnails"]
 
@@ -80,8 +81,6 @@ class Thumbnails:
 
     def _storage_key(self, url: str) -> str | None:
         """The object key when ``url`` is one of this storage's own URLs."""
-        make = getattr(self._storage, "url", None)
-        if make is None or not hasattr(self._storage, "get_bytes"):
+        if not hasattr(self._storage, "get_bytes"):
             return None
-        base = make("k")[:-1]
-        return url[len(base) :] if url.startswith(base) and len(url) > len(base) else None
+        return storage_key(self._storage, url)

@@ -12,13 +12,20 @@ from pathlib import Path
 from typing import BinaryIO, Protocol
 
 from workbench.config import Config
-from workbench.storage.base import ObjectInfo, ProgressFn, TransferOptions, Transfers
+from workbench.storage.base import (
+    ObjectInfo,
+    ObjectStream,
+    ProgressFn,
+    TransferOptions,
+    Transfers,
+)
 from workbench.storage.local import LocalStorage
 from workbench.storage.s3 import S3Storage
 
 __all__ = [
     "LocalStorage",
     "ObjectInfo",
+    "ObjectStream",
     "ProgressFn",
     "S3Storage",
     "Storage",
@@ -58,6 +65,16 @@ class Storage(Protocol):
     def get_bytes(self, key: str) -> bytes: ...
     def list(self, prefix: str = "") -> Iterator[ObjectInfo]: ...
     def check(self) -> str: ...
+    def open_object(
+        self,
+        key: str,
+        *,
+        connections: int = 10,
+        offset: int = 0,
+        etag: str | None = None,
+        length: int | None = None,
+    ) -> ObjectStream: ...
+    def key_for_url(self, url: str) -> str | None: ...
 
 
 def from_config(config: Config) -> Storage:

@@ -34,6 +34,30 @@ def check_key(key: str) -> PurePosixPath:
     return path
 
 
+@dataclass
+class ObjectStream:
+    """An object being read: its body, streamed (read it in chunks, then ``close`` it), and
+    what the store said of it before the first byte: ``size`` (what the body yields) and
+    ``content_type`` may be None when the store does not say; ``etag`` names this version of
+    the object (to resume a read later: ``open_object(key, offset=..., etag=...)``);
+    ``offset`` is where the body starts. A context manager that closes the body."""
+
+    body: BinaryIO
+    size: int | None
+    content_type: str | None
+    etag: str | None = None
+    offset: int = 0
+
+    def close(self) -> None:
+        self.body.close()
+
+    def __enter__(self) -> ObjectStream:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
 @dataclass(frozen=True)
 class ObjectInfo:
     """One stored object, as a listing reports it."""

@@ -6,16 +6,25 @@ Keys are Reigh's object keys (``{user_id}/uploads/...``); the URL stored in the 
 
 from __future__ import annotations
 
+import io
 import os
 import tempfile
 import threading
 from collections.abc import Iterator
 from pathlib import Path
-from typing import BinaryIO
+from typing import BinaryIO, cast
+from urllib.parse import unquote
 
 from workbench.config import private_dir
-from workbench.errors import NotFoundError, WorkbenchError
-from workbench.storage.base import MiB, ObjectInfo, ProgressFn, TransferOptions, check_key
+from workbench.errors import ConflictError, NotFoundError, WorkbenchError
+from workbench.storage.base import (
+    MiB,
+    ObjectInfo,
+    ObjectStream,
+    ProgressFn,
+    TransferOptions,
+    check_key,
+)
 
 _TMP = ".tmp-"
 _COPY_CHUNK = MiB
@@ -130,6 +139,52 @@ class LocalStorage:
         with self.open(key) as handle:
             return handle.read()
 
+    parallel_reads = False  # a local copy gains nothing from reading ranges at once
+
+    def open_object(
+        self,
+        key: str,
+        *,
+        connections: int = 10,
+        offset: int = 0,
+        etag: str | None = None,
+        length: int | None = None,
+    ) -> ObjectStream:
+        """The object as a stream with its size (downloads read it in chunks: memory stays
+        flat for any size), from byte ``offset`` on. With ``etag`` (from an earlier stream),
+        ``ConflictError`` when the file changed since; ``length`` bounds what it yields.
+        ``connections`` is for S3's pool."""
+        del connections
+        handle = self.open(key)
+        try:
+            info = os.fstat(handle.fileno())
+            version = f"{info.st_size:x}-{info.st_mtime_ns:x}"
+            if etag is not None and etag != version:
+                raise ConflictError(f"stored object {key!r} changed since it was first read")
+            if offset:
+                handle.seek(offset)
+        except BaseException:
+            handle.close()
+            raise
+        size = max(0, info.st_size - offset)
+        if length is not None and length < size:
+            bounded = cast(BinaryIO, _Bounded(handle, length))
+            return ObjectStream(bounded, length, None, version, offset)
+        return ObjectStream(handle, size, None, version, offset)
+
+    def key_for_url(self, url: str) -> str | None:
+        """The key of one of this store's own URLs (what :meth:`url` returns), else None:
+        how a download tells our objects from files elsewhere on the machine."""
+        base = self.root.as_uri().rstrip("/") + "/"
+        if not url.startswith(base) or len(url) == len(base):
+            return None
+        key = unquote(url[len(base) :])
+        try:
+            check_key(key)
+        except WorkbenchError:
+            return None
+        return key
+
     def list(self, prefix: str = "") -> Iterator[ObjectInfo]:
         """Objects whose key starts with ``prefix``, in key order (as S3 lists them)."""
         folder_part = prefix.rsplit("/", 1)[0] if "/" in prefix else ""
@@ -190,3 +245,24 @@ class LocalTransfers:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+class _Bounded(io.RawIOBase):
+    """The next ``length`` bytes of a file, read in chunks (a range of a stored object)."""
+
+    def __init__(self, handle: BinaryIO, length: int) -> None:
+        self._handle = handle
+        self._left = length
+
+    def readable(self) -> bool:
+        return True
+
+    def read(self, size: int = -1) -> bytes:
+        wanted = self._left if size < 0 else min(size, self._left)
+        data = self._handle.read(wanted) if wanted > 0 else b""
+        self._left -= len(data)
+        return data
+
+    def close(self) -> None:
+        self._handle.close()
+        super().close()

@@ -12,18 +12,20 @@ import uuid
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from functools import partial
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from textual import on, work
 from textual.app import App, ComposeResult, SystemCommand
 from textual.binding import Binding, BindingType
+from textual.command import Hit, Hits, Provider
 from textual.containers import Horizontal, Vertical
 from textual.markup import escape
 from textual.screen import ModalScreen, Screen
 from textual.widgets import Footer, Header, LoadingIndicator, Static, TabbedContent, TabPane
 
 from workbench.client import Workbench
-from workbench.errors import printable
+from workbench.errors import WorkbenchError, first_line, printable
 from workbench.media import Thumbnails
 from workbench.settings.registry import DEFAULT_TOOL
 from workbench.tui.components.filters import FilterBar
@@ -38,7 +40,8 @@ from workbench.tui.screens.changes import (
     undo_in_worker,
 )
 from workbench.tui.screens.detail import DetailScreen, VariantsTable
-from workbench.tui.screens.dialogs import PickShot
+from workbench.tui.screens.dialogs import AskDownload, PickShot, default_download_path
+from workbench.tui.screens.download import DownloadScreen
 from workbench.tui.screens.help import HelpScreen
 from workbench.tui.screens.settings_history import SettingsDiffScreen, SettingsHistoryScreen
 from workbench.tui.screens.upload import UploadScreen
@@ -50,6 +53,7 @@ from workbench.views import (
     NavigatorModel,
     SettingsModel,
 )
+from workbench.views.downloads import DownloadModel
 from workbench.views.gallery import FilterValue
 from workbench.views.uploads import UploadModel
 
@@ -58,7 +62,13 @@ if TYPE_CHECKING:
 
 # Screens over the main view that its keys (``g``, ``s``) and the palette's settings commands
 # go back from first: changing the hidden main view would do nothing the user could see.
-COVERING_SCREENS = (DetailScreen, ChangesScreen, SettingsHistoryScreen, SettingsDiffScreen)
+COVERING_SCREENS = (
+    DetailScreen,
+    ChangesScreen,
+    SettingsHistoryScreen,
+    SettingsDiffScreen,
+    DownloadScreen,
+)
 
 
 @dataclass(frozen=True)
@@ -100,6 +110,22 @@ class MainView(Vertical):
         yield StatusLine(id="status")
 
 
+class GoToCommands(Provider):
+    """The command palette's "Go to": every project and shot by name (from the navigator's
+    tree, already read: no query while typing). Found by searching, not listed up front."""
+
+    async def search(self, query: str) -> Hits:
+        """Each project and shot whose "Go to ..." title matches what is typed."""
+        app = self.app
+        if not isinstance(app, WorkbenchApp):
+            return
+        matcher = self.matcher(query)
+        for title, help_text, callback in app.places():
+            score = matcher.match(title)
+            if score > 0:
+                yield Hit(score, matcher.highlight(title), callback, help=help_text)
+
+
 class WorkbenchApp(App[None]):
     """The workbench TUI: connects (off the UI thread), then shows the ``MainView``.
 
@@ -118,11 +144,13 @@ class WorkbenchApp(App[None]):
     | c | List the changes made this session (``ChangesScreen``: undo, force an undo). |
     | U | Upload files into the current project or shot (``UploadScreen``). |
     | slash | Focus the search box in the gallery's filters. |
+    | F | Show or hide the less used filters (tool, shot, edits, unpositioned). |
     | b | Show or hide the navigator; remembered on this device. |
     | ctrl+r | Fetch the gallery page and the navigator's tree again. |
     """
 
     TITLE = "workbench"
+    COMMANDS = App.COMMANDS | {GoToCommands}
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("q", "quit", "Quit"),
         Binding("question_mark", "help", "Help"),
@@ -132,6 +160,7 @@ class WorkbenchApp(App[None]):
         Binding("c", "changes", "Changes this session", show=False),  # CHANGES_KEY
         Binding("U", "upload", "Upload"),
         Binding("slash", "focus_search", "Search", show=False),
+        Binding("F", "toggle_filters", "More filters", show=False),
         Binding("b", "toggle_navigator", "Panels", show=False),
         Binding("ctrl+r", "reload", "Reload", show=False),
     ]
@@ -168,6 +197,7 @@ class WorkbenchApp(App[None]):
         self._step: str | None = None  # the start-up step shown, and when (``_starting``)
         self._shown_at = 0.0
         self.first_paint: float | None = None  # seconds from start to first gallery page
+        self._tools_of: uuid.UUID | None = None  # the project whose tools the filter lists
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -245,9 +275,31 @@ class WorkbenchApp(App[None]):
         if self.first_paint is None and state.page is not None:
             self.first_paint = time.perf_counter() - self.started
         for bar in self.query(FilterBar):  # none while the app is closing
+            bar.set_choices(shots=list(state.shot_names.items()))
             bar.show(state.filters, sortable=state.sortable)
+        project_id = self.models.navigator.state.project_id if self.models else None
+        if project_id is not None and project_id != self._tools_of and state.page is not None:
+            self._tools_of = project_id
+            self._load_tools(project_id)
         self.sub_title = state.status
         self._refresh_status()
+
+    @work(thread=True, group="tools", exclusive=True, exit_on_error=False)
+    def _load_tools(self, project_id: uuid.UUID) -> None:
+        """List the tools that made the project's generations in the filter bar (one query,
+        cached with the project's gallery)."""
+        if self.models is None:
+            return
+        try:
+            tools = self.models.wb.tool_types(project_id)
+        except WorkbenchError as exc:
+            on_ui(self, partial(self.notify, first_line(exc), severity="error"))
+            return
+        on_ui(self, self._show_tools, tools)
+
+    def _show_tools(self, tools: tuple[str, ...]) -> None:
+        for bar in self.query(FilterBar):
+            bar.set_choices(tools=tools)
 
     def _refresh_status(self) -> None:
         if self.models is None:
@@ -300,22 +352,53 @@ class WorkbenchApp(App[None]):
             on_ui(self, self._show_detail, detail, thumbnails)
 
     def _show_detail(self, detail: DetailModel, thumbnails: Thumbnails) -> None:
-        self.push_screen(DetailScreen(detail, thumbnails))
+        gallery = self.models.gallery if self.models is not None else None
+        self.push_screen(DetailScreen(detail, thumbnails, gallery=gallery))
 
     @on(GalleryGrid.AskShot)
     def ask_shot(self) -> None:
-        """Which shot of the current project the selection goes to (the navigator knows)."""
+        """Which shot of the current project the selection goes to (the navigator knows),
+        and where: at the end of its timeline or unpositioned."""
         if self.models is None:
             return
         gallery, state = self.models.gallery, self.models.navigator.state
         shots = [(s.shot.id, s.shot.name) for e in state.projects
                  if e.project.id == state.project_id for s in e.shots]  # fmt: skip
 
-        def picked(shot_id: str | None) -> None:
-            if shot_id:
-                self.query_one(GalleryGrid).in_worker(partial(gallery.add_to_shot, shot_id))
+        def picked(choice: tuple[str, str | None] | None) -> None:
+            if choice:
+                shot_id, frame = choice
+                add = partial(gallery.add_to_shot, shot_id, frame=frame)
+                self.query_one(GalleryGrid).in_worker(add)
 
-        self.push_screen(PickShot(shots), picked)
+        self.push_screen(PickShot(shots, count=len(gallery.state.targets)), picked)
+
+    @on(GalleryGrid.AskDownload)
+    def ask_download(self) -> None:
+        """Where to download the selection (else the gallery shown, every page of it with
+        its filters), then download it on a ``DownloadScreen``."""
+        if self.models is None:
+            return
+        state = self.models.gallery.state
+        if state.page is None:
+            return
+        if state.marked:
+            count = len(state.marked)
+            what = f"{count} selected generation{'s' if count != 1 else ''}"
+        else:
+            what = f"'{state.title}' ({state.filters.describe()})"
+        target = self.models.gallery.download_options()
+        wb = self.models.wb
+
+        def chosen(answer: tuple[dict[str, Path], str] | None) -> None:
+            if answer is None:
+                return
+            destination, variants = answer
+            model = DownloadModel(wb)
+            screen = DownloadScreen(model, what, destination, variants=variants, target=target)
+            self.push_screen(screen)
+
+        self.push_screen(AskDownload(what, default_download_path(state.title)), chosen)
 
     @on(TabbedContent.TabActivated)
     def tab_changed(self, event: TabbedContent.TabActivated) -> None:
@@ -335,6 +418,33 @@ class WorkbenchApp(App[None]):
             self.query_one(TabbedContent).active = f"{tab}-tab"
             self.query_one(GalleryGrid if tab == "gallery" else "#fields").focus()
 
+    def places(self) -> list[tuple[str, str, Callable[[], object]]]:
+        """Every project and shot as a command palette entry (title, help, go there)."""
+        if self.models is None:
+            return []
+        out: list[tuple[str, str, Callable[[], object]]] = []
+        for entry in self.models.navigator.state.projects:
+            project = printable(entry.project.name)
+            out.append((f"Go to project: {project}", "Show the project's gallery",
+                        partial(self.go_to, entry.project.id, None)))  # fmt: skip
+            for shot in entry.shots:
+                out.append((f"Go to shot: {printable(shot.shot.name)} ({project})",
+                            "Show the shot's timeline",
+                            partial(self.go_to, entry.project.id, shot.shot.id)))  # fmt: skip
+        return out
+
+    def go_to(self, project_id: uuid.UUID, shot_id: uuid.UUID | None = None) -> None:
+        """Show a project's gallery or a shot's timeline, as if chosen in the navigator."""
+        if self.models is not None:
+            self.action_show_tab("gallery")
+            self.query_one(Navigator).go_to(project_id, shot_id)
+
+    def action_toggle_filters(self) -> None:
+        """Show or hide the filter bar's second row (tool, shot, edits, unpositioned)."""
+        if self.models is not None:
+            self.action_show_tab("gallery")
+            self.query_one(FilterBar).toggle_more()
+
     def action_focus_search(self) -> None:
         """Show the gallery and put the cursor in its search box."""
         if self.models is not None:
@@ -345,7 +455,7 @@ class WorkbenchApp(App[None]):
         """The panels key acts on the main view, so it is neither offered nor run while a
         screen (the detail) covers it; the changes list is not opened over itself, nor over a
         dialog waiting for its answer."""
-        if action == "toggle_navigator":
+        if action in ("toggle_navigator", "toggle_filters"):
             return self.screen is self.default_screen
         if action == "changes":
             return not isinstance(self.screen, ChangesScreen | ModalScreen)
@@ -392,8 +502,10 @@ class WorkbenchApp(App[None]):
 
     @work(thread=True)
     def action_reload(self) -> None:
-        """Fetch the gallery page (bypassing the cache) and the navigator's tree again."""
+        """Fetch the gallery page (bypassing the cache), the navigator's tree and the filter's
+        tool list again."""
         if self.models is not None:
+            self._tools_of = None  # the page's arrival lists the tools again
             self.models.gallery.reload()
             self.models.navigator.load()
 
@@ -404,6 +516,7 @@ class WorkbenchApp(App[None]):
             ("Everywhere", list(self.BINDINGS)),
             ("Projects (the navigator)", list(Navigator.BINDINGS)),
             ("Gallery", list(GalleryGrid.BINDINGS)),
+            ("Download (`D` in the gallery)", list(DownloadScreen.BINDINGS)),
             ("Settings", list(SettingsPane.BINDINGS)),
             ("Detail", [*DetailScreen.BINDINGS, *VariantsTable.BINDINGS]),
             (f"Changes made this session (`{CHANGES_KEY}`)", list(ChangesScreen.BINDINGS)),
@@ -423,19 +536,36 @@ class WorkbenchApp(App[None]):
         commands: list[tuple[str, str, Callable[[], object]]] = [
             ("Gallery: next page", "Show the next page", grid.action_next_page),
             ("Gallery: previous page", "Show the previous page", grid.action_prev_page),
-            ("Gallery: open detail", "Open the selected generation", grid.action_open),
+            ("Gallery: open detail", "Open the item under the cursor", grid.action_open),
+            ("Gallery: select / unselect", "Select the item under the cursor, or unselect it",
+             grid.action_toggle_mark),
+            ("Gallery: select page", "Select every item of the page (again: unselect them)",
+             grid.action_mark_page),
+            ("Gallery: clear selection", "Select nothing", grid.action_clear_marks),
             ("Gallery: star / unstar", "Toggle the star of the selection", grid.action_star),
-            ("Gallery: add to shot", "Add the selection to a shot", grid.action_add_to_shot),
+            ("Gallery: add to shot", "Add the selection to a shot (at the end or unpositioned)",
+             grid.action_add_to_shot),
             ("Gallery: remove from shot", "Remove the selection from this shot",
              grid.action_remove_from_shot),
-            ("Gallery: move earlier", "Move the selection earlier in the timeline",
+            ("Gallery: move earlier", "Move the item earlier in the timeline",
              partial(grid.action_move_in_timeline, -1)),
-            ("Gallery: move later", "Move the selection later in the timeline",
+            ("Gallery: move later", "Move the item later in the timeline",
              partial(grid.action_move_in_timeline, 1)),
-            ("Gallery: delete", "Delete the selected generation", grid.action_delete),
+            ("Gallery: delete", "Delete the selection (one undo brings it back)",
+             grid.action_delete),
+            ("Gallery: download", "Download the selection, else the gallery, to a folder or zip",
+             grid.action_download),
             ("Filter: images only", "Show images", partial(self._filter, {"media_type": "image"})),
             ("Filter: videos only", "Show videos", partial(self._filter, {"media_type": "video"})),
             ("Filter: starred only", "Show starred", partial(self._filter, {"starred": True})),
+            ("Filter: edits only", "Show generations edited from another",
+             partial(self._filter, {"edits_only": True})),
+            ("Filter: unpositioned", "Show images in a shot without a frame",
+             partial(self._filter, {"unpositioned": True})),
+            ("Filter: in no shot", "Show generations in no shot (a project's gallery)",
+             partial(self._filter, {"in_shot": None, "in_no_shot": True})),
+            ("Filter: more filters", "Show or hide tool, shot, edits and unpositioned",
+             self.action_toggle_filters),
             ("Filter: clear", "Show everything", partial(grid.in_worker, gallery.clear_filters)),
             ("Settings: edit field", "Edit the selected field", pane.action_edit),
             ("Settings: reset field", "Inherit the selected field again", pane.action_reset),
@@ -452,6 +582,10 @@ class WorkbenchApp(App[None]):
             ("Toggle navigator", "Show or hide the projects panel", self.action_toggle_navigator),
             ("Help: keys", "List every key binding", self.action_help),
         ]  # fmt: skip
+        shot_names = gallery.state.shot_names
+        commands += [(f"Filter: in shot {printable(name)}", "Show what is in this shot",
+                      partial(self._filter, {"in_no_shot": False, "in_shot": shot_id}))
+                     for shot_id, name in shot_names.items()]  # fmt: skip
         for title, help_text, callback in commands:
             yield SystemCommand(title, help_text, callback)
 

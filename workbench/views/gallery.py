@@ -8,8 +8,8 @@ end stays current without a refresh key.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import TYPE_CHECKING
 
@@ -21,13 +21,13 @@ from workbench.generations.query import Mode
 from workbench.ids import Ref
 from workbench.models import Generation
 from workbench.views.base import ViewModel
+from workbench.views.cards import Card, card
 from workbench.views.confirm import Confirmation
 
 if TYPE_CHECKING:
     from workbench.client import Workbench
     from workbench.views.detail import DetailModel
 
-CAPTION_TEXT = 48  # characters of prompt or name a caption keeps; a front end may fit fewer
 # The value of one ``GenerationFilters`` field, as ``set_filters`` takes it by name.
 FilterValue = str | bool | uuid.UUID | datetime | None
 
@@ -37,12 +37,8 @@ def caption(item: Generation) -> tuple[str, str]:
     shot's timeline), then the start of its prompt, else its file name. Plain text that the
     toolkit styles and fits. The star is not in it: the notebook shows it as a toggle button,
     the TUI as a mark before the caption."""
-    kind = "▶ video" if item.is_video else "image"
-    frame = "" if item.timeline_frame is None else f" @{item.timeline_frame}"
-    text = item.prompt or str(item.params.get("original_filename") or item.name or "")
-    if len(text) > CAPTION_TEXT:
-        text = text[: CAPTION_TEXT - 1] + "…"
-    return f"{kind}{frame}", text
+    shown = card(item)
+    return shown.kind, shown.text
 
 
 def remove_confirmation(
@@ -57,6 +53,45 @@ def remove_confirmation(
         f"Remove '{text or what}' from shot '{shot_title}'?",
         "Remove",
         (f"The generation stays in the project; only {where} goes.", "Undo brings it back."),
+    )
+
+
+def remove_many_confirmation(items: Sequence[Generation], shot_title: str) -> Confirmation:
+    """What to ask before removing several generations from a shot (one question for all)."""
+    if len(items) == 1:
+        return remove_confirmation(items[0], shot_title, [items[0].timeline_frame])
+    positioned = sum(1 for i in items if i.timeline_frame is not None)
+    return Confirmation(
+        f"Remove {len(items)} generations from shot '{shot_title}'?",
+        f"Remove {len(items)}",
+        (
+            f"{positioned} of them have a place on the timeline; the generations stay in "
+            "the project.",
+            "One undo brings them all back.",
+        ),
+    )
+
+
+def delete_many_confirmation(
+    items: Sequence[Generation], shot_names: Mapping[uuid.UUID, str]
+) -> Confirmation:
+    """What to ask before deleting several generations at once: how many, which shots they
+    leave, how many variants go, and that one undo brings them all back."""
+    shots = sorted({shot_names.get(s, str(s)[:8]) for i in items for s in i.shot_ids})
+    variants = sum(i.variant_count for i in items)
+    videos = sum(1 for i in items if i.is_video)
+    kinds = f"{len(items) - videos} images, {videos} videos" if videos else "all images"
+    shown = ", ".join(shots[:5]) + (f" and {len(shots) - 5} more" if len(shots) > 5 else "")
+    return Confirmation(
+        f"Delete {len(items)} generations ({kinds})?",
+        f"Delete {len(items)}",
+        (
+            f"They leave {len(shots)} shot{'s' if len(shots) != 1 else ''}: {shown}"
+            if shots
+            else "They are in no shot.",
+            f"Their {variants} variants go with them." if variants else "They have no variants.",
+            "Their media files stay in storage. One undo brings them all back.",
+        ),
     )
 
 
@@ -83,6 +118,10 @@ class GalleryState:
     error: str | None = None
     live: bool = False
     offline: bool = False
+    # The selection for bulk actions, in the order it was made; it survives paging. Each is
+    # the item as last seen (a page reload refreshes those it shows).
+    marked: tuple[Generation, ...] = ()
+    shot_names: Mapping[uuid.UUID, str] = field(default_factory=dict)  # the project's shots
 
     @property
     def items(self) -> tuple[Generation, ...]:
@@ -96,6 +135,24 @@ class GalleryState:
         return items[self.selected] if 0 <= self.selected < len(items) else None
 
     @property
+    def cards(self) -> tuple[Card, ...]:
+        """The page's items as cards (what each tile shows, the same in every front end)."""
+        return tuple(card(item, self.shot_names) for item in self.items)
+
+    @property
+    def marked_ids(self) -> frozenset[uuid.UUID]:
+        """The selection's ids (what a tile tests to show its mark)."""
+        return frozenset(item.id for item in self.marked)
+
+    @property
+    def targets(self) -> tuple[Generation, ...]:
+        """What an action acts on: the selection when there is one, else the item under the
+        cursor (none on an empty page)."""
+        if self.marked:
+            return self.marked
+        return () if self.selection is None else (self.selection,)
+
+    @property
     def sortable(self) -> bool:
         """Whether an order choice (newest/oldest) applies: a project's gallery only. A shot
         shows its timeline, in frame order, so front ends hide the order control there."""
@@ -107,9 +164,10 @@ class GalleryState:
         if self.page is None:
             return "loading…" if self.loading else (self.error or "")
         page = self.page
+        chosen = f" · {len(self.marked)} selected" if self.marked else ""
         return (
             f"{self.title} · page {page.page}/{page.pages} · {page.total_label} · "
-            f"{self.filters.describe()}"
+            f"{self.filters.describe()}{chosen}"
         )
 
 
@@ -139,6 +197,7 @@ class GalleryModel(ViewModel[GalleryState]):
         self._unfollow: Callable[[], None] | None = None
         self._closers.append(lambda: self._unfollow() if self._unfollow else None)
         self._reloading = self._again = False
+        self._names_of: uuid.UUID | None = None  # the project whose shot names are known
         self._closers.append(wb.health.changed.add(self._connection_changed))
         if project_id is not None or shot_id is not None:
             self.set_target(project_id=project_id, shot_id=shot_id)
@@ -156,9 +215,15 @@ class GalleryModel(ViewModel[GalleryState]):
             filters = self.state.filters
             if mode == "shot" and filters.sort != "newest":  # a timeline has no date order
                 filters = GenerationFilters.of(filters, sort="newest")
+            names = self.state.shot_names
+            if place.project.id != self._names_of:  # a shot of the same project: kept
+                names = {shot.id: shot.name for shot in self._wb.shots(place.project.id)}
+                self._names_of = place.project.id
             self._update(
-                mode=mode, target_id=target_id, title=place.title, selected=0, filters=filters
-            )
+                mode=mode, target_id=target_id, title=place.title, selected=0, filters=filters,
+                marked=() if target_id != self.state.target_id else self.state.marked,
+                shot_names=names,
+            )  # fmt: skip
             self._cursor, self._page_number = None, 1
             self._load()
 
@@ -207,48 +272,107 @@ class GalleryModel(ViewModel[GalleryState]):
         self.select(self.state.selected + delta)
 
     def reload(self) -> None:
-        """Read the page again from the database, bypassing the cache."""
-        self._attempt(lambda: self._load(fresh=True), loading=True, error=None)
+        """Read the page (and the project's shot names) again, bypassing the cache."""
 
-    # -- actions on the selection ----------------------------------------------------------
-    def toggle_star(self) -> None:
-        """Star or unstar the selection."""
-        item = self.state.selection
-        if item is not None:
-            self._act(lambda: self._wb.star(item.id, not item.starred))
+        def work() -> None:
+            page = self.state.page
+            if page is not None and self._names_of is not None:
+                shots = self._wb.shots(self._names_of)
+                self._update(shot_names={shot.id: shot.name for shot in shots})
+            self._load(fresh=True)
+
+        self._attempt(work, loading=True, error=None)
+
+    # -- the selection (bulk actions act on it) ---------------------------------------------
+    def toggle_mark(self, index: int | None = None) -> None:
+        """Select or unselect the item at ``index`` (default: under the cursor)."""
+        items = self.state.items
+        index = self.state.selected if index is None else index
+        if 0 <= index < len(items):
+            item = items[index]
+            with self._lock:
+                marked = self.state.marked
+                if item.id in self.state.marked_ids:
+                    self._update(marked=tuple(m for m in marked if m.id != item.id))
+                else:
+                    self._update(marked=(*marked, item))
+
+    def extend_mark(self, delta: int) -> None:
+        """Select the item under the cursor and the one ``delta`` away, moving the cursor
+        there (shift+arrows): a run of items is selected by holding shift."""
+        self._mark(self.state.selected)
+        self.move_selection(delta)
+        self._mark(self.state.selected)
+
+    def mark_page(self) -> None:
+        """Select every item of the page; when all are selected already, unselect them."""
+        items = self.state.items
+        with self._lock:
+            chosen = self.state.marked_ids
+            if items and all(item.id in chosen for item in items):
+                page = {item.id for item in items}
+                self._update(marked=tuple(m for m in self.state.marked if m.id not in page))
+            else:
+                extra = tuple(item for item in items if item.id not in chosen)
+                self._update(marked=(*self.state.marked, *extra))
+
+    def clear_marks(self) -> None:
+        """Select nothing (actions act on the item under the cursor again)."""
+        self._update(marked=())
+
+    def _mark(self, index: int) -> None:
+        items = self.state.items
+        if 0 <= index < len(items) and items[index].id not in self.state.marked_ids:
+            self._update(marked=(*self.state.marked, items[index]))
+
+    # -- actions on the selection, else the item under the cursor ---------------------------
+    def toggle_star(self, item: Generation | None = None) -> None:
+        """Star the targets (or ``item`` alone: a tile's own star); when all of them are
+        starred already, unstar them."""
+        items = (item,) if item is not None else self.state.targets
+        if items:
+            starred = not all(item.starred for item in items)
+            self._act(lambda: self._wb.star([i.id for i in items], starred))
 
     def add_to_shot(self, shot_id: Ref, *, frame: int | str | None = "end") -> None:
-        """Link the selection into a shot at ``frame``: a frame number, the "end" of its
-        timeline, or None for unpositioned."""
-        item = self.state.selection
-        if item is not None:
-            self._act(lambda: self._wb.add_to_shot(item.id, shot_id, frame=frame))
+        """Link the targets into a shot, in selection order: at the "end" of its timeline,
+        or unpositioned (None); a single item may go to a frame number."""
+        items = self.state.targets
+        if items:
+            self._act(lambda: self._wb.add_to_shot([i.id for i in items], shot_id, frame=frame))
 
     def confirm_remove_from_shot(self) -> Confirmation | None:
         """What to ask before ``remove_from_shot`` (None when there is nothing to remove)."""
-        item = self.state.selection
-        if item is None or self.state.mode != "shot":
+        items = self.state.targets
+        if not items or self.state.mode != "shot":
             return None
-        return remove_confirmation(item, self.state.title, [item.timeline_frame])
+        return remove_many_confirmation(items, self.state.title)
 
     def confirm_delete(self) -> Confirmation | None:
-        """What to ask before ``delete``: reads the selection's variants and shots (one
+        """What to ask before ``delete``. For one item it reads its variants and shots (one
         round trip, so call it from a worker); None on an empty page."""
         from workbench.views.detail import delete_confirmation
 
-        item = self.state.selection
-        if item is None:
+        items = self.state.targets
+        if not items:
             return None
-        return delete_confirmation(self._wb.generation_detail(item.id))
+        if len(items) == 1:
+            return delete_confirmation(self._wb.generation_detail(items[0].id))
+        return delete_many_confirmation(items, self.state.shot_names)
 
     def remove_from_shot(self, item: Generation | None = None) -> None:
-        """Unlink ``item`` (default: the selection) from the shot shown (shot mode only; the
-        generation stays). Front ends confirm first (``confirm_remove_from_shot``)."""
-        item = item or self.state.selection
-        if item is not None and self.state.mode == "shot":
+        """Unlink ``item`` (default: the targets) from the shot shown (shot mode only; the
+        generations stay). Front ends confirm first (``confirm_remove_from_shot``)."""
+        items = (item,) if item is not None else self.state.targets
+        if items and self.state.mode == "shot":
             target = self.state.target_id
-            link = item.shot_generation_id
-            self._act(lambda: self._wb.remove_from_shot(target, item.id, link_id=link))
+            link = items[0].shot_generation_id if len(items) == 1 else None
+
+            def work() -> None:
+                self._wb.remove_from_shot(target, [i.id for i in items], link_id=link)
+                self._unmark(items)  # before the page reloads: the count never lags
+
+            self._act(work)
 
     def move_in_timeline(self, delta: int) -> None:
         """Swap the selected item with its neighbour on the shot's timeline (shot mode)."""
@@ -268,11 +392,44 @@ class GalleryModel(ViewModel[GalleryState]):
             self.select(state.items.index(positioned[other]))
 
     def delete(self, item: Generation | None = None) -> None:
-        """Delete ``item`` (default: the selection) from the project; undo brings it back.
-        Front ends confirm first (``confirm_delete``)."""
-        item = item or self.state.selection
-        if item is not None:
-            self._act(lambda: self._wb.delete_generation(item.id))
+        """Delete ``item`` (default: the targets) from the project, all in one step that one
+        undo brings back. Front ends confirm first (``confirm_delete``)."""
+        items = (item,) if item is not None else self.state.targets
+
+        def work() -> None:
+            self._wb.delete_generation([i.id for i in items])
+            self._unmark(items)  # before the page reloads: the count never lags
+
+        if items:
+            self._act(work)
+
+    def download_options(self) -> dict[str, object]:
+        """What ``wb.download`` needs for the targets of a download: the selection's ids when
+        there is one, else the gallery shown with its filters (every page of it)."""
+        state = self.state
+        if state.marked:
+            return {"ids": [item.id for item in state.marked]}
+        place = "shot" if state.mode == "shot" else "project"
+        return {place: state.target_id, "filters": state.filters}
+
+    def step(self, delta: int) -> Generation | None:
+        """Move the cursor one item on (``delta`` 1) or back (-1), across page boundaries: the
+        detail view's next and previous. Returns the item now under the cursor; blocks while
+        a page is read."""
+        state = self.state
+        index = state.selected + delta
+        if 0 <= index < len(state.items):
+            self.select(index)
+        elif index >= len(state.items) and state.page is not None and state.page.next_cursor:
+            self.next_page()
+        elif index < 0 and state.page is not None and state.page.prev_cursor:
+            self.prev_page()
+            self.select(len(self.state.items) - 1)
+        return self.state.selection
+
+    def _unmark(self, items: Sequence[Generation]) -> None:
+        gone = {item.id for item in items}
+        self._update(marked=tuple(m for m in self.state.marked if m.id not in gone))
 
     def open_detail(self) -> DetailModel | None:
         """A detail model of the selection (None on an empty page); it loads as it is made,
@@ -340,7 +497,16 @@ class GalleryModel(ViewModel[GalleryState]):
             page=None if self._cursor else self._page_number, fresh=fresh,
         )  # fmt: skip
         selected = min(self.state.selected, max(0, len(page.items) - 1))
-        self._update(page=page, loading=False, selected=selected, live=self._wb.live)
+        fresh_items = {item.id: item for item in page.items}
+        with self._lock:
+            marked = tuple(
+                replace(fresh_items[m.id], timeline_frame=m.timeline_frame)
+                if m.id in fresh_items else m
+                for m in self.state.marked
+            )  # fmt: skip
+            self._update(
+                page=page, loading=False, selected=selected, live=self._wb.live, marked=marked
+            )
 
     def _follow(self, mode: Mode, target_id: uuid.UUID) -> None:
         """Reload when the cache says what we show changed (ours, or live from elsewhere)."""

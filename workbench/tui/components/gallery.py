@@ -6,10 +6,11 @@ generations the project holds: paging replaces them, so memory stays flat.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from functools import partial
-from typing import Any, ClassVar
+from typing import Any, ClassVar, cast
 
+from rich.cells import cell_len, set_cell_size
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
@@ -22,48 +23,103 @@ from textual.widgets import Label, Static
 from workbench.errors import WorkbenchError, first_line, printable
 from workbench.media import Thumbnails
 from workbench.models import Generation
+from workbench.settings.scopes import Badge
 from workbench.tui.images import Picture, rendition_side
 from workbench.tui.screens.dialogs import Confirm
 from workbench.tui.threads import RendersModel, on_ui
 from workbench.views import GalleryModel, GalleryState
+from workbench.views.cards import SELECTED, Card
 from workbench.views.confirm import Confirmation
-from workbench.views.gallery import caption as tile_caption
 
 TILE_WIDTH = 24
+TILE_TEXT = TILE_WIDTH - 4  # a tile's text width: its border and padding take four columns
 THUMB_BOX = (20, 9)  # a tile's picture box, in (columns, rows): the picture is fitted inside
 # ``**kwargs: Any`` below are Textual's widget options (``id``, ``classes``, ...), passed through.
 
 
-def caption(item: Generation) -> str:
-    """The shared caption (``views.gallery.caption``) after the star mark, which a TUI tile
-    shows in place of the notebook's star toggle."""
-    what, text = tile_caption(item)
-    return f"{'★' if item.starred else '☆'} {what}\n{escape(printable(text))}"
+def caption(shown: Card, *, marked: bool = False) -> str:
+    """A card's two caption lines as markup: the selection tick (in ``SELECTED``), the star
+    mark (which a TUI tile shows in place of the notebook's star toggle) and what the item
+    is, then the start of its prompt."""
+    tick = f"[b {SELECTED}]✓[/] " if marked else ""
+    star = "★" if shown.starred else "☆"
+    return f"{tick}{star} {escape(printable(shown.kind))}\n{escape(printable(shown.text))}"
+
+
+def fit_badges(badges: Sequence[Badge], width: int = TILE_TEXT) -> str:
+    """A card's badges as markup, each on its colour, fitted into ``width`` cells: those that
+    do not fit become "+N" (a first badge too long for the tile is cut, with "…")."""
+    shown: list[str] = []
+    used = 0
+    for n, badge in enumerate(badges):
+        gap = 1 if shown else 0
+        text = f" {printable(badge.label)} "
+        left = len(badges) - n - 1  # badges after this one
+        reserve = cell_len(f" +{left}") if left else 0
+        if used + gap + cell_len(text) + reserve <= width:
+            shown.append(_badge(text, badge.colour))
+            used += gap + cell_len(text)
+            continue
+        if not shown:  # the first badge alone is too long: cut it
+            room = max(2, width - reserve)
+            shown.append(_badge(set_cell_size(text, room - 1) + "…", badge.colour))
+            if left:
+                shown.append(f"[dim]+{left}[/]")
+        else:
+            shown.append(f"[dim]+{left + 1}[/]")
+        break
+    return " ".join(shown)
+
+
+def _badge(text: str, colour: str) -> str:
+    return f"[#ffffff on {colour}]{escape(text)}[/]"
 
 
 class Tile(Vertical):
-    """One generation: its thumbnail (whole, letterboxed in its box) and a two-line caption."""
+    """One generation's card (``views.cards.Card``): its thumbnail (whole, letterboxed in its
+    box), a two-line caption and a line of badges. A selected (marked) tile has a tick and a
+    green border and tint (``SELECTED``); the cursor's tile has the accent border: the two
+    are distinct, so a cursor resting on a selected tile shows both."""
 
-    DEFAULT_CSS = """
-    Tile { width: 24; height: 13; padding: 0 1; border: round $panel; }
-    Tile.-selected { border: round $accent; background: $boost; }
-    Tile > .thumb { width: 20; height: 9; }
-    Tile > Label { width: 100%; height: 2; color: $text-muted; text-wrap: nowrap;
-                   text-overflow: ellipsis; }
-    Tile.-starred > Label { color: $warning; }
+    DEFAULT_CSS = f"""
+    Tile {{ width: {TILE_WIDTH}; height: 14; padding: 0 1; border: round $panel; }}
+    Tile.-marked {{ border: round {SELECTED}; background: {SELECTED} 15%; }}
+    Tile.-selected {{ border: round $accent; background: $boost; }}
+    Tile.-selected.-marked {{ background: {SELECTED} 30%; }}
+    Tile > .thumb {{ width: 20; height: 9; }}
+    Tile > .caption {{ width: 100%; height: 2; color: $text-muted; text-wrap: nowrap;
+                      text-overflow: ellipsis; }}
+    Tile > .badges {{ width: 100%; height: 1; text-wrap: nowrap; text-overflow: ellipsis; }}
+    Tile.-starred > .caption {{ color: $warning; }}
     """
 
-    def __init__(self, item: Generation, index: int) -> None:
+    def __init__(self, item: Generation, shown: Card, index: int, *, marked: bool = False) -> None:
         super().__init__()
         self.item = item
+        self.card = shown
         self.index = index
+        self.marked = marked
 
     def compose(self) -> ComposeResult:
         yield Picture(classes="thumb")
-        yield Label(caption(self.item))
+        yield Label(caption(self.card, marked=self.marked), classes="caption")
+        yield Label(fit_badges(self.card.badges), classes="badges")
 
     def on_mount(self) -> None:
-        self.set_class(self.item.starred, "-starred")
+        self.set_class(self.card.starred, "-starred")
+        self.set_class(self.marked, "-marked")
+
+    def show(self, item: Generation, shown: Card, *, marked: bool) -> None:
+        """Show a newer card of the same item (a star, a badge, the selection changed)."""
+        if (item, shown, marked) == (self.item, self.card, self.marked):
+            return
+        self.item, self.card, self.marked = item, shown, marked
+        self.set_class(shown.starred, "-starred")
+        self.set_class(marked, "-marked")
+        for label in self.query(".caption"):  # none until composed: compose shows these
+            cast(Label, label).update(caption(shown, marked=marked))
+        for label in self.query(".badges"):
+            cast(Label, label).update(fit_badges(shown.badges))
 
     def on_click(self, event: Click) -> None:
         """Tell the grid which tile was clicked, and how many times in a row."""
@@ -73,25 +129,36 @@ class Tile(Vertical):
 class GalleryGrid(RendersModel[GalleryState], VerticalScroll, can_focus=True):
     """Renders a ``GalleryModel`` as a grid of ``Tile``s, as many columns as fit.
 
-    Selection moves (arrows, vim keys, a click) change the model's state at once; every other
-    key runs a model command in a worker thread, or asks the app (``OpenDetail``, ``AskShot``)
-    for what needs a screen. Thumbnails load in a worker after the tiles are built.
+    The cursor moves (arrows, vim keys, a click) and the selection keys (space, shift+arrows,
+    ``*``, escape) change the model's state at once; every other key runs a model command in
+    a worker thread, or asks the app (``OpenDetail``, ``AskShot``, ``AskDownload``) for what
+    needs a screen. The actions act on the selection when there is one, else on the item
+    under the cursor; the selection survives paging. Thumbnails load in a worker after the
+    tiles are built.
 
     | Key(s) | Description |
     | :- | :- |
-    | right, l | Select the next item. |
-    | left, h | Select the previous item. |
-    | down, j | Select the item a row below. |
-    | up, k | Select the item a row above. |
+    | right, l | Move the cursor to the next item. |
+    | left, h | Move the cursor to the previous item. |
+    | down, j | Move the cursor a row down. |
+    | up, k | Move the cursor a row up. |
+    | space | Select or unselect the item under the cursor. |
+    | shift+right | Extend the selection to the next item. |
+    | shift+left | Extend the selection to the previous item. |
+    | shift+down | Extend the selection a row down. |
+    | shift+up | Extend the selection a row up. |
+    | asterisk | Select every item of the page (again: unselect them). |
+    | escape | Clear the selection. |
     | pagedown, n | Show the next page. |
     | pageup, p | Show the previous page. |
-    | enter | Open the selection on the detail screen. |
-    | f | Star or unstar the selection. |
-    | a | Add the selection to a shot of this project (asks which). |
+    | enter | Open the item under the cursor on the detail screen. |
+    | f | Star or unstar the selection (else the item under the cursor). |
+    | a | Add the selection to a shot of this project, at the end or unpositioned (asks). |
     | x | Remove the selection from the shot shown (asks first). |
-    | left_square_bracket | Move the selection earlier on the shot's timeline. |
-    | right_square_bracket | Move the selection later on the shot's timeline. |
-    | delete | Delete the selected generation (asks first; undo brings it back). |
+    | left_square_bracket | Move the item earlier on the shot's timeline. |
+    | right_square_bracket | Move the item later on the shot's timeline. |
+    | delete | Delete the selection (asks once; one undo brings it all back). |
+    | D | Download the selection (else the whole gallery) to a folder or a zip. |
     """
 
     BINDINGS: ClassVar[list[BindingType]] = [
@@ -99,6 +166,13 @@ class GalleryGrid(RendersModel[GalleryState], VerticalScroll, can_focus=True):
         Binding("left,h", "move(-1)", "Previous", show=False),
         Binding("down,j", "move_row(1)", "Down", show=False),
         Binding("up,k", "move_row(-1)", "Up", show=False),
+        Binding("space", "toggle_mark", "Select"),
+        Binding("shift+right", "extend(1)", "Extend selection", show=False),
+        Binding("shift+left", "extend(-1)", "Extend selection back", show=False),
+        Binding("shift+down", "extend_row(1)", "Extend selection down", show=False),
+        Binding("shift+up", "extend_row(-1)", "Extend selection up", show=False),
+        Binding("asterisk", "mark_page", "Select page", show=False),
+        Binding("escape", "clear_marks", "Clear selection", show=False),
         Binding("pagedown,n", "next_page", "Next page"),
         Binding("pageup,p", "prev_page", "Prev page"),
         Binding("enter", "open", "Open"),
@@ -108,6 +182,7 @@ class GalleryGrid(RendersModel[GalleryState], VerticalScroll, can_focus=True):
         Binding("left_square_bracket", "move_in_timeline(-1)", "Earlier", show=False),
         Binding("right_square_bracket", "move_in_timeline(1)", "Later", show=False),
         Binding("delete", "delete", "Delete", show=False),
+        Binding("D", "download", "Download", show=False),
     ]
     DEFAULT_CSS = """
     GalleryGrid { height: 1fr; }
@@ -126,10 +201,15 @@ class GalleryGrid(RendersModel[GalleryState], VerticalScroll, can_focus=True):
             self.clicks = clicks
 
     class OpenDetail(Message):
-        """Asks the app to open the detail screen for the selection (enter, double-click)."""
+        """Asks the app to open the detail screen for the item under the cursor (enter,
+        double-click)."""
 
     class AskShot(Message):
         """Asks the app which shot to add the selection to (it shows a ``PickShot``)."""
+
+    class AskDownload(Message):
+        """Asks the app where to download the selection (it shows an ``AskDownload``, then
+        a ``DownloadScreen``)."""
 
     WORKERS = "gallery"
 
@@ -153,19 +233,28 @@ class GalleryGrid(RendersModel[GalleryState], VerticalScroll, can_focus=True):
 
     # -- rendering -------------------------------------------------------------------------
     def render_state(self, state: GalleryState) -> None:
-        """Rebuild the tiles when the page or its items changed (else only move the
-        selection), and show an error or an empty page's note."""
+        """Rebuild the tiles when the page shows other items (or other pictures), else show
+        each tile's newer card in place; then move the cursor, and show an error or an empty
+        page's note."""
         page = state.page
-        key = (id(page), tuple((i.id, i.starred, i.timeline_frame) for i in state.items))
+        key = tuple((i.id, i.thumbnail_url) for i in state.items)
         empty = self.query_one("#empty", Static)
+        cards = state.cards
+        chosen = state.marked_ids
         if key != self._page_key:
             self._page_key = key
             grid = self.query_one(Grid)
             grid.remove_children()
-            tiles = [Tile(item, n) for n, item in enumerate(state.items)]
+            pairs = enumerate(zip(state.items, cards, strict=True))
+            tiles = [Tile(item, shown, n, marked=item.id in chosen) for n, (item, shown) in pairs]
             grid.mount_all(tiles)
             self._selected = -1
             self.load_thumbnails(list(state.items), tiles)
+        else:
+            for tile in self.query(Tile):
+                if tile.index < len(cards):
+                    item = state.items[tile.index]
+                    tile.show(item, cards[tile.index], marked=item.id in chosen)
         if state.error:
             empty.update(f"[b red]{escape(printable(state.error))}[/]")
         elif page is not None and not state.items:
@@ -173,6 +262,7 @@ class GalleryGrid(RendersModel[GalleryState], VerticalScroll, can_focus=True):
         else:
             empty.update("")
         self._select(state.selected)
+        self.refresh_bindings()  # escape (clear the selection) is offered only with one
 
     def _select(self, index: int) -> None:
         if index == self._selected:
@@ -197,13 +287,40 @@ class GalleryGrid(RendersModel[GalleryState], VerticalScroll, can_focus=True):
             thumb.show(jpeg)
 
     # -- commands --------------------------------------------------------------------------
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """Escape clears the selection only when there is one; otherwise it is not this
+        grid's key (nor shown in the footer)."""
+        if action == "clear_marks":
+            return bool(self.model.state.marked)
+        return True
+
     def action_move(self, delta: int) -> None:
-        """Move the selection ``delta`` items along the page."""
+        """Move the cursor ``delta`` items along the page."""
         self.model.move_selection(delta)
 
     def action_move_row(self, delta: int) -> None:
-        """Move the selection ``delta`` rows, as many columns as the grid shows now."""
+        """Move the cursor ``delta`` rows, as many columns as the grid shows now."""
         self.model.move_selection(delta * self._columns)
+
+    def action_toggle_mark(self) -> None:
+        """Select or unselect the item under the cursor."""
+        self.model.toggle_mark()
+
+    def action_extend(self, delta: int) -> None:
+        """Select the item under the cursor and the one ``delta`` away, moving there."""
+        self.model.extend_mark(delta)
+
+    def action_extend_row(self, delta: int) -> None:
+        """Extend the selection ``delta`` rows (a row is as many items as the grid's columns)."""
+        self.model.extend_mark(delta * self._columns)
+
+    def action_mark_page(self) -> None:
+        """Select every item of the page; when all are selected already, unselect them."""
+        self.model.mark_page()
+
+    def action_clear_marks(self) -> None:
+        """Select nothing: the actions act on the item under the cursor again."""
+        self.model.clear_marks()
 
     def action_next_page(self) -> None:
         """Show the next page."""
@@ -214,35 +331,40 @@ class GalleryGrid(RendersModel[GalleryState], VerticalScroll, can_focus=True):
         self.in_worker(self.model.prev_page)
 
     def action_star(self) -> None:
-        """Star or unstar the selection."""
+        """Star or unstar the selection (all starred: unstar them), else the cursor's item."""
         self.in_worker(self.model.toggle_star)
 
+    def _target(self) -> Generation | None:
+        """The item an action asked about now must act on once answered: the cursor's when
+        nothing is selected (a live reload may move the cursor while the dialog is open);
+        None when the selection is the target (it only changes by the user's keys)."""
+        state = self.model.state
+        return None if state.marked else state.selection
+
     def action_remove_from_shot(self) -> None:
-        """Ask, then remove the selection from the shot shown (nothing in a project's
+        """Ask once, then remove the selection from the shot shown (nothing in a project's
         gallery)."""
-        item = self.model.state.selection
         confirmation = self.model.confirm_remove_from_shot()
-        if item is not None and confirmation is not None:
-            self._ask(confirmation, partial(self.model.remove_from_shot, item))
+        if confirmation is not None:
+            self._ask(confirmation, partial(self.model.remove_from_shot, self._target()))
 
     def action_move_in_timeline(self, delta: int) -> None:
-        """Swap the selection with its neighbour on the shot's timeline (-1 earlier, 1 later)."""
+        """Swap the cursor's item with its neighbour on the shot's timeline (-1 earlier, 1
+        later)."""
         self.in_worker(partial(self.model.move_in_timeline, delta))
 
     @work(thread=True, group="confirm", exclusive=True)
     def action_delete(self) -> None:
-        """Ask (in a ``Confirm`` naming its shots and variants: read in this worker), then
-        delete the selected generation; undo brings it back."""
-        item = self.model.state.selection
-        if item is None:
-            return
+        """Ask once for the whole selection (in a ``Confirm`` naming its shots and variants:
+        read in this worker), then delete it; one undo brings it all back."""
+        target = self._target()
         try:
             confirmation = self.model.confirm_delete()
         except WorkbenchError as exc:
             on_ui(self.app, partial(self.app.notify, first_line(exc), severity="error"))
             return
         if confirmation is not None:
-            on_ui(self.app, self._ask, confirmation, partial(self.model.delete, item))
+            on_ui(self.app, self._ask, confirmation, partial(self.model.delete, target))
 
     def _ask(self, confirmation: Confirmation, then: Callable[[], object]) -> None:
         """Show ``confirmation`` in a modal; run ``then`` in a worker if the user agrees."""
@@ -254,16 +376,21 @@ class GalleryGrid(RendersModel[GalleryState], VerticalScroll, can_focus=True):
         self.app.push_screen(Confirm(confirmation), answered)
 
     def action_open(self) -> None:
-        """Ask the app to open the selection (``OpenDetail``)."""
+        """Ask the app to open the cursor's item (``OpenDetail``)."""
         self.post_message(self.OpenDetail())
 
     def action_add_to_shot(self) -> None:
         """Ask the app which shot to add the selection to (``AskShot``)."""
-        self.post_message(self.AskShot())
+        if self.model.state.targets:
+            self.post_message(self.AskShot())
+
+    def action_download(self) -> None:
+        """Ask the app where to download the selection, else the gallery (``AskDownload``)."""
+        self.post_message(self.AskDownload())
 
     @on(TileClicked)
     def clicked(self, event: TileClicked) -> None:
-        """Focus the grid and select the tile; a double-click opens it too."""
+        """Focus the grid and move the cursor to the tile; a double-click opens it too."""
         self.focus()
         self.model.select(event.index)
         if event.clicks > 1:

@@ -89,6 +89,16 @@ class Navigator(RendersModel[NavigatorState], Tree[Choice]):
         if chosen is not None:
             self.move_cursor(chosen)
 
+    def go_to(self, project_id: uuid.UUID, shot_id: uuid.UUID | None = None) -> None:
+        """Choose a project or shot as if its node were selected (the command palette's
+        "Go to"): the cursor moves to it, the model remembers it, ``Chosen`` is posted."""
+        for project in self.root.children:
+            for node in (project, *project.children):
+                if node.data == (project_id, shot_id):
+                    self.move_cursor(node)
+        self.model.select(project_id, shot_id)
+        self.post_message(self.Chosen(project_id, shot_id))
+
     def on_tree_node_selected(self, event: Tree.NodeSelected[Choice]) -> None:
         """Make the selected node the model's choice (remembered) and post ``Chosen``."""
         if event.node.data is not None:

@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+from textual.markup import escape
 from textual.widgets import Static
 
 from workbench.cache import QueryCache
+from workbench.errors import printable
 
 
 class StatusLine(Static):
-    """One line docked at the bottom: the server and schema, live or not, the query cache's
-    size and hit rate, and the gallery's status. The app refreshes it every second."""
+    """One line docked at the bottom: the gallery's status first (where, which page, the
+    filters and how many items are selected: never cut off in a narrow terminal), then the
+    server and schema, live or not, and the query cache's size and hit rate. The app
+    refreshes it every second and after every gallery change."""
 
     DEFAULT_CSS = """
     StatusLine { dock: bottom; width: 100%; height: 1; background: $panel; color: $text-muted;
@@ -35,4 +39,5 @@ class StatusLine(Static):
         stats = cache.stats
         lookups = stats.hits + stats.stale_hits + stats.misses
         rate = f"{100 * (stats.hits + stats.stale_hits) / lookups:.0f}%" if lookups else "n/a"
-        self.update(f"{where}  {dot}  cache {len(cache)} keys, {rate} hits  │  {gallery}")
+        shown = escape(printable(gallery))
+        self.update(f"{shown}  │  {where}  {dot}  cache {len(cache)} keys, {rate} hits")

@@ -1,11 +1,14 @@
 """Small modal dialogs: confirm a destructive change, edit a settings value at a scope, pick a
-shot."""
+shot (and where in it), choose where a download goes."""
 
 from __future__ import annotations
 
 import json
+import re
 import uuid
 from collections.abc import Callable
+from datetime import datetime
+from pathlib import Path
 from typing import Any, ClassVar
 
 from textual import on
@@ -14,7 +17,7 @@ from textual.binding import BindingType
 from textual.containers import Horizontal, Vertical
 from textual.markup import escape
 from textual.screen import ModalScreen
-from textual.widgets import Button, Input, Label, OptionList, RadioButton, RadioSet
+from textual.widgets import Button, Checkbox, Input, Label, OptionList, RadioButton, RadioSet
 from textual.widgets.option_list import Option
 
 from workbench.errors import ValidationError
@@ -160,28 +163,151 @@ class EditValue(ModalScreen[tuple[Any, str] | None]):
         self.dismiss(None)
 
 
-class PickShot(ModalScreen[str | None]):
-    """Choose one of the project's ``shots`` (id, name); dismissed with the chosen shot's id
-    as text, or None when cancelled.
+class PickShot(ModalScreen[tuple[str, str | None] | None]):
+    """Choose one of the project's ``shots`` (id, name) and where the items go in it: at the
+    end of its timeline, or unpositioned (in the shot without a frame, as Reigh's
+    "unpositioned"). Dismissed with (the shot's id as text, "end" or None), or None when
+    cancelled. ``count`` is how many items are being added (said in the question).
 
     | Key(s) | Description |
     | :- | :- |
     | escape | Cancel. |
     """
 
-    DEFAULT_CSS = DIALOG_CSS.format(name="PickShot")
+    DEFAULT_CSS = (
+        DIALOG_CSS.format(name="PickShot")
+        + """
+    PickShot RadioSet { width: 100%; margin-bottom: 1; }
+    PickShot OptionList { max-height: 16; }
+    """
+    )
     BINDINGS: ClassVar[list[BindingType]] = [("escape", "dismiss(None)", "Cancel")]
 
-    def __init__(self, shots: list[tuple[uuid.UUID, str]]) -> None:
+    def __init__(self, shots: list[tuple[uuid.UUID, str]], count: int = 1) -> None:
         super().__init__()
         self.shots = shots
+        self.count = count
 
     def compose(self) -> ComposeResult:
+        what = "it" if self.count == 1 else f"these {self.count}"
         with Vertical():
-            yield Label("Add to which shot? (at the end of its timeline)")
-            yield OptionList(*[Option(name, id=str(shot_id)) for shot_id, name in self.shots])
+            yield Label(f"Add {what} to which shot? ([b]tab[/]: where in it)")
+            with RadioSet(id="where"):
+                yield RadioButton("at the end of its timeline", value=True, name="end")
+                yield RadioButton("unpositioned (no frame)", name="unpositioned")
+            yield OptionList(*[Option(escape(name), id=str(shot_id))
+                               for shot_id, name in self.shots], id="shots")  # fmt: skip
+
+    def on_mount(self) -> None:
+        self.query_one("#shots", OptionList).focus()
 
     @on(OptionList.OptionSelected)
     def chosen(self, event: OptionList.OptionSelected) -> None:
-        """Dismiss with the selected shot's id."""
-        self.dismiss(event.option.id)
+        """Dismiss with the selected shot's id and the chosen place in it."""
+        pressed = self.query_one("#where", RadioSet).pressed_button
+        frame = None if pressed is not None and pressed.name == "unpositioned" else "end"
+        if event.option.id is not None:
+            self.dismiss((event.option.id, frame))
+
+
+def default_download_path(title: str, now: datetime | None = None) -> Path:
+    """Where a download of the gallery ``title`` goes unless the user says otherwise:
+    ``~/Downloads/<title>-<YYYYMMDD-HHMM>.zip``, the title made safe as a file name."""
+    safe = re.sub(r"[^\w.-]+", "-", title, flags=re.UNICODE).strip("-.") or "gallery"
+    when = (now or datetime.now()).strftime("%Y%m%d-%H%M")
+    return Path("~/Downloads").expanduser() / f"{safe[:80]}-{when}.zip"
+
+
+def download_destination(text: str) -> dict[str, Path]:
+    """``{"zip": path}`` for a typed path ending in ``.zip``, else ``{"to": folder}``: the
+    keyword ``DownloadModel.start`` takes. Refused with a clear ``ValidationError``: an empty
+    path, a zip that exists already or whose folder does not, a folder that is a file."""
+    text = text.strip()
+    if not text:
+        raise ValidationError("type a folder, or a file name ending in .zip")
+    path = Path(text).expanduser()
+    if path.suffix.lower() == ".zip":
+        if path.exists():
+            raise ValidationError(f"{path} exists already: choose another name")
+        if not path.parent.is_dir():
+            raise ValidationError(f"no folder {path.parent} to write the zip into")
+        return {"zip": path}
+    if path.exists() and not path.is_dir():
+        raise ValidationError(f"{path} is a file, not a folder")
+    if not path.exists() and not path.parent.is_dir():
+        raise ValidationError(f"no folder {path.parent} to make {path.name} in")
+    return {"to": path}
+
+
+class AskDownload(ModalScreen[tuple[dict[str, Path], str] | None]):
+    """Where to download ``what`` (a description: "3 selected", "the gallery 'x'"): a zip
+    file or a folder (the default: ``default_download_path``; the radio buttons switch
+    between the zip and a folder of the same name), and whether every variant or only the
+    primary ones. A path ``download_destination`` refuses is not returned: the reason shows
+    under it. Dismissed with (the destination keyword, "primary" or "all"), or None.
+
+    | Key(s) | Description |
+    | :- | :- |
+    | escape | Cancel. |
+    """
+
+    DEFAULT_CSS = (
+        DIALOG_CSS.format(name="AskDownload")
+        + """
+    AskDownload #path-error { color: $error; height: auto; }
+    AskDownload RadioSet { width: 100%; }
+    AskDownload Checkbox { width: 100%; }
+    """
+    )
+    BINDINGS: ClassVar[list[BindingType]] = [("escape", "dismiss(None)", "Cancel")]
+
+    def __init__(self, what: str, default: Path) -> None:
+        super().__init__()
+        self.what = what
+        self.default = default
+        self.error = ""  # the refusal shown under the path, if any
+
+    def compose(self) -> ComposeResult:
+        with Vertical():
+            yield Label(f"Download [b]{escape(self.what)}[/] to:")
+            yield Input(str(self.default), id="path")
+            yield Label("", id="path-error")
+            with RadioSet(id="kind"):
+                yield RadioButton("a zip file", value=True, name="zip")
+                yield RadioButton("a folder", name="folder")
+            yield Checkbox("every variant (not only the primary)", id="all-variants")
+            with Horizontal():
+                yield Button("Download", variant="primary", id="go")
+                yield Button("Cancel", id="cancel")
+
+    def on_mount(self) -> None:
+        self.query_one("#path", Input).focus()
+
+    @on(RadioSet.Changed, "#kind")
+    def kind(self, event: RadioSet.Changed) -> None:
+        """Make the typed path a zip file's name, or the folder of the same name."""
+        box = self.query_one("#path", Input)
+        path = box.value.strip()
+        zipped = path.lower().endswith(".zip")
+        if event.pressed.name == "zip" and not zipped and path:
+            box.value = path.rstrip("/") + ".zip"
+        elif event.pressed.name == "folder" and zipped:
+            box.value = path[:-4]
+
+    @on(Input.Submitted, "#path")
+    @on(Button.Pressed, "#go")
+    def go(self) -> None:
+        """Dismiss with the destination, unless the typed path is refused (then say why)."""
+        try:
+            destination = download_destination(self.query_one("#path", Input).value)
+        except ValidationError as exc:
+            self.error = str(exc)
+            self.query_one("#path-error", Label).update(f"⚠ {escape(self.error)}")
+            return
+        every = self.query_one("#all-variants", Checkbox).value
+        self.dismiss((destination, "all" if every else "primary"))
+
+    @on(Button.Pressed, "#cancel")
+    def cancel(self) -> None:
+        """Dismiss with None: nothing is downloaded."""
+        self.dismiss(None)

@@ -58,7 +58,10 @@ class HelpScreen(ModalScreen[None]):
         lines = ["# workbench keys", "",
                  "`tab` and `shift+tab` move the focus between panes and controls; the focused "
                  "one is outlined in the accent colour and the footer lists its keys. `^p` "
-                 "opens the command palette: every action is there by name.", ""]  # fmt: skip
+                 "opens the command palette: every action is there by name, and \"Go to\" "
+                 "any project or shot. In the gallery, `space`, `shift`+arrows and `*` select "
+                 "items: star, add to shot, remove, delete and download act on the selection "
+                 "(else the item under the cursor).", ""]  # fmt: skip
         for title, bindings in self.sections:
             lines += [f"## {title}", "", "| key | action |", "|---|---|"]
             for binding in bindings:
