@@ -4,6 +4,10 @@ Every function takes a connection and the user, does its work in one transaction
 ownership test inside the statements, and returns what the cache needs to invalidate (the
 project and the shots that were touched) and what undoes the change: plain JSON data, because
 the change journal keeps it on the device for ``workbench undo`` in another process.
+
+Star, add to a shot, remove from a shot and delete act on any number of generations at once
+and live in ``workbench.generations.bulk``; here are the pieces they share and the changes
+that act on one generation or one timeline.
 """
 
 from __future__ import annotations
@@ -63,19 +67,6 @@ def owned_generation(
     if row is None:
         raise not_found("generation", generation_id)
     return row[0], tuple(row[1]), str(row[2]), bool(row[3])
-
-
-def set_starred(
-    conn: psycopg.Connection[Any], user_id: uuid.UUID, generation_id: uuid.UUID, starred: bool
-) -> Touched:
-    with conn.transaction():
-        project_id, shots, label, before = owned_generation(conn, generation_id, user_id)
-        conn.execute(
-            "UPDATE generations SET starred = %s, updated_at = now() WHERE id = %s",
-            (starred, generation_id),
-        )
-    undo = {"generation_id": str(generation_id), "before": before, "after": starred}
-    return Touched(project_id, shots, label, undo)
 
 
 def append_to_shot(
@@ -161,31 +152,6 @@ def owned_shot(conn: psycopg.Connection[Any], shot_id: uuid.UUID, user_id: uuid.
     return _owned_shot(conn, shot_id, user_id)[0]
 
 
-def remove_from_shot(
-    conn: psycopg.Connection[Any],
-    user_id: uuid.UUID,
-    shot_id: uuid.UUID,
-    generation_id: uuid.UUID,
-    link_id: uuid.UUID | None = None,
-) -> Touched:
-    """Remove the generation's links from the shot (just ``link_id`` when given); the removed
-    rows, whole, are what undo puts back."""
-    with conn.transaction():
-        project_id, shot_name = _owned_shot(conn, shot_id, user_id)
-        deleted = conn.execute(
-            sql.SQL(
-                "DELETE FROM shot_generations sg WHERE shot_id = %s AND generation_id = %s "
-                "AND (%s::uuid IS NULL OR id = %s::uuid) RETURNING to_jsonb(sg), "
-                "(SELECT {label} FROM generations g WHERE g.id = %s)"
-            ).format(label=LABEL),
-            (shot_id, generation_id, link_id, link_id, generation_id),
-        ).fetchall()
-        if not deleted:
-            raise NotFoundError(f"generation {generation_id} is not in shot {shot_id}")
-    undo = {"shot_id": str(shot_id), "shot": shot_name, "rows": [row[0] for row in deleted]}
-    return Touched(project_id, (shot_id,), str(deleted[0][1] or ""), undo)
-
-
 def reorder_shot(
     conn: psycopg.Connection[Any], user_id: uuid.UUID, shot_id: uuid.UUID, link_ids: list[uuid.UUID]
 ) -> Touched:
@@ -256,7 +222,7 @@ def snapshot(
     """The rows of these generations and their child trees, as ``to_jsonb`` objects, in one
     statement: ``generations`` (parents first), ``variants``, ``links`` (shot links) and
     ``based_on`` ([id, source] of other generations based on them). With ``clear``, the same
-    statement also clears the ``original`` marks of their variants (see ``delete_generation``);
+    statement also clears the ``original`` marks of their variants (see ``snapshot_and_delete``);
     the rows returned still carry them. ``only_if`` is a condition (over ``params``) without
     which the statement reads and clears nothing.
 
@@ -295,23 +261,6 @@ def snapshot_and_delete(conn: psycopg.Connection[Any], ids: list[uuid.UUID]) -> 
     kept = snapshot(conn, ids, clear=True)()
     conn.execute("DELETE FROM generations WHERE id = ANY(%s::uuid[])", (ids,))
     return kept
-
-
-def delete_generation(
-    conn: psycopg.Connection[Any], user_id: uuid.UUID, generation_id: uuid.UUID
-) -> Touched:
-    """Delete a generation with its children, variants and shot links, keeping them for undo.
-
-    Reigh's trigger forbids deleting ``original`` variants, also through a cascade; inside the
-    same transaction their type is cleared first, which changes nothing anyone can see since
-    the rows go with the generation (the kept rows still say ``original``). Stored media files
-    are left in place.
-    """
-    with conn.transaction():
-        project_id, shots, label, _ = owned_generation(conn, generation_id, user_id)
-        kept = snapshot_and_delete(conn, [generation_id])
-    kept["project_id"] = str(project_id)
-    return Touched(project_id, shots, label, kept)
 
 
 def delete_uploaded(

@@ -33,7 +33,7 @@ from workbench.generations.page import (
 )
 from workbench.generations.query import COUNT_CAP, GalleryTarget, Seek
 from workbench.ids import as_uuid, as_uuids, is_uuid
-from workbench.inputs import MAX_PAGE_LIMIT, MAX_PAGE_NUMBER, check_int
+from workbench.inputs import MAX_BATCH, MAX_PAGE_LIMIT, MAX_PAGE_NUMBER, check_int
 from workbench.models import Generation, ProjectCounts, ShotCounts, ShotGeneration, Task
 
 MAX_LIMIT = MAX_PAGE_LIMIT
@@ -434,8 +434,8 @@ class GenerationsService:
 
     def star_variants(self, variant_ids: Sequence[object], starred: bool = True) -> None:
         ids = list(dict.fromkeys(as_uuids(variant_ids, "variant id")))
-        if not ids:
-            raise ValidationError("no variants given")
+        if not ids or len(ids) > MAX_BATCH:
+            raise ValidationError(f"give 1 to {MAX_BATCH:,} variants, not {len(ids):,}")
         self._mutate(
             lambda c: variants.star_variants(c, self._user_id(), ids, bool(starred)), None,
             "star-variant",
