@@ -33,12 +33,10 @@ from workbench.errors import MediaError, NotFoundError, ValidationError
 from workbench.media.budget import decode_budget
 from workbench.media.images import to_jpeg
 from workbench.media.links import storage_key
-from workbench.media.video import MAX_FRAME_PIXELS, _info, _open_video, _small_image
+from workbench.media.video import _info, _open_video, _small_image, decodable_pixels, frame_at
 
 if TYPE_CHECKING:
-    from av.container import InputContainer
     from av.video.frame import VideoFrame
-    from av.video.stream import VideoStream
 
 __all__ = [
     "FRAME_SIDE",
@@ -56,7 +54,6 @@ __all__ = [
 FRAME_SIDE = 480
 # Frames decoded at most to reach one target after a seek: a GOP is rarely over 250 frames;
 # a stream with no keyframes near the target gives the last frame reached instead.
-MAX_DECODED = 600
 # The largest original copied from a bucket or the web to decode its frames.
 MAX_SOURCE_BYTES = 2 * 1024**3
 # Bytes of strips kept on disk (a strip of three 480 px JPEGs is about 60 kB).
@@ -132,9 +129,7 @@ def frame_strip(
     container, stream = _open_video(source)
     try:
         info = _info(container, stream)
-        pixels = info.width * info.height
-        if pixels > MAX_FRAME_PIXELS:
-            raise MediaError(f"video frames too large to show: {info.width}x{info.height}")
+        pixels = decodable_pixels(info, "show", source)
         duration = info.duration_s
         targets = [0.0]
         if duration is not None and count > 1:
@@ -143,7 +138,7 @@ def frame_strip(
         size = (info.width, info.height)
         with decode_budget.hold(pixels * 4):
             for n, target in enumerate(targets):
-                frame = _frame_at(container, stream, target, seek=n > 0)
+                frame = frame_at(container, stream, target, seek=n > 0)
                 if frame is None:
                     continue
                 jpeg, size = _jpeg(frame, max_side)
@@ -158,44 +153,6 @@ def frame_strip(
     except OSError:
         file_size = None
     return FrameStrip(tuple(jpegs), duration, file_size, *size)
-
-
-def _frame_at(
-    container: InputContainer, stream: VideoStream, target_s: float, *, seek: bool
-) -> VideoFrame | None:
-    """The first frame at or after ``target_s`` seconds (the last one there is, when the
-    target is the end), decoding forward from the keyframe before it; frames that fail to
-    decode are skipped, as a player does."""
-    import av
-
-    if seek and stream.time_base is not None:
-        offset = int(target_s / stream.time_base)
-        if stream.start_time is not None:
-            offset += stream.start_time
-        try:
-            container.seek(offset, stream=stream, backward=True, any_frame=False)
-        except av.FFmpegError:
-            return None
-    last: VideoFrame | None = None
-    decoded = 0
-    try:
-        for packet in container.demux(stream):
-            try:
-                frames = packet.decode()
-            except av.FFmpegError:
-                continue
-            for frame in frames:
-                if not isinstance(frame, av.VideoFrame):
-                    continue
-                last = frame
-                decoded += 1
-                at = frame.time
-                if at is None or at >= target_s - 1e-3 or decoded >= MAX_DECODED:
-                    return frame
-    except av.FFmpegError as exc:
-        if last is None:
-            raise MediaError(f"not a decodable video: {container.name}: {exc}") from exc
-    return last  # the stream ended before the target: its last frame (the end's target)
 
 
 def _jpeg(frame: VideoFrame, max_side: int) -> tuple[bytes, tuple[int, int]]:

@@ -27,6 +27,8 @@ __all__ = ["MAX_FRAME_PIXELS", "VideoInfo", "probe_video", "video_thumbnail"]
 # "8K" (8192x4320), the largest frame of the H.264 and HEVC levels; a bigger frame is refused
 # before decoding, since a small file can announce 65536x65536 and the decoder allocates it.
 MAX_FRAME_PIXELS = 8192 * 4320
+# ``frame_at`` decodes at most this many frames to reach one target (a long GOP).
+MAX_DECODED = 600
 
 
 @dataclass(frozen=True)
@@ -116,6 +118,19 @@ def probe_video(path: str | os.PathLike[str]) -> VideoInfo:
         container.close()
 
 
+def decodable_pixels(info: VideoInfo, purpose: str, path: str | os.PathLike[str]) -> int:
+    """A frame's pixels, checked before anything is decoded: ``MediaError`` past
+    ``MAX_FRAME_PIXELS`` (``purpose`` says what the frames were for)."""
+    pixels = info.width * info.height
+    if pixels > MAX_FRAME_PIXELS:
+        raise MediaError(
+            f"video frames too large to {purpose}: {info.width}x{info.height} "
+            f"({pixels / 1e6:.1f} megapixels; the limit is 8192x4320, "
+            f"{MAX_FRAME_PIXELS / 1e6:.1f} megapixels): {os.fspath(path)}"
+        )
+    return pixels
+
+
 def video_thumbnail(
     path: str | os.PathLike[str],
     *,
@@ -137,16 +152,10 @@ def video_thumbnail(
     container, stream = _open_video(path)
     try:
         info = _info(container, stream)
-        pixels = info.width * info.height
-        if pixels > MAX_FRAME_PIXELS:
-            raise MediaError(
-                f"video frames too large to thumbnail: {info.width}x{info.height} "
-                f"({pixels / 1e6:.1f} megapixels; the limit is 8192x4320, "
-                f"{MAX_FRAME_PIXELS / 1e6:.1f} megapixels): {os.fspath(path)}"
-            )
+        pixels = decodable_pixels(info, "thumbnail", path)
         # Decoded frames (YUV, and the decoder's references) share the images' budget.
         with decode_budget.hold(pixels * 4):
-            frame = _first_frame(container, stream)
+            frame = frame_at(container, stream, float("-inf"), seek=False)
             img = None if frame is None else _small_image(frame, max_width, max_height)
     finally:
         container.close()
@@ -179,9 +188,25 @@ def _small_image(frame: VideoFrame, max_width: int, max_height: int | None) -> I
     return img
 
 
-def _first_frame(container: InputContainer, stream: VideoStream) -> VideoFrame | None:
+def frame_at(
+    container: InputContainer, stream: VideoStream, target_s: float, *, seek: bool
+) -> VideoFrame | None:
+    """The first frame at or after ``target_s`` seconds (the last one there is, when the
+    target is the end; the very first with ``-inf``), decoding forward (from the keyframe
+    before it, with ``seek``) at most ``MAX_DECODED`` frames; frames that fail to decode are
+    skipped, as a player does."""
     import av
 
+    if seek and stream.time_base is not None:
+        offset = int(target_s / stream.time_base)
+        if stream.start_time is not None:
+            offset += stream.start_time
+        try:
+            container.seek(offset, stream=stream, backward=True, any_frame=False)
+        except av.FFmpegError:
+            return None
+    last: VideoFrame | None = None
+    decoded = 0
     try:
         for packet in container.demux(stream):
             try:
@@ -189,8 +214,14 @@ def _first_frame(container: InputContainer, stream: VideoStream) -> VideoFrame |
             except av.FFmpegError:
                 continue
             for frame in frames:
-                if isinstance(frame, av.VideoFrame):
+                if not isinstance(frame, av.VideoFrame):
+                    continue
+                last = frame
+                decoded += 1
+                at = frame.time
+                if at is None or at >= target_s - 1e-3 or decoded >= MAX_DECODED:
                     return frame
     except av.FFmpegError as exc:
-        raise MediaError(f"not a decodable video: {container.name}: {exc}") from exc
-    return None
+        if last is None:
+            raise MediaError(f"not a decodable video: {container.name}: {exc}") from exc
+    return last  # the stream ended before the target: its last frame (the end's target)
