@@ -26,8 +26,9 @@ from workbench.startup import connect
 from workbench.storage import LocalStorage
 
 # tests/s3_server.py: the real S3 server (SeaweedFS); tests/upload_setup.py: shared rows, stores;
-# tests/browser/lab.py: JupyterLab and Chromium for the notebook end-to-end tests
-pytest_plugins = ["s3_server", "upload_setup", "browser.lab"]
+# tests/browser/lab.py: JupyterLab and Chromium for the notebook end-to-end tests;
+# tests/settings_cli.py: ``workbench settings ...`` run in this process
+pytest_plugins = ["s3_server", "upload_setup", "browser.lab", "settings_cli"]
 
 TEMPLATE = "wb_template"
 DEMO_TEMPLATE = "wb_demo_template"

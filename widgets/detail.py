@@ -30,7 +30,7 @@ from workbench.views.downloads import size_text
 from workbench.views.gallery import caption
 
 from .confirm import ConfirmRow
-from .render import Renderer, classes, error_line
+from .render import Renderer, classes, error_line, ratio_box
 
 PREVIEW_PX = 480
 VIDEO_BYTES = 64 * 1024 * 1024  # a larger local video is not sent through the websocket
@@ -131,6 +131,7 @@ class DetailPanel(W.VBox):
         self._rendering = Renderer()
         self._viewing: Any = None  # the variant shown in the preview (None: the primary)
         self._media_key: str | None = None  # what the preview shows, so it is sent once
+        self._ratio: float | None = None  # the preview's shape (see ``set_aspect_ratio``)
         self.parts = RowParts()
         self.image = W.Image(format="jpeg", layout=W.Layout(max_width=f"{PREVIEW_PX}px"),
                              **classes("wb-detail-image"))  # fmt: skip
@@ -170,6 +171,18 @@ class DetailPanel(W.VBox):
             **classes("wb-detail"),
         )
 
+    def set_aspect_ratio(self, ratio: float | None) -> None:
+        """Shape the preview as the project's aspect ratio (width over height): a box of that
+        shape, the picture inside it at its own aspect (``object-fit: contain``); None: the
+        picture's own size, up to ``PREVIEW_PX`` wide."""
+        width, height = ratio_box(PREVIEW_PX, ratio) if ratio else (None, None)
+        for part in (self.image, self._video):
+            if part is not None:
+                part.layout.width = f"{width}px" if width else None
+                part.layout.height = f"{height}px" if height else None
+                part.layout.object_fit = "contain" if ratio else None
+        self._ratio = ratio
+
     def _media_part(self, widget: Any) -> Any:
         self.preview.children = (*self.preview.children, widget)
         return widget
@@ -182,6 +195,7 @@ class DetailPanel(W.VBox):
                 format="mp4", autoplay=False, loop=False, controls=True,
                 layout=W.Layout(max_width=f"{PREVIEW_PX}px"), **classes("wb-detail-video"),
             ))  # fmt: skip
+            self.set_aspect_ratio(self._ratio)  # shaped as the image is
         return self._video
 
     @property

@@ -31,12 +31,12 @@ from workbench.models import Generation
 from workbench.views import GalleryModel, GalleryState
 from workbench.views.cards import SELECTED, Card, card
 from workbench.views.confirm import Confirmation
-from workbench.views.navigator import starting_point
+from workbench.views.navigator import ratio_value, starting_point
 
 from .confirm import ConfirmRow
 from .detail import DetailPanel
 from .download import DEFAULT_FOLDER, DownloadPanel
-from .render import Renderer, classes, error_line
+from .render import Renderer, classes, error_line, ok_line, ratio_box
 from .session import resolve
 from .undo import UndoButton
 
@@ -44,6 +44,7 @@ THUMBNAIL_THREADS = 4
 MEDIA = (("all media", ""), ("images", "image"), ("videos", "video"))
 ORDER = (("newest", "newest"), ("oldest", "oldest"))
 PLACEMENT = (("at the end", "end"), ("unpositioned", "unpositioned"))
+PLACE_AT_END = (("at the end", ""),)  # the first of "place"'s choices; then before/after items
 # Tiles are styled by class, not by per-tile layouts (each layout is a widget of its own). The
 # cursor (the tile the detail panel and single-item actions follow) is an outline; a selected
 # (ticked) tile has a border in the cards' "selected" colour, as the TUI's tick.
@@ -66,12 +67,14 @@ class TileParts:
     widgets cost bytes and time to create there, so a tile is six widgets (grid, image,
     checkbox, star, caption button, badges) and shares the rest with every other tile."""
 
-    def __init__(self, size: int) -> None:
+    def __init__(self, size: int, ratio: float = 1.0) -> None:
+        self.size = size
         self.tile = W.Layout(grid_template_columns="22px 36px 1fr",
                              grid_template_areas=TILE_AREAS, width=f"{size + 10}px",
                              grid_gap="2px 4px")  # fmt: skip
-        self.image = W.Layout(width=f"{size}px", height=f"{size}px", object_fit="contain",
-                              grid_area="image")  # fmt: skip
+        width, height = ratio_box(size, ratio)
+        self.image = W.Layout(width=f"{width}px", height=f"{height}px", object_fit="contain",
+                              grid_area="image", margin="0 auto")  # fmt: skip
         self.mark = W.Layout(width="22px", grid_area="mark")
         self.star = W.Layout(width="36px", grid_area="star")
         self.details = W.Layout(width="auto", grid_area="details")
@@ -80,6 +83,12 @@ class TileParts:
         self.button_style = W.ButtonStyle()
         self.checkbox_style = CheckboxStyle()
         self.html_style = HTMLStyle()
+
+    def shape(self, ratio: float) -> None:
+        """Every tile's image box takes the shape ``ratio`` (width over height) within the
+        tile's square: one shared layout, so two small messages reshape the whole grid."""
+        width, height = ratio_box(self.size, ratio)
+        self.image.width, self.image.height = f"{width}px", f"{height}px"
 
 
 class Tile(W.GridBox):
@@ -198,6 +207,7 @@ class Gallery(W.VBox):
         thumbnails: Thumbnails | None = None,
         undo: bool = True,
         download_folder: str = DEFAULT_FOLDER,
+        aspect_ratio: str | None = None,
     ) -> None:
         self.wb = resolve(wb)
         if model is None:
@@ -244,7 +254,10 @@ class Gallery(W.VBox):
 
         self._build_actions(undo, download_folder)
         self.tiles: list[Tile] = []  # kept across pages; only those in the grid are shown
+        self.aspect_ratio: str | None = None
+        self._shaped = False
         self.parts = TileParts(tile_size)
+        self.set_aspect_ratio(aspect_ratio)
 
         self.search.observe(lambda c: self._filter(search=c["new"].strip() or None), "value")
         self.media.observe(lambda c: self._filter(media_type=c["new"] or None), "value")
@@ -264,8 +277,12 @@ class Gallery(W.VBox):
              *([self.undo] if self.undo else [])],
             layout=W.Layout(flex_flow="row wrap"),
         )  # fmt: skip
+        shot_actions = W.HBox(
+            [self.new_shot_name, self.new_shot, self.move_choice, self.move, self.place_at,
+             self.place], layout=W.Layout(flex_flow="row wrap"),
+        )  # fmt: skip
         children = [W.HTML(CSS, layout=self.plain), self.status, filters_bar, selection_bar,
-                    actions, self.error, self.confirm, self.grid, pager,
+                    actions, shot_actions, self.error, self.confirm, self.grid, pager,
                     self.download]  # fmt: skip
         super().__init__([*children, self.detail], **classes("wb-gallery"))
         self._unsubscribe = self.model.subscribe(self._render)
@@ -299,6 +316,23 @@ class Gallery(W.VBox):
                                layout=W.Layout(width="120px"), **classes("wb-delete"))  # fmt: skip
         self.remove = W.Button(description="Remove from shot…", layout=W.Layout(width="170px"),
                                style=style, **classes("wb-remove"))  # fmt: skip
+        # Shots: a new one from the selection; in a shot, move the targets to another shot,
+        # and give the item under the cursor a place on the timeline.
+        self.new_shot_name = W.Text(placeholder="new shot's name", layout=W.Layout(width="150px"),
+                                    **classes("wb-new-shot-name"))  # fmt: skip
+        self.new_shot = W.Button(description="New shot from selection", style=style,
+                                 layout=W.Layout(width="auto"),
+                                 **classes("wb-new-shot-from"))  # fmt: skip
+        self.move_choice = W.Dropdown(description="move to", layout=W.Layout(width="230px"),
+                                      **classes("wb-move-choice"))  # fmt: skip
+        self.move = W.Button(description="Move to shot", style=style,
+                             layout=W.Layout(width="auto"), **classes("wb-move"))  # fmt: skip
+        self.place_at = W.Dropdown(options=PLACE_AT_END, value="", layout=W.Layout(width="230px"),
+                                   **classes("wb-place-at"))  # fmt: skip
+        self.place = W.Button(description="Place at end", style=style,
+                              layout=W.Layout(width="auto"),
+                              tooltip="give the item under the cursor a place on the timeline",
+                              **classes("wb-place"))  # fmt: skip
         self.undo = UndoButton(self.wb) if undo else None
         self.download = DownloadPanel(self.wb, self.model.download_options, folder=download_folder)
         self.delete.on_click(lambda _: self._ask_delete())
@@ -307,6 +341,10 @@ class Gallery(W.VBox):
         self.select_none.on_click(lambda _: self.model.clear_marks())
         self.bulk_star.on_click(lambda _: self.model.toggle_star())
         self.add.on_click(lambda _: self._add_to_shot())
+        self.new_shot.on_click(lambda _: self._new_shot())
+        self.move.on_click(lambda _: self._move_to_shot())
+        self.place.on_click(lambda _: self._place())
+        self.place_at.observe(self._place_label, "value")
 
     # -- user actions ----------------------------------------------------------------------
     def _filter(self, **changes: Any) -> None:
@@ -341,6 +379,34 @@ class Gallery(W.VBox):
             return
         frame = "end" if self.placement.value == "end" else None
         self.model.add_to_shot(shot_id, frame=frame)
+
+    def _new_shot(self) -> None:
+        """A new shot from the targets, in selection order (empty name: Reigh's "Shot N")."""
+        made = self.model.new_shot_from_selection(self.new_shot_name.value.strip() or None)
+        if made is not None:
+            self.new_shot_name.value = ""
+            if made.id not in self.model.state.shot_names:
+                self.model.reload()  # its name, for the cards and the shot lists
+
+    def _move_to_shot(self) -> None:
+        """Move the targets to the chosen shot: at the end, or unpositioned (as "add to")."""
+        shot_id = self.move_choice.value
+        if shot_id is not None:
+            self.model.move_to_shot(shot_id, positioned=self.placement.value == "end")
+
+    def _place(self) -> None:
+        """Place the item under the cursor at the end, or before/after the chosen item."""
+        where, _, generation_id = (self.place_at.value or "").partition(":")
+        if where == "before":
+            self.model.position(before=generation_id)
+        elif where == "after":
+            self.model.position(after=generation_id)
+        else:
+            self.model.position()
+
+    def _place_label(self, change: dict[str, Any]) -> None:
+        where = (change["new"] or "").partition(":")[0]
+        self.place.description = f"Place {where}" if where else "Place at end"
 
     def _ask(self, confirmation: Confirmation | None, then: Callable[[], None]) -> None:
         """Ask in the confirm row about the targets as they are now; ``then`` runs on the
@@ -390,7 +456,7 @@ class Gallery(W.VBox):
         else:
             connection = " · <span style='color:#16a34a'>live</span>" if state.live else ""
         self.status.value = f"<b>{html.escape(state.status)}</b>{connection}"
-        self.error.value = error_line(state.error)
+        self.error.value = error_line(state.error) or ok_line(state.notice)
         filters = state.filters
         self.search.value = filters.search or ""
         self.media.value = filters.media_type or ""
@@ -453,9 +519,51 @@ class Gallery(W.VBox):
             button.disabled = nothing
         self.add.disabled = nothing or not shots
         self.remove.layout.display = None if state.mode == "shot" else "none"
+        self._show_shot_actions(state)
         if self._asked is not None and target_ids(state) != self._asked:
             self._asked = None
             self.confirm.dismiss()  # the question was about other items
+
+    def _show_shot_actions(self, state: GalleryState) -> None:
+        """New shot from the targets; in a shot, the other shots to move them to, and the
+        positioned items of the page to place the cursor item before or after."""
+        targets = state.targets
+        many = f" {len(targets)}" if len(targets) > 1 else ""
+        self.new_shot.description = f"New shot from{many or ' selection'}"
+        self.new_shot.disabled = not targets
+        in_shot = state.mode == "shot"
+        others = [(name, shot_id) for shot_id, name in state.shot_names.items()
+                  if shot_id != state.target_id] if in_shot else []  # fmt: skip
+        if list(self.move_choice.options) != others:
+            current = self.move_choice.value
+            self.move_choice.options = others
+            if current in [shot_id for _, shot_id in others]:
+                self.move_choice.value = current
+        self.move.description = f"Move{many} to shot"
+        self.move.disabled = not targets or not others
+        places = list(PLACE_AT_END)
+        for shown, item in zip(state.cards, state.items, strict=True):
+            if in_shot and item.timeline_frame is not None:
+                label = " · ".join(part for part in (shown.kind, shown.text) if part)
+                places += [(f"before {label}", f"before:{item.id}"),
+                           (f"after {label}", f"after:{item.id}")]  # fmt: skip
+        if list(self.place_at.options) != places:
+            current = self.place_at.value
+            self.place_at.options = places
+            self.place_at.value = current if any(v == current for _, v in places) else ""
+        self.place.disabled = state.selection is None
+        for widget in (self.move_choice, self.move, self.place_at, self.place):
+            widget.layout.display = None if in_shot else "none"
+
+    def set_aspect_ratio(self, aspect_ratio: str | None) -> None:
+        """Shape the tiles and the detail view as ``aspect_ratio`` ("16:9"; the navigator's:
+        the shot's own, else its project's); None: square tiles."""
+        if self._shaped and aspect_ratio == self.aspect_ratio:
+            return
+        self.aspect_ratio, self._shaped = aspect_ratio, True
+        ratio = ratio_value(aspect_ratio) if aspect_ratio else None
+        self.parts.shape(ratio or 1.0)
+        self.detail.set_aspect_ratio(ratio)
 
     def _thumbnails(self, items: list[Generation | None]) -> list[bytes | None]:
         """Tile JPEGs for the items given (None: no image wanted), made on a few threads

@@ -39,8 +39,22 @@ def error_line(message: str | None) -> str:
     return f"<span style='color:#dc2626'>⚠ {html.escape(message)}</span>" if message else ""
 
 
+def ok_line(message: str | None) -> str:
+    """What the last action did, as every widget shows it (empty when nothing to say)."""
+    return f"<span style='color:#16a34a'>✓ {html.escape(message)}</span>" if message else ""
+
+
 def classes(*names: str) -> dict[str, tuple[str, ...]]:
     """A widget constructor's ``_dom_classes``: classes given there reach the browser in the
     message that creates the widget, while each ``add_class`` afterwards is a message of its
     own (a few hundred bytes of headers), which adds up over a page of tiles."""
     return {"_dom_classes": names}
+
+
+def ratio_box(side: int, ratio: float) -> tuple[int, int]:
+    """(width, height) in pixels of the largest box of shape ``ratio`` (width over height)
+    within a ``side``-pixel square: what a tile's or the preview's image fills, with
+    ``object-fit: contain`` keeping each picture's own aspect inside it."""
+    if ratio >= 1:
+        return side, max(1, round(side / ratio))
+    return max(1, round(side * ratio)), side

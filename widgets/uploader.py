@@ -2,7 +2,9 @@
 then upload them with per-file status and overall progress; it renders ``UploadModel``.
 
 Files picked in the browser arrive in the kernel's memory and are uploaded from there as
-``UploadData`` (named bytes), never written to the kernel's disk.
+``UploadData`` (named bytes), never written to the kernel's disk. While a ``.safetensors``
+file is queued, the fields of Reigh's LoRA form show (name, trigger word, base model,
+description); they go into the LoRA's resource row.
 """
 
 from __future__ import annotations
@@ -15,10 +17,11 @@ from typing import Any
 import ipywidgets as W
 
 from workbench.client import Workbench
+from workbench.resources import BASE_MODELS
 from workbench.uploads.sources import UploadData
 from workbench.views.navigator import starting_point
 from workbench.views.presentation import FILE_BADGES
-from workbench.views.uploads import PATHS_HINT, UploadModel, UploadState
+from workbench.views.uploads import LORA_HINT, LORA_LABELS, PATHS_HINT, UploadModel, UploadState
 
 from .render import Renderer, error_line
 from .session import resolve
@@ -58,15 +61,31 @@ class Uploader(W.VBox):
         self.progress = W.FloatProgress(min=0.0, max=1.0, layout=W.Layout(width="420px"))
         self.summary = W.HTML()
         self.files = W.HTML()
+        wide = W.Layout(width="420px")
+        self.lora_name = W.Text(placeholder=LORA_LABELS["lora_name"], layout=wide)
+        self.trigger_word = W.Text(placeholder=LORA_LABELS["trigger_word"], layout=wide)
+        self.base_model = W.Dropdown(options=BASE_MODELS, value=model.state.base_model,
+                                     description=LORA_LABELS["base_model"])  # fmt: skip
+        self.description = W.Textarea(placeholder=LORA_LABELS["description"], layout=wide)
+        self.lora = W.VBox(
+            [W.HTML(f"<b>LoRA</b> <span style='font-size:12px'>{html.escape(LORA_HINT)}</span>"),
+             self.lora_name, self.trigger_word, self.base_model, self.description],
+            layout=W.Layout(display="none"),
+        )  # fmt: skip
         for name in ("picker", "paths", "add_paths", "upload", "cancel", "progress", "summary",
-                     "files"):  # fmt: skip
+                     "files", "lora", "lora_name", "trigger_word", "base_model",
+                     "description"):  # fmt: skip
             getattr(self, name).add_class(f"wb-upload-{name.replace('_', '-')}")
+        for name in ("lora_name", "trigger_word", "base_model", "description"):
+            getattr(self, name).observe(lambda change, n=name: self._lora_field(n, change),
+                                        "value")  # fmt: skip
         self.picker.observe(self._picked, "value")
         self.add_paths.on_click(lambda _: self._add_typed())
         self.upload.on_click(lambda _: self.model.start())
         self.cancel.on_click(lambda _: self.model.cancel())
         super().__init__([
             W.HBox([self.picker, self.paths, self.add_paths]),
+            self.lora,
             W.HBox([self.upload, self.cancel, self.progress, self.summary]),
             self.files,
         ])  # fmt: skip
@@ -95,6 +114,11 @@ class Uploader(W.VBox):
             self.model.add(*data)
             self.picker.value = ()
 
+    def _lora_field(self, name: str, change: dict[str, Any]) -> None:
+        """Keep what the user typed or chose in a LoRA field (checked when the upload starts)."""
+        if not self._rendering.active:
+            self.model.set_lora(**{name: change["new"]})
+
     def _add_typed(self) -> None:
         if self.model.add_typed(self.paths.value):
             self.paths.value = ""
@@ -114,6 +138,11 @@ class Uploader(W.VBox):
         self._rendering(self._show, state)
 
     def _show(self, state: UploadState) -> None:
+        self.lora.layout.display = "" if state.has_lora else "none"
+        for name in ("lora_name", "trigger_word", "base_model", "description"):
+            widget = getattr(self, name)
+            if widget.value != getattr(state, name):
+                widget.value = getattr(state, name)
         self.progress.value = state.fraction
         self.upload.disabled = state.running or not any(f.status == "queued" for f in state.files)
         self.cancel.disabled = not state.running

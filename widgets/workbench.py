@@ -1,6 +1,8 @@
-"""The whole workbench in one widget: a project/shot picker over Gallery, Settings and Upload
-tabs. The picker renders ``NavigatorModel``, so the choice is remembered on this device and
-shared with the TUI (both open where the other left off)."""
+"""The whole workbench in one widget: the navigator (a project/shot picker with the actions
+that manage shots and projects) over Gallery, Settings, Upload and LoRAs tabs. The navigator renders
+``NavigatorModel``, so the choice is remembered on this device and shared with the TUI (both
+open where the other left off); the tabs follow its choice, and the gallery's tiles and detail
+view take the shape of its aspect ratio."""
 
 from __future__ import annotations
 
@@ -12,29 +14,21 @@ import ipywidgets as W
 from workbench.client import Workbench as Client
 from workbench.settings.registry import DEFAULT_TOOL
 from workbench.views import GalleryModel, NavigatorModel, NavigatorState, SettingsModel
+from workbench.views.resources import ResourcesModel
 from workbench.views.uploads import UploadModel
 
 from .gallery import Gallery
-from .render import Renderer, error_line
+from .navigator import Navigator, choices
+from .resources import Resources
 from .session import resolve
 from .settings import Settings
 from .undo import UndoButton
 from .uploader import Uploader
 
-TABS = ("Gallery", "Settings", "Upload")
+__all__ = ["TABS", "Workbench", "choices"]
+
+TABS = ("Gallery", "Settings", "Upload", "LoRAs")
 TAB_KEY = "notebook.tab"
-
-
-def choices(state: NavigatorState) -> list[tuple[str, str]]:
-    """Dropdown options: each project, then its shots indented, with their counts."""
-    options = []
-    for entry in state.projects:
-        total = f" ({entry.counts.total})" if entry.counts else ""
-        options.append((f"{entry.project.name}{total}", f"{entry.project.id}:"))
-        for shot in entry.shots:
-            count = f" ({shot.counts.total})" if shot.counts else ""
-            options.append((f"  ↳ {shot.shot.name}{count}", f"{entry.project.id}:{shot.shot.id}"))
-    return options
 
 
 class Workbench(W.VBox):
@@ -62,55 +56,49 @@ class Workbench(W.VBox):
         self.uploader = Uploader(
             self.wb, model=UploadModel(self.wb, project_id=project_id, shot_id=shot_id)
         )
-        self._rendering = Renderer()
-
-        self.target = W.Dropdown(description="show", layout=W.Layout(width="420px"))
-        self.target.add_class("wb-target")
-        self.error = W.HTML()
-        # One Undo for every tab: settings edits and gallery changes alike.
+        self.resources = Resources(
+            self.wb, model=ResourcesModel(self.wb, project_id=project_id, shot_id=shot_id)
+        )
+        # One Undo for every tab: settings edits, gallery changes and shots alike.
         self.undo = UndoButton(self.wb)
-        self.tabs = W.Tab([self.gallery, self.settings, self.uploader], titles=TABS)
+        self.nav = Navigator(self.navigator, on_choice=self.retarget, beside=(self.undo,))
+        self.target = self.nav.target  # the picker
+        parts = [self.gallery, self.settings, self.uploader, self.resources]
+        self.tabs = W.Tab(parts, titles=TABS)
         remembered = self.wb.local_state.get(TAB_KEY)
         self.tabs.selected_index = TABS.index(remembered) if remembered in TABS else 0
         self.tabs.observe(self._tab_changed, "selected_index")
-        self.target.observe(self._target_changed, "value")
-        super().__init__([W.HBox([self.target, self.undo, self.error]), self.tabs])
+        super().__init__([self.nav, self.tabs])
         self.add_class("wb-workbench")
-        self._unsubscribe = self.navigator.subscribe(self._render)
-        self._render(self.navigator.state)
+        self._unsubscribe = self.navigator.subscribe(self._follow)
+        self._follow(self.navigator.state)
         self._built = True
 
-    def _target_changed(self, change: dict[str, Any]) -> None:
-        if self._rendering.active or not change["new"]:
+    def retarget(self, project_id: uuid.UUID | None, shot_id: uuid.UUID | None) -> None:
+        """Show the navigator's choice in every tab (a pick, or a shot just made)."""
+        if project_id is None:
             return
-        project_text, _, shot_text = change["new"].partition(":")
-        project_id, shot_id = uuid.UUID(project_text), uuid.UUID(shot_text) if shot_text else None
-        self.navigator.select(project_id, shot_id)
         self.gallery.model.set_target(project_id=project_id, shot_id=shot_id)
         self.settings.model.switch_target(project_id=project_id, shot_id=shot_id)
         self.uploader.retarget(project_id=project_id, shot_id=shot_id)
+        self.resources.retarget(project_id=project_id, shot_id=shot_id)
+
+    def _follow(self, state: NavigatorState) -> None:
+        """The gallery takes the choice's aspect ratio. (Its shot names follow shots made,
+        renamed or deleted by themselves: ``GalleryModel`` follows ``keys.shots``.)"""
+        self.gallery.set_aspect_ratio(state.aspect_ratio)
 
     def _tab_changed(self, change: dict[str, Any]) -> None:
         index = change["new"]
         if index is not None:
             self.wb.local_state.set(TAB_KEY, TABS[index])
 
-    def _render(self, state: NavigatorState) -> None:
-        self._rendering(self._show, state)
-
-    def _show(self, state: NavigatorState) -> None:
-        options = choices(state)
-        if list(self.target.options) != options:
-            self.target.options = options
-        selected = f"{state.project_id}:{state.shot_id or ''}"
-        self.target.value = selected if any(v == selected for _, v in options) else None
-        self.error.value = error_line(state.error)
-
     def close(self) -> None:
         if self._built:
             self._unsubscribe()
+            self.nav.close()
             self.navigator.close()
-            for part in (self.gallery, self.settings, self.uploader, self.undo):
+            for part in (self.gallery, self.settings, self.uploader, self.resources, self.undo):
                 part.close()
         super().close()
 

@@ -32,6 +32,7 @@ from workbench.generations.query import GalleryTarget
 from workbench.generations.service import GenerationsService
 from workbench.generations.tools import tool_types
 from workbench.ids import as_uuid, as_uuids
+from workbench.manage import ManageService
 from workbench.models import (
     Generation,
     Project,
@@ -44,6 +45,7 @@ from workbench.models import (
 )
 from workbench.projects import Place, ProjectsService, ProjectSummary
 from workbench.realtime import RealtimeListener, triggers_installed
+from workbench.resources import LoraFields, Resource, add_lora, find_resource, list_resources
 from workbench.settings.diff import SettingsDiff, as_target, compare
 from workbench.settings.handle import SettingsHandle
 from workbench.settings.history import DEFAULT_LIMIT, HistoryEntry, Restore, SettingsHistory
@@ -53,6 +55,7 @@ from workbench.settings.pending import ReplaySummary
 from workbench.settings.resolve import ResolvedSettings, parse_path
 from workbench.settings.service import SettingsService, target_for
 from workbench.settings.store import check_tool_id
+from workbench.settings.workflows import SettingsPlan, SettingsWorkflows
 from workbench.storage import Storage
 
 if TYPE_CHECKING:
@@ -92,6 +95,8 @@ class Workbench:
         self._settings: SettingsService | None = None
         self._settings_history: SettingsHistory | None = None
         self._projects: ProjectsService | None = None
+        self._manage: ManageService | None = None
+        self._workflows: SettingsWorkflows | None = None
         self._local_state: LocalState | None = None
         self.cache = QueryCache()
         self.cache.configure(keys.GALLERY, FamilyOptions(stale_time=30.0, gc_time=600.0))
@@ -191,9 +196,186 @@ class Workbench:
         """Every project with its shots and their counts (what a navigator lists)."""
         return self.projects_service.overview()
 
-    def create_shot(self, project: Any, name: str) -> Shot:
-        """A new shot at the end of the project, starting from inherited settings."""
-        return self.projects_service.create_shot(project, name)
+    # -- managing shots and projects (workbench.manage): each one transaction, one undo --------
+    @property
+    def manage_service(self) -> ManageService:
+        if self._manage is None:
+            self._manage = ManageService(
+                self.pool, self.schema, lambda: self.user_id,
+                generations=self.generations_service, projects_service=self.projects_service,
+                cache=self.cache, inherited=self.settings_service.inherited,
+            )  # fmt: skip
+            self._manage.record = self.changes.record
+        return self._manage
+
+    def create_shot(
+        self,
+        project: Any,
+        name: str | None = None,
+        *,
+        generation_ids: Any = None,
+        aspect_ratio: str | None = None,
+    ) -> Shot:
+        """A new shot at the end of the project ("Shot N" unless named), starting from the
+        settings Reigh's new shots inherit; with ``generation_ids``, those items placed on
+        its timeline in the order given (0, 50, 100 ...), as Reigh's "new shot from
+        selection" does."""
+        ids = None if generation_ids is None else _many(generation_ids)
+        return self.manage_service.create_shot(
+            project, name, generation_ids=ids, aspect_ratio=aspect_ratio
+        )
+
+    def rename_shot(self, shot: Any, name: str) -> Shot:
+        """Rename a shot (names may repeat, as in Reigh)."""
+        return self.manage_service.rename_shot(shot, name)
+
+    def reorder_shots(self, project: Any, shot_ids: Sequence[Any]) -> None:
+        """New order of a project's shots: these first, in this order; the others follow in
+        their current order (positions 1..N, as Reigh numbers them)."""
+        self.manage_service.reorder_shots(project, shot_ids)
+
+    def duplicate_shot(self, shot: Any, name: str | None = None) -> Shot:
+        """A copy of a shot at the end of the project, as Reigh's ``duplicate_shot`` makes it:
+        "<name> (copy)", its settings and aspect ratio, and its positioned non-video items at
+        the same frames (the items are linked, not copied)."""
+        return self.manage_service.duplicate_shot(shot, name)
+
+    def delete_shot(self, shot: Any) -> None:
+        """Delete a shot and its timeline links (its items stay in the project). ``undo``
+        brings back the shot, its links with their frames and its settings, with the same
+        ids. Front ends ask first; this does not."""
+        self.manage_service.delete_shot(shot)
+
+    def position_in_shot(
+        self, shot: Any, generation_id: Any, *, before: Any = None, after: Any = None
+    ) -> int:
+        """Give an item of the shot a place on its timeline: at the end, or just before or
+        after another item of the shot (a generation id); an unpositioned item becomes
+        positioned, a positioned one moves. Returns its new frame."""
+        return self.manage_service.position_in_shot(shot, generation_id, before=before, after=after)
+
+    def move_to_shot(
+        self, generation_ids: Any, from_shot: Any, to_shot: Any, *, positioned: bool = True
+    ) -> None:
+        """Move items from one shot to another of the same project: out of the first, onto
+        the end of the second's timeline (or unpositioned); one transaction, one undo."""
+        self.manage_service.move_to_shot(
+            _many(generation_ids), from_shot, to_shot, positioned=positioned
+        )
+
+    def create_project(
+        self, name: str, *, aspect_ratio: str | None = None, like: Any = None
+    ) -> Project:
+        """A new project with a "Default Shot", as Reigh creates one: the aspect ratio given,
+        else ``like``'s, else 16:9; its settings are ``like``'s (a project) without prompts
+        and references."""
+        return self.manage_service.create_project(name, aspect_ratio=aspect_ratio, like=like)
+
+    def rename_project(self, project: Any, name: str) -> Project:
+        """Rename a project."""
+        return self.manage_service.update_project(project, name=name)
+
+    def set_aspect_ratio(self, project: Any, aspect_ratio: str) -> Project:
+        """Set a project's aspect ratio ("16:9", "9:16", "1:1" ...); its shots without one of
+        their own follow it, as in Reigh."""
+        return self.manage_service.update_project(project, aspect_ratio=aspect_ratio)
+
+    # -- settings workflows (workbench.settings.workflows) ----------------------------------
+    @property
+    def settings_workflows(self) -> SettingsWorkflows:
+        """Copy settings, reset to inherited, promote to project (``workbench.settings.
+        workflows``): each planned first, then written, recorded for undo."""
+        if self._workflows is None:
+
+            def refresh(target: Any) -> None:
+                self.cache.invalidate(keys.settings(target.scope, target.id))
+
+            self._workflows = SettingsWorkflows(
+                self.pool, self.schema, lambda: self.user_id, self.settings_service, self.changes,
+                invalidate=refresh,
+            )  # fmt: skip
+        return self._workflows
+
+    def plan_copy_settings(
+        self, tool_id: str, source: Any, dest: Any, *, fields: Any = None
+    ) -> SettingsPlan:
+        """What copying a tool's settings from ``source`` to ``dest`` (two shots, or two
+        projects) would change at ``dest``: each field whose resolved value or scope changes,
+        before and after. The source's own values are copied (all, or only ``fields``:
+        dotted paths), as overrides at the destination; its other overrides stay. Targets as
+        ``settings_diff`` takes them. One round trip (two when validating needs the user's
+        stored fields); writes nothing."""
+        return self.settings_workflows.plan_copy(tool_id, source, dest, fields=fields)
+
+    def copy_settings(
+        self, tool_id: str, source: Any, dest: Any, *, fields: Any = None, plan: Any = None
+    ) -> SettingsPlan:
+        """Copy as ``plan_copy_settings`` shows it: one validated write, undoable. With
+        ``plan`` (from ``plan_copy_settings``), exactly that plan, refused with
+        ``ConflictError`` (nothing written) when ``dest`` changed since it was made.
+        Returns the plan carried out (length 0: nothing to change, nothing written)."""
+        return self.settings_workflows.copy(tool_id, source, dest, fields=fields, plan=plan)
+
+    def plan_reset_overrides(self, tool_id: str, target: Any) -> SettingsPlan:
+        """What removing every override of a tool at a shot (it then inherits from its
+        project, the user and the defaults) or a project (from the user and the defaults)
+        would change; writes nothing."""
+        return self.settings_workflows.plan_reset(tool_id, target)
+
+    def reset_overrides(self, tool_id: str, target: Any, *, plan: Any = None) -> SettingsPlan:
+        """Reset as ``plan_reset_overrides`` shows it: one write, undoable; ``plan`` as for
+        ``copy_settings``."""
+        return self.settings_workflows.reset(tool_id, target, plan=plan)
+
+    def plan_promote_setting(self, tool_id: str, shot: Any, path: Any) -> SettingsPlan:
+        """What making a shot's override of ``path`` its project's value (the shot then
+        inherits it) would change at the shot; the summary says what the project's value
+        becomes. A field the shot does not override is refused. Writes nothing."""
+        return self.settings_workflows.plan_promote(tool_id, shot, path)
+
+    def promote_setting(
+        self, tool_id: str, shot: Any, path: Any, *, plan: Any = None
+    ) -> SettingsPlan:
+        """Promote as ``plan_promote_setting`` shows it: the project's write and the shot's
+        in one transaction, one change (one ``undo`` reverts both); ``plan`` as for
+        ``copy_settings`` (the shot and the project are both guarded)."""
+        return self.settings_workflows.promote(tool_id, shot, path, plan=plan)
+
+    # -- end of settings workflows ----------------------------------------------------------
+
+    # -- resources (LoRAs) (workbench.resources) --------------------------------------------
+    def resources(self, kind: str = "lora") -> list[Resource]:
+        """Your own resources of ``kind`` (Reigh's types: "lora", "phase-config",
+        "style-reference", "structure-video", "effect"), newest first, one query. A
+        ``Resource`` has the LoRA form's fields (name, trigger word, base model, description),
+        ``path`` (the URL Reigh loads) and the whole ``metadata``."""
+        return list_resources(self.pool, self.schema, self.user_id, kind)
+
+    def resource(self, ref: Any) -> Resource:
+        """One LoRA by id (yours or a public one), or by the exact name or "Model ID" of one of
+        yours."""
+        return find_resource(self.pool, self.schema, self.user_id, ref)
+
+    def add_lora(
+        self, tool_id: str, target: Any, resource: Any, *, strength: float = 1.0
+    ) -> dict[str, Any]:
+        """Add a LoRA to a tool's LoRA list (travel-between-images ``loras``, image-generation
+        ``selectedLoras``) as Reigh stores the entry (``{id, name, path, strength,
+        previewImageUrl?, trigger_word?}``), and return the entry. ``target`` is what
+        ``settings_diff`` takes (a ``Shot`` or ``Project``, ``{"shot_id": ...}`` /
+        ``{"project_id": ...}``, or ``"user"``): the entry joins the list the target resolves
+        to (what it inherits is kept) and is written at the target's scope, one settings write
+        that ``undo`` takes back. A LoRA already in the list gets the new ``strength`` (0 to
+        2); the same strength again raises ``ConflictError``."""
+        where = as_target(target, self.user_id)
+        added = add_lora(
+            self.pool, self.schema, self.settings_service, self.changes, user_id=self.user_id,
+            tool_id=tool_id, target=where, resource=resource, strength=strength,
+        )  # fmt: skip
+        self.cache.invalidate(keys.settings(where.scope, where.id, tool_id))
+        return added.entry
+
+    # -- end of resources -------------------------------------------------------------------
 
     def upload(
         self,
@@ -207,6 +389,7 @@ class Workbench:
         workers: int | None = None,
         transfer: TransferOptions | None = None,
         cancel: threading.Event | None = None,
+        lora: LoraFields | dict[str, Any] | None = None,
     ) -> list[UploadResult]:
         """Upload images, videos or LoRA weights (files, folders, ``UploadData``) to a project.
 
@@ -216,13 +399,16 @@ class Workbench:
         folder resumes it. ``kind`` is "auto", "image", "video" or "lora"; ``max_bytes`` is one
         limit or one per kind (default 50 MiB images, 2 GiB videos and LoRAs). ``progress``
         gets an ``UploadProgress`` snapshot, from worker threads. Returns one ``UploadResult``
-        per file; a single path that fails raises its error instead.
+        per file; a single path that fails raises its error instead. ``lora`` gives the LoRA
+        files the fields of Reigh's LoRA form: ``LoraFields(name=, trigger_word=, base_model=,
+        description=)`` (``workbench.resources``) or a dict of them; checked before anything
+        is stored, and refused when none of the files is a LoRA.
         """
         from workbench.uploads import upload
 
         results = upload(
             self, paths, project_id=project_id, shot_id=shot_id, kind=kind, progress=progress,
-            max_bytes=max_bytes, workers=workers, transfer=transfer, cancel=cancel,
+            max_bytes=max_bytes, workers=workers, transfer=transfer, cancel=cancel, lora=lora,
             on_change=lambda p, s: self.generations_service.invalidate(p, [s] if s else []),
         )  # fmt: skip
         self._record_upload(results)
@@ -626,8 +812,11 @@ class Workbench:
         """Refresh what an undo changed."""
         if undone.project_id is not None or undone.shot_ids:
             self.generations_service.invalidate(undone.project_id, undone.shot_ids)
-        if undone.settings is not None:
-            self.cache.invalidate(keys.settings(*undone.settings))
+        if undone.project_id is not None:  # an undone shot change: the lists of shots
+            self.cache.invalidate(keys.shots(undone.project_id))
+        for settings in (undone.settings, *undone.more_settings):
+            if settings is not None:
+                self.cache.invalidate(keys.settings(*settings))
 
 
 def _many(ids: Any) -> list[Any]:

@@ -15,6 +15,7 @@ from collections.abc import Hashable
 GALLERY = "unified-generations"
 SETTINGS = "settings"
 OWNERSHIP = "ownership"
+SHOTS = "shots"
 
 Key = tuple[Hashable, ...]
 
@@ -31,6 +32,12 @@ def settings(
     """The settings of one row (``scope`` "user", "project" or "shot") for one tool, or the
     prefix of all its tools (or of every row of a scope)."""
     return _key(SETTINGS, scope, target_id, tool_id)
+
+
+def shots(project_id: Hashable = None) -> Key:
+    """A project's shots as lists show them (names, order): changed by creating, renaming,
+    reordering or deleting a shot, not by changes to items."""
+    return _key(SHOTS, project_id)
 
 
 def ownership(mode: str, target_id: Hashable) -> Key:

@@ -49,6 +49,8 @@ def prefixes_for(event: dict[str, Any]) -> set[tuple[Any, ...]]:
             found.add(keys.gallery("project", project))  # also its shot counts
         if table == "projects":
             found.add(keys.settings("project", project))
+        if table in ("shots", "projects"):
+            found.add(keys.shots(project))
     for shot in ids(event.get("shots", [])):
         found.add(keys.gallery("shot", shot))
     for shot in ids(event.get("shot")):

@@ -4,37 +4,23 @@
 from __future__ import annotations
 
 import json
-from pathlib import Path
 from typing import Any
 
 import pytest
+from settings_cli import SettingsCli
 
-from workbench.cli import main
 from workbench.client import Workbench
 
 TRAVEL = "travel-between-images"
-WHERE = ["--project", "Neon Coastline", "--shot", "Harbour Lights"]
 
 
 @pytest.fixture
-def cli(
-    demo_wb: Workbench,
-    demo_dsn: str,
-    demo_assets: Path,
-    monkeypatch: pytest.MonkeyPatch,
-    capsys: pytest.CaptureFixture[str],
-) -> Any:
-    """Run ``workbench settings ...`` in this process; returns (exit status, stdout, stderr)."""
-    monkeypatch.setenv("WORKBENCH_DSN", demo_dsn)
-    monkeypatch.setenv("WORKBENCH_ASSETS_DIR", str(demo_assets))
+def cli(settings_cli: SettingsCli) -> SettingsCli:
+    """``workbench settings ...`` in this process (the shared ``settings_cli``)."""
+    return settings_cli
 
-    def run(*args: str) -> tuple[int, str, str]:
-        capsys.readouterr()
-        status = main(["settings", *args])
-        out, err = capsys.readouterr()
-        return status, out, err
 
-    return run
+WHERE = ["--project", "Neon Coastline", "--shot", "Harbour Lights"]
 
 
 def test_history_lists_the_writes_newest_first(cli: Any, demo_wb: Workbench) -> None:

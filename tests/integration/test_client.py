@@ -213,7 +213,7 @@ def test_create_shot_goes_last_and_inherits_settings(demo_wb: Workbench, demo_ds
     own = row[0]["travel-between-images"]  # copied from the last edited shot (Reigh's rule)
     assert own, own
     assert own.get("prompt", "") == ""  # ... without its prompts
-    with pytest.raises(ValidationError, match="non-empty name"):
+    with pytest.raises(ValidationError, match="cannot be empty"):
         demo_wb.create_shot(project, "   ")
     with pytest.raises(NotFoundError):
         demo_wb.create_shot(uuid.uuid4(), "x")

@@ -104,8 +104,9 @@ def script() -> str:
 
 
 def demo_state(dsn: str) -> dict[str, Any]:
-    """What the examples could change for good: stars, settings at every scope, and the rows
-    of the gallery (generations, their shot links and frames, variants, resources)."""
+    """What the examples could change for good: stars, settings at every scope, the rows of
+    the gallery (generations, their shot links and frames, variants, resources), and the
+    shots and projects (names, order, aspect ratios)."""
     with psycopg.connect(dsn) as conn:
 
         def rows(query: str) -> list[Any]:
@@ -124,6 +125,10 @@ def demo_state(dsn: str) -> dict[str, Any]:
             ),
             "variants": rows("SELECT id, is_primary FROM generation_variants ORDER BY id"),
             "resources": rows("SELECT id FROM resources ORDER BY id"),
+            "shots": rows(
+                "SELECT id, project_id, name, position, aspect_ratio FROM shots ORDER BY id"
+            ),
+            "projects": rows("SELECT id, name, aspect_ratio FROM projects ORDER BY id"),
         }
 
 

@@ -114,12 +114,16 @@ def test_without_triggers_the_workbench_says_updates_are_not_live(
           "shots": ["22222222-2222-4222-8222-222222222222"]},
          {("unified-generations", "project", "1"), ("unified-generations", "shot", "2")}),
         ({"table": "projects", "project": "11111111-1111-4111-8111-111111111111"},
-         {("settings", "project", "1")}),
+         {("settings", "project", "1"), ("shots", "1")}),  # its name, in lists of shots
+        ({"table": "shots", "project": "11111111-1111-4111-8111-111111111111",
+          "shot": "22222222-2222-4222-8222-222222222222"},
+         {("unified-generations", "project", "1"), ("shots", "1"),
+          ("settings", "shot", "2"), ("unified-generations", "shot", "2")}),
         ({"table": "users", "user": "33333333-3333-4333-8333-333333333333"},
          {("settings", "user", "3")}),
         ({"table": "generations", "project": "not-a-uuid", "shots": None}, set()),
     ],
 )  # fmt: skip
 def test_events_map_to_the_narrowest_prefixes(event: dict[str, Any], expected: set[Any]) -> None:
-    got = {(a, b, str(c)[0]) for a, b, c in prefixes_for(event)}
+    got = {(*key[:-1], str(key[-1])[0]) for key in prefixes_for(event)}
     assert got == expected

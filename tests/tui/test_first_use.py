@@ -96,7 +96,8 @@ def assert_whole_and_centred(image: Any, box: Any) -> None:
 
 
 async def test_tiles_show_pictures_whole(running: tuple[WorkbenchApp, Any]) -> None:
-    """The demo's first project is 16:9: its tiles' pictures are not stretched to 20x9."""
+    """The demo's first project is 16:9: its tiles' pictures are not stretched, and their
+    boxes take the project's shape (20x6 on 1:2 cells, not 20x9): the picture fills them."""
     app, pilot = running
     tiles = list(app.query("Tile"))
     await wait_until_async(lambda: all(t.query_one(HalfcellImage).image for t in tiles),
@@ -105,8 +106,8 @@ async def test_tiles_show_pictures_whole(running: tuple[WorkbenchApp, Any]) -> N
     for tile in tiles:
         assert_whole_and_centred(tile.query_one(HalfcellImage), tile.query_one(".thumb"))
     image = tiles[0].query_one(HalfcellImage)
-    assert image.image.size[0] > image.image.size[1]  # 16:9: full width, bars above and below
-    assert image.region.height < tile.query_one(".thumb").region.height
+    assert image.image.size[0] > image.image.size[1]  # 16:9: full width
+    assert image.region.height == tile.query_one(".thumb").region.height == 6  # no bars
 
 
 def test_fit_letterboxes_by_the_cells_shape() -> None:

@@ -316,7 +316,7 @@ def test_upload_files_picked_in_the_browser(
 def test_workbench_tabs_follow_the_picker(demo_wb: Workbench, project: Any) -> None:
     widget = WorkbenchWidget(demo_wb, project=project)
     try:
-        assert widget.tabs.titles == ("Gallery", "Settings", "Upload")
+        assert widget.tabs.titles == ("Gallery", "Settings", "Upload", "LoRAs")
         labels = [label for label, _ in widget.target.options]
         assert labels[0].startswith("Neon Coastline (")
         assert any("↳" in x for x in labels)
@@ -327,6 +327,7 @@ def test_workbench_tabs_follow_the_picker(demo_wb: Workbench, project: Any) -> N
         assert widget.settings.model.state.scope == "shot"
         assert widget.settings.edit_scope.options == ("user", "project", "shot")
         assert widget.uploader.model.state.shot_id == shot.id
+        assert "shot" in widget.resources.model.state.scopes  # LoRAs can go on the shot
         widget.tabs.selected_index = 1
         assert demo_wb.local_state.get("notebook.tab") == "Settings"
         assert repr(widget).endswith("· Settings>")

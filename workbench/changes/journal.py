@@ -14,7 +14,7 @@ import json
 import logging
 import threading
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
 
@@ -80,6 +80,23 @@ class ChangeJournal:
                 "fields": fields,
             }
             self.record("settings", describe_settings(write, fields), data)
+
+    def settings_batch(self, writes: Sequence[SettingsWrite], description: str) -> None:
+        """Record writes that landed together (in one transaction) as one change, undone as
+        one: a promotion to the project writes the project and the shot. Announce the writes
+        to ``SettingsService.written`` inside ``quiet()`` so they are not recorded twice."""
+        entries = []
+        for write in writes:
+            fields = settings_fields(write.before, write.after)
+            if fields:
+                entries.append({
+                    "scope": write.target.scope,
+                    "target_id": str(write.target.id),
+                    "tool_id": write.tool_id,
+                    "fields": fields,
+                })  # fmt: skip
+        if entries:
+            self.record("settings-batch", description, {"writes": entries})
 
     @contextmanager
     def quiet(self) -> Iterator[None]:

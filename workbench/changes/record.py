@@ -23,7 +23,14 @@ KINDS = (
     "star-variant",  # variant_ids, before {id: starred}, after
     "delete-variant",  # generation_id, rows [generation_variants rows]
     "settings",  # scope, target_id, tool_id, fields [{path, before?, after?}]
+    "settings-batch",  # writes [settings data, ...] that landed in one transaction
     "upload",  # project_id, generation_ids, resource_ids
+    "create-shot",  # shot_id, project_id, shot, links {link id: frame} (also a duplicate)
+    "delete-shot",  # project_id, shot (its row), links [rows], pairs [[generation, link]]
+    "rename",  # table, id, project_id, before {column: value}, after {column: value}
+    "reorder-shots",  # project_id, positions {shot id: [before, after]}
+    "move",  # from (remove-from-shot data), to (add-to-shot data)
+    "create-project",  # project_id, name, shot_ids
 )
 
 

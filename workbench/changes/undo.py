@@ -14,17 +14,18 @@ import json
 import uuid
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
 import psycopg
 from psycopg import sql
-from psycopg.types.json import Jsonb
 from psycopg_pool import ConnectionPool
 
+from workbench.changes import undo_structure
 from workbench.changes.record import Change
+from workbench.changes.rows import conflict, insert_rows, update_rows
 from workbench.db.schema import SchemaInfo
-from workbench.errors import ConflictError, NotFoundError, PermissionDenied, ValidationError
+from workbench.errors import NotFoundError, PermissionDenied, ValidationError
 from workbench.generations import mutations
 from workbench.settings import store
 from workbench.settings.resolve import get_path
@@ -33,8 +34,6 @@ from workbench.settings.store import SettingsTarget, SettingsWrite
 
 if TYPE_CHECKING:
     from workbench.uploads.uploader import UploadResult
-
-FORCE_HINT = "nothing was changed; undo with force=True (--force) to overwrite it anyway"
 
 
 @dataclass(frozen=True)
@@ -45,6 +44,7 @@ class Undone:
     project_id: uuid.UUID | None = None
     shot_ids: tuple[uuid.UUID, ...] = ()
     settings: tuple[str, uuid.UUID] | None = None  # (scope, id)
+    more_settings: tuple[tuple[str, uuid.UUID], ...] = ()  # a batch's other rows
 
 
 @dataclass(frozen=True)
@@ -71,7 +71,7 @@ def undo_change(change: Change, ctx: UndoContext, *, force: bool = False) -> Und
             f"cannot undo {change.description!r} from this device: what undoes it was too "
             "large to keep here; undo it in the session that made it"
         )
-    if change.kind == "settings":
+    if change.kind in ("settings", "settings-batch"):
         return _settings(change, ctx, force)
     handler = _HANDLERS.get(change.kind)
     if handler is None:
@@ -86,10 +86,6 @@ def _transaction(conn: psycopg.Connection[Any]) -> Iterator[None]:
     together with the COMMIT."""
     with conn.pipeline(), conn.transaction():
         yield
-
-
-def _conflict(change: Change, what: str) -> ConflictError:
-    return ConflictError(f"cannot undo {change.description!r}: {what}; {FORCE_HINT}")
 
 
 def _owned(
@@ -123,7 +119,7 @@ def _star(conn: psycopg.Connection[Any], ctx: UndoContext, change: Change, force
     again = [row for row in rows if row[1] != data["after"]]
     if again and not force:
         what = "it was" if len(before) == 1 else f"{len(again)} of them were"
-        raise _conflict(change, f"{what} {'starred' if again[0][1] else 'unstarred'} again since")
+        raise conflict(change, f"{what} {'starred' if again[0][1] else 'unstarred'} again since")
     ids = [row[0] for row in rows]
     conn.execute(
         "UPDATE generations g SET starred = u.starred, updated_at = now() "
@@ -148,7 +144,7 @@ def _star_variant(
     if not rows:
         raise NotFoundError(f"cannot undo {change.description!r}: the variant was deleted since")
     if any(row[1] != change.data["after"] for row in rows) and not force:
-        raise _conflict(change, "it was starred or unstarred again since")
+        raise conflict(change, "it was starred or unstarred again since")
     ids = [row[0] for row in rows]
     conn.execute(
         "UPDATE generation_variants v SET starred = u.starred "
@@ -169,10 +165,10 @@ def _delete_variant(
         ([r["id"] for r in rows],),
     ).fetchone()
     if back and back[0] and not force:
-        raise _conflict(change, "the variant exists again")
+        raise conflict(change, "the variant exists again")
     if not (back and back[0]):
-        _insert_rows(conn, "generation_variants", rows)
-        _update_rows(conn, "generation_variants", rows)  # every column as it was
+        insert_rows(conn, "generation_variants", rows)
+        update_rows(conn, "generation_variants", rows)  # every column as it was
     return Undone(project_id, shots)
 
 
@@ -190,7 +186,7 @@ def _set_primary(
     assert row is not None
     now = None if row[0] is None else str(row[0])
     if now != data["after"] and not force:
-        raise _conflict(change, "another variant was made primary since")
+        raise conflict(change, "another variant was made primary since")
     if data["before"] is None:  # there was no primary: demote the one we made
         conn.execute(
             "UPDATE generation_variants SET is_primary = false WHERE generation_id = %s "
@@ -239,10 +235,10 @@ def _add_to_shot(
     now = {str(row[0]): row[1] for row in rows}
     if not force:
         if len(now) < len(links):
-            raise _conflict(change, "the item was removed from the shot since")
+            raise conflict(change, "the item was removed from the shot since")
         moved = [i for i, frame in links.items() if now[i] != frame]
         if moved:
-            raise _conflict(change, f"it was moved on the timeline since (now at {now[moved[0]]})")
+            raise conflict(change, f"it was moved on the timeline since (now at {now[moved[0]]})")
     conn.execute("DELETE FROM shot_generations WHERE id = ANY(%s::uuid[])", (list(now),))
     return Undone(project_id, (shot_id,))
 
@@ -261,11 +257,11 @@ def _remove_from_shot(
     assert found is not None
     back, generations = set(found[0]), set(found[1])
     if back and not force:
-        raise _conflict(change, "the link exists again")
+        raise conflict(change, "the link exists again")
     if not generations:
         raise NotFoundError(f"cannot undo {change.description!r}: the generation was deleted")
     wanted = [r for r in rows if r["id"] not in back and r["generation_id"] in generations]
-    _insert_rows(conn, "shot_generations", wanted)
+    insert_rows(conn, "shot_generations", wanted)
     return Undone(project_id, (shot_id,))
 
 
@@ -284,7 +280,7 @@ def _reorder(
     moved = [i for i, (_, after) in frames.items() if i in now and now[i] != after]
     if not force and (len(now) < len(frames) or moved):
         what = "items were removed from the shot since" if len(now) < len(frames) else ""
-        raise _conflict(change, what or "items were moved on the timeline since")
+        raise conflict(change, what or "items were moved on the timeline since")
     ids = [i for i in frames if i in now]
     conn.execute(
         "UPDATE shot_generations sg SET timeline_frame = u.frame, updated_at = now() "
@@ -292,6 +288,35 @@ def _reorder(
         (ids, [frames[i][0] for i in ids]),
     )
     return Undone(project_id, (shot_id,))
+
+
+def _move(conn: psycopg.Connection[Any], ctx: UndoContext, change: Change, force: bool) -> Undone:
+    """Take the items off the shot they were moved to and put their old links back: the two
+    halves of the move, undone in one transaction."""
+    data = change.data
+    added = _add_to_shot(conn, ctx, replace(change, data=data["to"]), force)
+    removed = _remove_from_shot(conn, ctx, replace(change, data=data["from"]), force)
+    return Undone(added.project_id, (*added.shot_ids, *removed.shot_ids))
+
+
+StructureUndo = Callable[
+    [psycopg.Connection[Any], uuid.UUID, Change, bool], tuple[uuid.UUID, tuple[uuid.UUID, ...]]
+]
+
+
+def _structure(
+    undo: StructureUndo,
+) -> Callable[[psycopg.Connection[Any], UndoContext, Change, bool], Undone]:
+    """An undo of ``workbench.changes.undo_structure`` as a handler: what it returns is what
+    the caches refresh."""
+
+    def handler(
+        conn: psycopg.Connection[Any], ctx: UndoContext, change: Change, force: bool
+    ) -> Undone:
+        project_id, shot_ids = undo(conn, ctx.user_id, change, force)
+        return Undone(project_id, shot_ids)
+
+    return handler
 
 
 def _delete(conn: psycopg.Connection[Any], ctx: UndoContext, change: Change, force: bool) -> Undone:
@@ -317,7 +342,7 @@ def _upload(conn: psycopg.Connection[Any], ctx: UndoContext, change: Change, for
         if snapshot and recorded and not force:
             changed = _differences(recorded, snapshot)
             if changed:
-                raise _conflict(change, f"what it added was changed since ({changed})")
+                raise conflict(change, f"what it added was changed since ({changed})")
     resources = data.get("resource_ids", [])
     if resources:
         conn.execute(
@@ -348,12 +373,12 @@ def _unlink_duplicates(
     now = {row[0]: (row[1], row[2]) for row in rows}
     if not force:
         if len(now) < len(links):
-            raise _conflict(change, "an item it linked into the shot was removed from it since")
+            raise conflict(change, "an item it linked into the shot was removed from it since")
         moved = [i for i, frame in links.items() if now[i] != (shot_id, frame)]
         if moved:
             where = now[moved[0]]
             at = "in another shot" if where[0] != shot_id else f"at frame {where[1]}"
-            raise _conflict(change, f"an item it linked into the shot was moved since (now {at})")
+            raise conflict(change, f"an item it linked into the shot was moved since (now {at})")
     stay = [i for i, (shot, _) in now.items() if shot == shot_id]
     if stay:
         conn.execute("DELETE FROM shot_generations WHERE id = ANY(%s::uuid[])", (stay,))
@@ -426,6 +451,12 @@ _HANDLERS: dict[str, Callable[[psycopg.Connection[Any], UndoContext, Change, boo
     "reorder": _reorder,
     "delete": _delete,
     "upload": _upload,
+    "move": _move,
+    "create-shot": _structure(undo_structure.create_shot),
+    "delete-shot": _structure(undo_structure.delete_shot),
+    "rename": _structure(undo_structure.rename),
+    "reorder-shots": _structure(undo_structure.reorder_shots),
+    "create-project": _structure(undo_structure.create_project),
 }
 
 
@@ -496,7 +527,7 @@ def restore(
     if moved:
         problems.append(f"{len(moved)} items based on it now point elsewhere")
     if problems and not force:
-        raise _conflict(change, "; ".join(problems))
+        raise conflict(change, "; ".join(problems))
     missing_parent = [
         g for g in generations if g["parent_generation_id"] not in (None, *ids, *outside_left)
     ]
@@ -522,13 +553,13 @@ def restore(
         and link["generation_id"] in restored
     ]
     existing_referrers = {r[0] for r in referred if force or r[1] is None}
-    _insert_rows(
+    insert_rows(
         conn, "generations", [{**g, "primary_variant_id": None} for g in generations], ordered=True
     )
-    _insert_rows(conn, "generation_variants", variants)
-    _update_rows(conn, "generation_variants", variants)
-    _insert_rows(conn, "shot_generations", links)
-    _update_rows(conn, "generations", generations)
+    insert_rows(conn, "generation_variants", variants)
+    update_rows(conn, "generation_variants", variants)
+    insert_rows(conn, "shot_generations", links)
+    update_rows(conn, "generations", generations)
     repoint = [r for r in referrers if r[0] in existing_referrers and r[1] in restored]
     if repoint:
         conn.execute(
@@ -538,47 +569,6 @@ def restore(
         )
     touched = {uuid.UUID(link["shot_id"]) for link in links}
     return project_id, tuple(sorted(touched, key=str))
-
-
-def _insert_rows(
-    conn: psycopg.Connection[Any],
-    table: str,
-    rows: Sequence[Mapping[str, Any]],
-    *,
-    ordered: bool = False,
-) -> None:
-    """Insert ``to_jsonb`` rows as they were: every column, also ones we do not know."""
-    if not rows:
-        return
-    order = sql.SQL(" ORDER BY e.n") if ordered else sql.SQL("")
-    conn.execute(
-        sql.SQL(
-            "INSERT INTO {table} SELECT r.* FROM jsonb_array_elements(%s::jsonb) "
-            "WITH ORDINALITY AS e(j, n) CROSS JOIN LATERAL "
-            "jsonb_populate_record(NULL::{table}, e.j) AS r{order} ON CONFLICT DO NOTHING"
-        ).format(table=sql.Identifier(table), order=order),
-        (Jsonb(list(rows)),),
-    )
-
-
-def _update_rows(
-    conn: psycopg.Connection[Any], table: str, rows: Sequence[Mapping[str, Any]]
-) -> None:
-    """Set every column of these rows back to the kept values (undoing what insert triggers
-    rewrote: the generation's media and primary variant, a variant's ``viewed_at``)."""
-    if not rows:
-        return
-    columns = sorted({key for row in rows for key in row} - {"id"})
-    assignments = sql.SQL(", ").join(
-        sql.SQL("{c} = r.{c}").format(c=sql.Identifier(column)) for column in columns
-    )
-    conn.execute(
-        sql.SQL(
-            "UPDATE {table} AS t SET {assignments} FROM "
-            "jsonb_populate_recordset(NULL::{table}, %s::jsonb) AS r WHERE t.id = r.id"
-        ).format(table=sql.Identifier(table), assignments=assignments),
-        (Jsonb(list(rows)),),
-    )
 
 
 # -- settings --------------------------------------------------------------------------------
@@ -623,46 +613,91 @@ def describe_settings(write: SettingsWrite, fields: list[dict[str, Any]]) -> str
 
 def _settings(change: Change, ctx: UndoContext, force: bool) -> Undone:
     """Write the old values back (a patch and removals) if the fields still hold what the
-    change wrote."""
-    data = change.data
-    target = SettingsTarget(store.check_scope(data["scope"]), uuid.UUID(data["target_id"]))
-    tool_id = store.check_tool_id(data["tool_id"])
-    fields: list[dict[str, Any]] = data["fields"]
+    change wrote. A "settings-batch" change (several writes that landed in one transaction:
+    a promotion to the project) is undone the same way, every write in one transaction."""
+    entries: list[dict[str, Any]] = (
+        change.data["writes"] if change.kind == "settings-batch" else [change.data]
+    )
     ctx.settings.queue.flush()  # an edit still waiting in the queue would land after the undo
-    table = sql.Identifier({"user": "users", "project": "projects", "shot": "shots"}[target.scope])
+    planned = [_settings_plan(entry) for entry in entries]
+    done: list[SettingsWrite] = []
+    with ctx.pool.connection() as conn, _transaction(conn):
+        # Every check before any write: a conflict in the last entry changes nothing.
+        for target, tool_id, fields, _, _ in planned:
+            _check_settings(
+                conn, change, target=target, tool_id=tool_id, fields=fields, force=force
+            )
+        for target, tool_id, _, patch, removals in planned:
+            done.append(
+                store.write(
+                    conn,
+                    ctx.schema,
+                    target,
+                    tool_id,
+                    user_id=ctx.user_id,
+                    patch=patch,
+                    removals=removals,
+                    record=ctx.settings.records_history,
+                    note="undo",
+                )
+            )
+    with ctx.quiet():
+        for write in done:
+            ctx.settings.written.notify(write)
+    first = planned[0][0]
+    return Undone(
+        settings=(first.scope, first.id),
+        more_settings=tuple((target.scope, target.id) for target, *_ in planned[1:]),
+    )
+
+
+def _settings_plan(
+    entry: Mapping[str, Any],
+) -> tuple[SettingsTarget, str, list[dict[str, Any]], dict[str, Any], list[tuple[str, ...]]]:
+    """(target, tool id, fields, patch, removals) that put one recorded write's fields back."""
+    target = SettingsTarget(store.check_scope(entry["scope"]), uuid.UUID(entry["target_id"]))
+    tool_id = store.check_tool_id(entry["tool_id"])
+    fields: list[dict[str, Any]] = entry["fields"]
     patch: dict[str, Any] = {}
     removals: list[tuple[str, ...]] = []
-    for entry in fields:
-        path = tuple(entry["path"])
-        if "before" in entry:
+    for field_entry in fields:
+        path = tuple(field_entry["path"])
+        if "before" in field_entry:
             node = patch
             for key in path[:-1]:
                 node = node.setdefault(key, {})
-            node[path[-1]] = entry["before"]
+            node[path[-1]] = field_entry["before"]
         else:
             removals.append(path)
-    with ctx.pool.connection() as conn, _transaction(conn):
-        row = conn.execute(
-            sql.SQL("SELECT settings -> %s FROM {} WHERE id = %s FOR UPDATE").format(table),
-            (tool_id, target.id),
-        ).fetchone()
-        if row is None:
-            raise NotFoundError(f"cannot undo {change.description!r}: the {target.scope} is gone")
-        current = row[0] if isinstance(row[0], dict) else {}
-        if not force:
-            for entry in fields:
-                found, value = get_path(current, tuple(entry["path"]))
-                if (found, _json(value) if found else "") != (
-                    "after" in entry,
-                    _json(entry.get("after")) if "after" in entry else "",
-                ):
-                    now = json.dumps(value) if found else "nothing (inherited)"
-                    name = ".".join(entry["path"])
-                    raise _conflict(change, f"{name} was changed since (it now holds {now})")
-        done = store.write(
-            conn, ctx.schema, target, tool_id, user_id=ctx.user_id, patch=patch,
-            removals=removals, record=ctx.settings.records_history, note="undo",
-        )  # fmt: skip
-    with ctx.quiet():
-        ctx.settings.written.notify(done)
-    return Undone(settings=(target.scope, target.id))
+    return target, tool_id, fields, patch, removals
+
+
+def _check_settings(
+    conn: psycopg.Connection[Any],
+    change: Change,
+    *,
+    target: SettingsTarget,
+    tool_id: str,
+    fields: list[dict[str, Any]],
+    force: bool,
+) -> None:
+    """Lock the row; refuse (unless ``force``) when a field no longer holds what was written."""
+    table = sql.Identifier({"user": "users", "project": "projects", "shot": "shots"}[target.scope])
+    row = conn.execute(
+        sql.SQL("SELECT settings -> %s FROM {} WHERE id = %s FOR UPDATE").format(table),
+        (tool_id, target.id),
+    ).fetchone()
+    if row is None:
+        raise NotFoundError(f"cannot undo {change.description!r}: the {target.scope} is gone")
+    if force:
+        return
+    current = row[0] if isinstance(row[0], dict) else {}
+    for entry in fields:
+        found, value = get_path(current, tuple(entry["path"]))
+        if (found, _json(value) if found else "") != (
+            "after" in entry,
+            _json(entry.get("after")) if "after" in entry else "",
+        ):
+            now = json.dumps(value) if found else "nothing (inherited)"
+            name = ".".join(entry["path"])
+            raise conflict(change, f"{name} was changed since (it now holds {now})")

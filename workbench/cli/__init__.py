@@ -23,7 +23,9 @@ from workbench.cli import (
     edit,
     generations,
     projects,
+    resources,
     settings,
+    shots,
     tui,
     upload,
     variants,
@@ -33,8 +35,8 @@ from workbench.errors import WorkbenchError
 
 # In the order `workbench --help` lists them.
 COMMANDS = (
-    tui, config, db, demo, doctor, settings, generations, upload, download, projects, edit,
-    variants, changes,
+    tui, config, db, demo, doctor, settings, generations, upload, download, projects, shots,
+    edit, variants, resources, changes,
 )  # fmt: skip
 
 

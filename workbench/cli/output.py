@@ -47,7 +47,8 @@ def confirm(confirmation: Confirmation, yes: bool) -> None:
         raise ValidationError(
             f"{confirmation.question} This needs confirmation: add --yes to go ahead"
         )
-    answer = input(f"{safe(confirmation.text())}\n{safe(confirmation.verb)}? [y/N] ")
+    text = "\n".join(safe(line) for line in confirmation.text().split("\n"))
+    answer = input(f"{text}\n{safe(confirmation.verb)}? [y/N] ")
     if answer.strip().lower() not in ("y", "yes"):
         raise ValidationError("cancelled: nothing was changed")
 

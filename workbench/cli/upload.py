@@ -14,6 +14,7 @@ import time
 from typing import TYPE_CHECKING, Any, TextIO
 
 from workbench.cli.output import ProgressBar, connect, mib, print_json, safe
+from workbench.resources import BASE_MODELS, DEFAULT_BASE_MODEL
 
 if TYPE_CHECKING:
     from workbench.uploads import UploadResult
@@ -73,8 +74,18 @@ def _summary(results: list[UploadResult], seconds: float, out: TextIO) -> None:
     )
 
 
+def _lora_fields(args: argparse.Namespace) -> dict[str, str] | None:
+    """The LoRA form's fields given on the command line (None: none given), checked by the
+    upload before anything is stored."""
+    given = {"name": args.lora_name, "trigger_word": args.trigger_word,
+             "base_model": args.base_model, "description": args.description}  # fmt: skip
+    fields = {key: value for key, value in given.items() if value is not None}
+    return fields or None
+
+
 def run(args: argparse.Namespace) -> int:
     max_bytes = parse_size(args.max_size) if args.max_size else None
+    lora = _lora_fields(args)
     with connect() as wb:
         place = wb.find(args.project, args.shot)
         project, shot_id = place.project, place.shot and place.shot.id
@@ -84,7 +95,7 @@ def run(args: argparse.Namespace) -> int:
         try:
             results = wb.upload(
                 list(args.paths), project_id=project.id, shot_id=shot_id, kind=args.kind,
-                progress=bar, max_bytes=max_bytes, workers=args.workers,
+                progress=bar, max_bytes=max_bytes, workers=args.workers, lora=lora,
             )  # fmt: skip
         finally:
             if bar is not None:
@@ -109,6 +120,15 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
         "images, 2 GiB for videos and LoRAs)"
     )  # fmt: skip
     p.add_argument("--workers", type=int, help="files in flight at once (default: 2 per core)")
+    lora = p.add_argument_group(
+        "LoRA fields", "Reigh's LoRA form, for the .safetensors files of the upload"
+    )
+    lora.add_argument("--lora-name", help="the LoRA's name (default: the file's)")
+    lora.add_argument("--trigger-word", help="the word that calls up the LoRA in a prompt")
+    lora.add_argument(
+        "--base-model", help=f"one of: {', '.join(BASE_MODELS)} (default: {DEFAULT_BASE_MODEL})"
+    )
+    lora.add_argument("--description", help="what the LoRA does")
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
     p.add_argument("--json", action="store_true", help="print one JSON object for scripts")
     p.set_defaults(func=run)

@@ -26,7 +26,7 @@ import psycopg
 from psycopg import sql
 
 from workbench.errors import NotFoundError, ValidationError
-from workbench.generations.mutations import FRAME_SPACING, LABEL, Touched, snapshot
+from workbench.generations.mutations import FRAME_SPACING, LABEL, Touched, lock_shot, snapshot
 from workbench.inputs import MAX_BATCH
 
 # The requested ids with their order, and those of them that are the current user's: every
@@ -143,9 +143,7 @@ def add_many_to_shot(
         "spacing": FRAME_SPACING,
     }  # fmt: skip
     with conn.pipeline():  # autocommit: one implicit transaction up to the one Sync
-        conn.execute(
-            "SELECT pg_advisory_xact_lock(hashtextextended(%s, 0))", (f"workbench-shot:{shot_id}",)
-        )
+        lock_shot(conn, shot_id)
         cursor = conn.execute(statement, params)
     row = cursor.fetchone()
     assert row is not None

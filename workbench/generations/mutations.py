@@ -69,6 +69,15 @@ def owned_generation(
     return row[0], tuple(row[1]), str(row[2]), bool(row[3])
 
 
+def lock_shot(conn: psycopg.Connection[Any], shot_id: uuid.UUID) -> None:
+    """Take the shot's timeline lock, held until the transaction ends: every change that
+    gives out frames (append, reorder, place, move) takes it first, so two of them on one
+    shot never read the same frames."""
+    conn.execute(
+        "SELECT pg_advisory_xact_lock(hashtextextended(%s, 0))", (f"workbench-shot:{shot_id}",)
+    )
+
+
 def append_to_shot(
     conn: psycopg.Connection[Any],
     shot_id: uuid.UUID,
@@ -84,9 +93,7 @@ def append_to_shot(
     Call inside a transaction: a per-shot advisory lock, held until it ends, keeps concurrent
     appends from reading the same last frame.
     """
-    conn.execute(
-        "SELECT pg_advisory_xact_lock(hashtextextended(%s, 0))", (f"workbench-shot:{shot_id}",)
-    )
+    lock_shot(conn, shot_id)
     if (
         only_if_absent
         and conn.execute(
@@ -160,6 +167,7 @@ def reorder_shot(
     if len(set(link_ids)) != len(link_ids):
         raise ValidationError("a link appears twice in the new order")
     with conn.transaction():
+        lock_shot(conn, shot_id)  # an append meanwhile could take a frame given out here
         project_id, shot_name = _owned_shot(conn, shot_id, user_id)
         rows = conn.execute(
             "SELECT id, timeline_frame FROM shot_generations WHERE shot_id = %s "

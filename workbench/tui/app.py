@@ -33,6 +33,7 @@ from workbench.tui.components.gallery import GalleryGrid
 from workbench.tui.components.navigator import Navigator
 from workbench.tui.components.settings import SettingsPane
 from workbench.tui.components.status import StatusLine
+from workbench.tui.layout import detail_class
 from workbench.tui.screens.changes import (
     CHANGES_KEY,
     FORCE_ELSEWHERE,
@@ -43,6 +44,7 @@ from workbench.tui.screens.detail import DetailScreen, VariantsTable
 from workbench.tui.screens.dialogs import AskDownload, PickShot, default_download_path
 from workbench.tui.screens.download import DownloadScreen
 from workbench.tui.screens.help import HelpScreen
+from workbench.tui.screens.resources import ResourcesScreen
 from workbench.tui.screens.settings_history import SettingsDiffScreen, SettingsHistoryScreen
 from workbench.tui.screens.upload import UploadScreen
 from workbench.tui.threads import on_ui
@@ -55,6 +57,8 @@ from workbench.views import (
 )
 from workbench.views.downloads import DownloadModel
 from workbench.views.gallery import FilterValue
+from workbench.views.navigator import NavigatorState, ratio_value
+from workbench.views.resources import ResourcesModel
 from workbench.views.uploads import UploadModel
 
 if TYPE_CHECKING:
@@ -143,6 +147,7 @@ class WorkbenchApp(App[None]):
     | u, ctrl+z | Undo the last change of this session (a toast says what was undone). |
     | c | List the changes made this session (``ChangesScreen``: undo, force an undo). |
     | U | Upload files into the current project or shot (``UploadScreen``). |
+    | L | Your LoRAs: enter adds one to the current tool at a chosen scope (``ResourcesScreen``). |
     | slash | Focus the search box in the gallery's filters. |
     | F | Show or hide the less used filters (tool, shot, edits, unpositioned). |
     | b | Show or hide the navigator; remembered on this device. |
@@ -159,6 +164,7 @@ class WorkbenchApp(App[None]):
         Binding("u,ctrl+z", "undo", "Undo"),
         Binding("c", "changes", "Changes this session", show=False),  # CHANGES_KEY
         Binding("U", "upload", "Upload"),
+        Binding("L", "loras", "LoRAs"),
         Binding("slash", "focus_search", "Search", show=False),
         Binding("F", "toggle_filters", "More filters", show=False),
         Binding("b", "toggle_navigator", "Panels", show=False),
@@ -176,6 +182,11 @@ class WorkbenchApp(App[None]):
        has the focus (the inputs, dropdowns and checkboxes have Textual's own focus border). */
     .pane, #fields { border: round $panel; }
     .pane:focus, #fields:focus { border: round $accent; }
+    /* The detail's picture column follows the project's aspect ratio (``layout``). */
+    DetailScreen.-portrait #picture { width: 40; }
+    DetailScreen.-portrait #picture .big { width: 38; }
+    DetailScreen.-square #picture { width: 52; }
+    DetailScreen.-square #picture .big { width: 50; }
     """
 
     def __init__(
@@ -198,6 +209,8 @@ class WorkbenchApp(App[None]):
         self._shown_at = 0.0
         self.first_paint: float | None = None  # seconds from start to first gallery page
         self._tools_of: uuid.UUID | None = None  # the project whose tools the filter lists
+        # The chosen project and its shots (id, name) in order, as the gallery last named them.
+        self._shots_of: tuple[uuid.UUID, tuple[tuple[uuid.UUID, str], ...]] | None = None
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -266,6 +279,10 @@ class WorkbenchApp(App[None]):
         gallery = models.gallery
         self._unsubscribe = gallery.subscribe(lambda s: on_ui(self, self._gallery_changed, s))
         self._gallery_changed(gallery.state)
+        navigator = models.navigator
+        unfollow = navigator.subscribe(lambda s: on_ui(self, self._navigator_changed, s))
+        self._unsubscribe_navigator = unfollow
+        self._navigator_changed(navigator.state)
         self.action_show_tab(tab.removesuffix("-tab"))
         self.set_interval(1.0, self._refresh_status)
         if models.wb.replayed:  # edits a killed session had queued: say what became of them
@@ -283,6 +300,21 @@ class WorkbenchApp(App[None]):
             self._load_tools(project_id)
         self.sub_title = state.status
         self._refresh_status()
+
+    def _navigator_changed(self, state: NavigatorState) -> None:
+        """Shape the tiles by the chosen project's (or shot's) aspect ratio; when the chosen
+        project's shots were renamed, added, moved or deleted (here, or live elsewhere), read
+        the gallery again, whose badges and shot filter name them."""
+        for grid in self.query(GalleryGrid):  # none while the app is closing
+            grid.set_ratio(ratio_value(state.aspect_ratio))
+        project = state.project
+        if project is None or self.models is None:
+            return
+        shots = (project.project.id, tuple((s.shot.id, s.shot.name) for s in project.shots))
+        known = self._shots_of
+        self._shots_of = shots
+        if known is not None and known != shots and known[0] == shots[0]:
+            self.query_one(GalleryGrid).in_worker(self.models.gallery.reload)
 
     @work(thread=True, group="tools", exclusive=True, exit_on_error=False)
     def _load_tools(self, project_id: uuid.UUID) -> None:
@@ -353,25 +385,36 @@ class WorkbenchApp(App[None]):
 
     def _show_detail(self, detail: DetailModel, thumbnails: Thumbnails) -> None:
         gallery = self.models.gallery if self.models is not None else None
-        self.push_screen(DetailScreen(detail, thumbnails, gallery=gallery))
+        screen = DetailScreen(detail, thumbnails, gallery=gallery)
+        if self.models is not None:  # the picture's column is shaped by the aspect ratio
+            screen.add_class(detail_class(ratio_value(self.models.navigator.state.aspect_ratio)))
+        self.push_screen(screen)
 
     @on(GalleryGrid.AskShot)
-    def ask_shot(self) -> None:
+    def ask_shot(self, event: GalleryGrid.AskShot) -> None:
         """Which shot of the current project the selection goes to (the navigator knows),
-        and where: at the end of its timeline or unpositioned."""
+        and where: at the end of its timeline or unpositioned. To move it (``event.move``),
+        the shot shown is not offered."""
         if self.models is None:
             return
         gallery, state = self.models.gallery, self.models.navigator.state
+        shown = gallery.state.target_id if event.move else None
         shots = [(s.shot.id, s.shot.name) for e in state.projects
-                 if e.project.id == state.project_id for s in e.shots]  # fmt: skip
+                 if e.project.id == state.project_id for s in e.shots
+                 if s.shot.id != shown]  # fmt: skip
+        grid = self.query_one(GalleryGrid)
 
         def picked(choice: tuple[str, str | None] | None) -> None:
-            if choice:
+            if choice and event.move:
                 shot_id, frame = choice
-                add = partial(gallery.add_to_shot, shot_id, frame=frame)
-                self.query_one(GalleryGrid).in_worker(add)
+                grid.move_to_shot(shot_id, positioned=frame is not None)
+            elif choice:
+                shot_id, frame = choice
+                grid.in_worker(partial(gallery.add_to_shot, shot_id, frame=frame))
 
-        self.push_screen(PickShot(shots, count=len(gallery.state.targets)), picked)
+        count = len(gallery.state.targets)
+        self.push_screen(PickShot(shots, count=count, verb="Move" if event.move else "Add"),
+                         picked)  # fmt: skip
 
     @on(GalleryGrid.AskDownload)
     def ask_download(self) -> None:
@@ -481,6 +524,19 @@ class WorkbenchApp(App[None]):
                             shot_id=state.target_id if state.mode == "shot" else None)  # fmt: skip
         self.push_screen(UploadScreen(model, state.title))
 
+    def action_loras(self) -> None:
+        """Open a ``ResourcesScreen`` for the current place and the settings tab's tool."""
+        if self.models is None:
+            return
+        state = self.models.gallery.state
+        nav = self.models.navigator.state
+        model = ResourcesModel(
+            self.models.wb, tool_id=self.models.settings.state.tool_id,
+            project_id=nav.project_id,
+            shot_id=state.target_id if state.mode == "shot" else None,
+        )  # fmt: skip
+        self.push_screen(ResourcesScreen(model))
+
     def action_undo(self) -> None:
         """Undo the last change of this session, in a worker; a toast says what was undone,
         or why not (nothing left to undo, or a conflict with a change made elsewhere: then
@@ -510,13 +566,15 @@ class WorkbenchApp(App[None]):
             self.models.navigator.load()
 
     def action_help(self) -> None:
-        """List the keys of the app, the navigator, the gallery, the settings pane, the
-        detail screen (with its variants table's) and the changes list."""
+        """List the keys of the app, the navigator (managing shots and projects too), the
+        gallery, the settings pane, the detail screen (with its variants table's) and the
+        changes list."""
         self.push_screen(HelpScreen([
             ("Everywhere", list(self.BINDINGS)),
-            ("Projects (the navigator)", list(Navigator.BINDINGS)),
+            ("Projects and shots (the navigator)", list(Navigator.BINDINGS)),
             ("Gallery", list(GalleryGrid.BINDINGS)),
             ("Download (`D` in the gallery)", list(DownloadScreen.BINDINGS)),
+            ("LoRAs (`L`)", list(ResourcesScreen.BINDINGS)),
             ("Settings", list(SettingsPane.BINDINGS)),
             ("Detail", [*DetailScreen.BINDINGS, *VariantsTable.BINDINGS]),
             (f"Changes made this session (`{CHANGES_KEY}`)", list(ChangesScreen.BINDINGS)),
@@ -574,14 +632,24 @@ class WorkbenchApp(App[None]):
              partial(self._settings_command, SettingsPane.action_history)),
             ("Compare settings", "This target's settings against its project or another",
              partial(self._settings_command, SettingsPane.action_diff)),
+            ("Settings: apply from another shot",
+             "Apply another shot's (project's) settings here, after showing what changes",
+             partial(self._settings_command, SettingsPane.action_apply_from)),
+            ("Settings: reset overrides",
+             "Reset to project (a shot) or to my settings (a project), after showing what changes",
+             partial(self._settings_command, SettingsPane.action_reset_overrides)),
+            ("Settings: promote to project",
+             "The selected field the shot sets becomes the project's", pane.action_promote),
             ("Undo", "Undo the last change of this session", self.action_undo),
             ("Changes made this session", "List this session's changes; undo, force an undo",
              self.action_changes),
             ("Upload files", "Upload images, videos or LoRAs", self.action_upload),
+            ("LoRAs", "Your LoRAs: add one to this tool's LoRA list", self.action_loras),
             ("Reload", "Fetch everything again", self.action_reload),
             ("Toggle navigator", "Show or hide the projects panel", self.action_toggle_navigator),
             ("Help: keys", "List every key binding", self.action_help),
         ]  # fmt: skip
+        commands += self._managing_commands(grid)
         shot_names = gallery.state.shot_names
         commands += [(f"Filter: in shot {printable(name)}", "Show what is in this shot",
                       partial(self._filter, {"in_no_shot": False, "in_shot": shot_id}))
@@ -589,9 +657,53 @@ class WorkbenchApp(App[None]):
         for title, help_text, callback in commands:
             yield SystemCommand(title, help_text, callback)
 
+    def _managing_commands(self, grid: GalleryGrid) -> list[tuple[str, str, Callable[[], object]]]:
+        """The palette's shot and project commands: on the chosen project, and on the chosen
+        shot when one is (the navigator's keys act on its cursor instead); the gallery's act
+        on its selection, moving and placing on a shot's timeline only."""
+        nav = self.query_one(Navigator)
+        state = self.models.navigator.state if self.models is not None else None
+        if state is None or state.project_id is None:
+            return []
+        commands: list[tuple[str, str, Callable[[], object]]] = [
+            ("New shot", "A new shot at the end of this project (asks its name)",
+             partial(nav.action_new_shot, "chosen")),
+            ("New project", "A new project like this one (asks its name and aspect ratio)",
+             nav.action_new_project),
+            ("Rename project", "Rename the project shown",
+             partial(nav.action_rename, "project")),
+            ("Set aspect ratio", "The project's aspect ratio (tiles and detail follow it)",
+             partial(nav.action_aspect_ratio, "chosen")),
+            ("Gallery: new shot from selection",
+             "A new shot holding the selection, in selection order (asks its name)",
+             grid.action_new_shot),
+        ]  # fmt: skip
+        if state.shot_id is not None:
+            commands += [
+                ("Rename shot", "Rename the shot shown", partial(nav.action_rename, "chosen")),
+                ("Duplicate shot", "Copy the shot shown (timeline and settings) to the end",
+                 partial(nav.action_duplicate, "chosen")),
+                ("Delete shot…", "Delete the shot shown (asks; undo brings it back)",
+                 partial(nav.action_delete_shot, "chosen")),
+                ("Move shot up", "Earlier in the project's order",
+                 partial(nav.action_move_shot, -1, "chosen")),
+                ("Move shot down", "Later in the project's order",
+                 partial(nav.action_move_shot, 1, "chosen")),
+                ("Gallery: move to shot…", "Move the selection from this shot to another",
+                 grid.action_move_to_shot),
+                ("Gallery: place at end", "Put the item at the end of the timeline",
+                 partial(grid.action_place, "end")),
+                ("Gallery: place before…", "Put the item before another on the timeline",
+                 partial(grid.action_place, "before")),
+                ("Gallery: place after…", "Put the item after another on the timeline",
+                 partial(grid.action_place, "after")),
+            ]  # fmt: skip
+        return commands
+
     def on_unmount(self) -> None:
         if self.models is not None:
             self._unsubscribe()
+            self._unsubscribe_navigator()
             for model in self.models.all():
                 model.close()
 

@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any, BinaryIO
 
 from workbench.errors import ValidationError, echo
+from workbench.resources import LoraFields
 from workbench.storage.base import MiB
 from workbench.uploads.detect import KINDS, Detected, Kind, detect
 from workbench.uploads.names import safe_text
@@ -125,8 +126,9 @@ def check(item: Item, wanted: str, limits: Mapping[Kind, int]) -> Checked:
     return Checked(item, detected, digest.hexdigest(), header=header)
 
 
-def describe(checked: Checked) -> Described:
-    """Decode the file: thumbnail and dimensions for media, Reigh's metadata for LoRAs."""
+def describe(checked: Checked, lora: LoraFields | None = None) -> Described:
+    """Decode the file: thumbnail and dimensions for media, Reigh's metadata for LoRAs (with
+    the fields a person gave, ``lora``, over what the file's header says)."""
     item, detected = checked.item, checked.detected
     base: dict[str, Any] = {
         "source": "external_upload",
@@ -150,7 +152,7 @@ def describe(checked: Checked) -> Described:
         if info.fps is not None:
             video["fps"] = round(info.fps, 3)
         return Described(thumb, {**base, **video})
-    return Described(None, lora_metadata(safe_text(item.name), checked.header or {}, base))
+    return Described(None, lora_metadata(safe_text(item.name), checked.header or {}, base, lora))
 
 
 def _video(item: Item) -> tuple[bytes, Any]:
@@ -182,8 +184,15 @@ _TRIGGER_KEYS = ("trigger_word", "trigger_words", "modelspec.trigger_phrase")
 _NAME_KEYS = ("name", "modelspec.title", "ss_output_name")
 
 
-def lora_metadata(name: str, header: Mapping[str, Any], base: Mapping[str, Any]) -> dict[str, Any]:
-    """A ``resources.metadata`` object with Reigh's LoRA keys, filled from the header.
+def lora_metadata(
+    name: str,
+    header: Mapping[str, Any],
+    base: Mapping[str, Any],
+    fields: LoraFields | None = None,
+) -> dict[str, Any]:
+    """A ``resources.metadata`` object with Reigh's LoRA keys, filled from the header, then
+    from the ``fields`` a person gave (``Name``, ``trigger_word``, ``base_model``,
+    ``Description``), which win.
 
     ``Model Files`` gets its URL once the object is stored (see ``records``).
     """
@@ -209,4 +218,6 @@ def lora_metadata(name: str, header: Mapping[str, Any], base: Mapping[str, Any])
         result["base_model"] = base_model
     if trigger := first(_TRIGGER_KEYS):
         result["trigger_word"] = trigger
+    if fields is not None:
+        result.update(fields.metadata())
     return result

@@ -30,15 +30,17 @@ from typing import TYPE_CHECKING, Literal
 import psycopg
 
 from workbench.errors import (
+    MediaError,
     ValidationError,
     WorkbenchConnectionError,
     WorkbenchError,
     echo,
     first_line,
 )
+from workbench.resources import LoraFields, lora_fields
 from workbench.storage.base import TransferOptions, Transfers
 from workbench.uploads import records
-from workbench.uploads.detect import KINDS, Kind
+from workbench.uploads.detect import KINDS, Kind, detect
 from workbench.uploads.journal import Journal, active_run, settle
 from workbench.uploads.keys import keys_for
 from workbench.uploads.names import safe_text
@@ -120,8 +122,9 @@ class _Batch:
         cancel: threading.Event,
         journal: Journal,
         run: str,
+        lora: LoraFields | None = None,
     ) -> None:
-        self.wb, self.target, self.session = wb, target, session
+        self.wb, self.target, self.session, self.lora = wb, target, session, lora
         self.kind, self.limits, self.tracker, self.cancel = kind, limits, tracker, cancel
         self.journal, self.run, self.store = journal, run, wb.storage.ident
         self.errors: dict[str, WorkbenchError] = {}
@@ -164,7 +167,7 @@ class _Batch:
                 link = records.link_duplicate(self.wb, self.target, existing, kind)
             return self._result(item, "duplicate", kind, existing, None, link=link)
         try:
-            described = describe(checked)
+            described = describe(checked, self.lora)
         except WorkbenchError as exc:
             raise _named(exc, item.label) from exc
         return self._store(item, checked, described, sent)
@@ -307,15 +310,20 @@ def upload(
     transfer: TransferOptions | None = None,
     cancel: threading.Event | None = None,
     on_change: Callable[[uuid.UUID, uuid.UUID | None], None] | None = None,
+    lora: object = None,
 ) -> list[UploadResult]:
-    """Upload files, folders or named bytes; see ``Workbench.upload``.
+    """Upload files, folders or named bytes; see ``Workbench.upload``. ``lora`` (fields of
+    Reigh's LoRA form, ``workbench.resources.lora_fields``) goes into each LoRA file's row.
 
     ``on_change(project_id, shot_id)`` is called once at the end when any generation was
     recorded or linked, so the caller can invalidate cached galleries.
     """
     _check_arguments(kind, workers, progress, transfer, cancel)
+    fields = lora_fields(lora)
     limits = limits_for(max_bytes)
     entries, single = expand(paths)
+    if fields is not None:
+        _check_some_lora(entries, kind)
     target = records.check_target(wb, project_id, shot_id)  # before any byte moves
     storage = wb.storage
     journal = Journal(wb.config.paths.state_dir / JOURNAL_NAME)
@@ -330,7 +338,7 @@ def upload(
     with active_run() as run, storage.transfers(transfer) as session:
         batch = _Batch(
             wb, target, session, kind=kind, limits=limits, tracker=tracker, cancel=stop,
-            journal=journal, run=run,
+            journal=journal, run=run, lora=fields,
         )  # fmt: skip
         try:
             results = _run(batch, entries, threads)
@@ -350,6 +358,26 @@ def clean_up(wb: UploadHost) -> int:
     first; call it to settle them without one."""
     journal = Journal(wb.config.paths.state_dir / JOURNAL_NAME)
     return settle(wb.storage, journal, lambda e: records.is_recorded(wb, e))
+
+
+def _check_some_lora(entries: list[Entry], kind: str) -> None:
+    """LoRA fields describe LoRA files: refuse them, before anything is stored, when none of
+    the files is one (read from their first bytes, as the upload itself decides)."""
+    if kind not in ("auto", "lora"):
+        raise ValidationError(f"LoRA fields apply to LoRA files only, not to kind {kind!r}")
+    for entry in entries:
+        if isinstance(entry, tuple):
+            continue
+        try:
+            with entry.open() as handle:
+                if detect(handle, entry.size, entry.label)[0].kind == "lora":
+                    return
+        except (MediaError, OSError):
+            continue  # it fails in the upload itself, with its own message
+    raise ValidationError(
+        "LoRA fields (name, trigger word, base model, description) apply to LoRA files "
+        f"(.safetensors) only, and none of the {len(entries)} file(s) given is one"
+    )
 
 
 def _check_arguments(

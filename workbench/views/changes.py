@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from workbench.changes import Change
-from workbench.changes.undo import FORCE_HINT
+from workbench.changes.rows import FORCE_HINT
 from workbench.errors import first_line
 from workbench.views.confirm import Confirmation
 

@@ -18,8 +18,8 @@ from workbench.cache import CacheEvent
 from workbench.generations.filters import GenerationFilters
 from workbench.generations.page import NO_CURSOR, GenerationPage
 from workbench.generations.query import Mode
-from workbench.ids import Ref
-from workbench.models import Generation
+from workbench.ids import Ref, as_uuid
+from workbench.models import Generation, Shot
 from workbench.views.base import ViewModel
 from workbench.views.cards import Card, card
 from workbench.views.confirm import Confirmation
@@ -39,6 +39,10 @@ def caption(item: Generation) -> tuple[str, str]:
     the TUI as a mark before the caption."""
     shown = card(item)
     return shown.kind, shown.text
+
+
+def _items(count: int) -> str:
+    return "1 item" if count == 1 else f"{count} items"
 
 
 def remove_confirmation(
@@ -116,6 +120,7 @@ class GalleryState:
     selected: int = 0  # index into the page's items
     loading: bool = False
     error: str | None = None
+    notice: str | None = None  # what the last shot action did ("created shot 'X' with 3 items")
     live: bool = False
     offline: bool = False
     # The selection for bulk actions, in the order it was made; it survives paging. Each is
@@ -197,7 +202,9 @@ class GalleryModel(ViewModel[GalleryState]):
         self._unfollow: Callable[[], None] | None = None
         self._closers.append(lambda: self._unfollow() if self._unfollow else None)
         self._reloading = self._again = False
-        self._names_of: uuid.UUID | None = None  # the project whose shot names are known
+        self._names_of: uuid.UUID | None = None  # the project whose shot names are shown
+        self._unfollow_names: Callable[[], None] | None = None
+        self._closers.append(lambda: self._unfollow_names() if self._unfollow_names else None)
         self._closers.append(wb.health.changed.add(self._connection_changed))
         if project_id is not None or shot_id is not None:
             self.set_target(project_id=project_id, shot_id=shot_id)
@@ -215,10 +222,7 @@ class GalleryModel(ViewModel[GalleryState]):
             filters = self.state.filters
             if mode == "shot" and filters.sort != "newest":  # a timeline has no date order
                 filters = GenerationFilters.of(filters, sort="newest")
-            names = self.state.shot_names
-            if place.project.id != self._names_of:  # a shot of the same project: kept
-                names = {shot.id: shot.name for shot in self._wb.shots(place.project.id)}
-                self._names_of = place.project.id
+            names = self._shot_names(place.project.id)
             self._update(
                 mode=mode, target_id=target_id, title=place.title, selected=0, filters=filters,
                 marked=() if target_id != self.state.target_id else self.state.marked,
@@ -275,10 +279,8 @@ class GalleryModel(ViewModel[GalleryState]):
         """Read the page (and the project's shot names) again, bypassing the cache."""
 
         def work() -> None:
-            page = self.state.page
-            if page is not None and self._names_of is not None:
-                shots = self._wb.shots(self._names_of)
-                self._update(shot_names={shot.id: shot.name for shot in shots})
+            if self.state.page is not None and self._names_of is not None:
+                self._update(shot_names=self._shot_names(self._names_of, fresh=True))
             self._load(fresh=True)
 
         self._attempt(work, loading=True, error=None)
@@ -340,6 +342,53 @@ class GalleryModel(ViewModel[GalleryState]):
         items = self.state.targets
         if items:
             self._act(lambda: self._wb.add_to_shot([i.id for i in items], shot_id, frame=frame))
+
+    def new_shot_from_selection(self, name: str | None = None) -> Shot | None:
+        """A new shot at the end of the project holding the targets in selection order
+        (Reigh's "new shot from selection"); the selection is cleared. None when refused
+        (``error`` says why). Blocking: call from a worker."""
+        items = self.state.targets
+        made: list[Shot] = []
+        if not items:
+            return None
+
+        def work() -> None:
+            made.append(self._wb.create_shot(
+                items[0].project_id, name, generation_ids=[i.id for i in items]
+            ))  # fmt: skip
+            self._unmark(items)
+
+        if self._act(work):
+            self._update(notice=f"created shot '{made[0].name}' with {_items(len(items))}")
+        return made[0] if made else None
+
+    def move_to_shot(self, shot_id: Ref, *, positioned: bool = True) -> None:
+        """Move the targets out of the shot shown and onto the end of another shot's timeline
+        (or unpositioned): one transaction, one undo. Shot mode only."""
+        items = self.state.targets
+        if items and self.state.mode == "shot":
+            source = self.state.target_id
+
+            def work() -> None:
+                self._wb.move_to_shot([i.id for i in items], source, shot_id, positioned=positioned)
+                self._unmark(items)
+
+            if self._act(work):
+                name = self.state.shot_names.get(as_uuid(shot_id, "shot id"), "another shot")
+                self._update(notice=f"moved {_items(len(items))} to shot '{name}'")
+
+    def position(self, *, before: Ref | None = None, after: Ref | None = None) -> None:
+        """Give the item under the cursor a place on the shown shot's timeline: at the end, or
+        before/after another item (a generation); an unpositioned item becomes positioned.
+        Shot mode only."""
+        item = self.state.selection
+        if item is not None and self.state.mode == "shot":
+            shot = self.state.target_id
+            frame: list[int] = []
+            if self._act(lambda: frame.append(
+                self._wb.position_in_shot(shot, item.id, before=before, after=after)
+            )):  # fmt: skip
+                self._update(notice=f"placed at frame {frame[0]}")
 
     def confirm_remove_from_shot(self) -> Confirmation | None:
         """What to ask before ``remove_from_shot`` (None when there is nothing to remove)."""
@@ -484,7 +533,7 @@ class GalleryModel(ViewModel[GalleryState]):
             action()
             self._load()
 
-        return self._attempt(work, error=None)
+        return self._attempt(work, error=None, notice=None)
 
     def _load(self, fresh: bool = False) -> None:
         state = self.state
@@ -507,6 +556,29 @@ class GalleryModel(ViewModel[GalleryState]):
             self._update(
                 page=page, loading=False, selected=selected, live=self._wb.live, marked=marked
             )
+
+    def _shot_names(self, project_id: uuid.UUID, *, fresh: bool = False) -> Mapping[uuid.UUID, str]:
+        """The project's shot names (cached under ``keys.shots``, which shot changes
+        invalidate; followed, so a shot made, renamed or deleted anywhere shows here)."""
+        if project_id != self._names_of:
+            if self._unfollow_names is not None:
+                self._unfollow_names()
+
+            def changed(event: CacheEvent) -> None:
+                if event.kind == "invalidated" and self._names_of == project_id:
+                    self.in_background(
+                        lambda: self._attempt(
+                            lambda: self._update(shot_names=self._shot_names(project_id))
+                        )
+                    )
+
+            self._names_of = project_id
+            self._unfollow_names = self._wb.follow(keys.shots(project_id), changed)
+        return self._wb.cache.get_or_fetch(
+            keys.shots(project_id),
+            lambda: {shot.id: shot.name for shot in self._wb.shots(project_id)},
+            force=fresh,
+        )
 
     def _follow(self, mode: Mode, target_id: uuid.UUID) -> None:
         """Reload when the cache says what we show changed (ours, or live from elsewhere)."""

@@ -8,19 +8,26 @@ end opens where the user was last. The whole tree with its counts is one round t
 from __future__ import annotations
 
 import uuid
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
 from workbench import keys
 from workbench.cache import CacheEvent
 from workbench.errors import NotFoundError
 from workbench.ids import Ref, as_uuid
-from workbench.projects import ProjectSummary
+from workbench.manage.projects import ASPECT_RATIOS, ratio_value
+from workbench.models import Project, Shot
+from workbench.projects import ProjectSummary, ShotSummary
 from workbench.views.base import ViewModel
+from workbench.views.confirm import Confirmation
 
 if TYPE_CHECKING:
     from workbench.client import Workbench
+
+__all__ = [
+    "ASPECT_RATIOS", "NavigatorModel", "NavigatorState", "delete_shot_confirmation", "ratio_value",
+]  # fmt: skip
 
 LAST = "navigator.last"  # device-local state: the last project and shot shown
 
@@ -39,6 +46,30 @@ class NavigatorState:
     shot_id: uuid.UUID | None = None
     loading: bool = False
     error: str | None = None
+    notice: str | None = None  # a one-line remark on the last action ("created shot 'X'")
+
+    @property
+    def project(self) -> ProjectSummary | None:
+        """The chosen project's summary (its counts and shots, in the project's order)."""
+        return next((p for p in self.projects if p.project.id == self.project_id), None)
+
+    @property
+    def shot(self) -> ShotSummary | None:
+        """The chosen shot's summary; None for the whole project."""
+        project = self.project
+        if project is None or self.shot_id is None:
+            return None
+        return next((s for s in project.shots if s.shot.id == self.shot_id), None)
+
+    @property
+    def aspect_ratio(self) -> str | None:
+        """What tiles and the detail view are shaped by: the chosen shot's own aspect ratio,
+        else its project's (Reigh's fallback); ``ratio_value`` makes it a number."""
+        shot = self.shot
+        if shot is not None and shot.shot.aspect_ratio:
+            return shot.shot.aspect_ratio
+        project = self.project
+        return project.project.aspect_ratio if project is not None else None
 
 
 class NavigatorModel(ViewModel[NavigatorState]):
@@ -57,12 +88,24 @@ class NavigatorModel(ViewModel[NavigatorState]):
         self._closers.append(wb.follow(keys.gallery("project"), self._changed))
 
     def load(self) -> None:
-        """Read the tree again (one round trip); keeps the remembered choice if it exists."""
+        """Read the tree again (one round trip); keeps the current choice (at first, the one
+        remembered on this device) if it still exists."""
 
         def work() -> None:
             summaries = tuple(self._wb.overview())
-            project_id, shot_id = _known(summaries, self._wb.local_state.get(LAST) or {})
-            self._update(projects=summaries, project_id=project_id, shot_id=shot_id, loading=False)
+            with self._lock:  # the choice as it is now: one made while reading is kept
+                current = self._state
+                wanted = (
+                    {"project": str(current.project_id), "shot": str(current.shot_id or "")}
+                    if current.project_id is not None
+                    else self._wb.local_state.get(LAST) or {}
+                )
+                project_id, shot_id = _known(summaries, wanted)
+                self._state = state = replace(
+                    current, projects=summaries, project_id=project_id, shot_id=shot_id,
+                    loading=False,
+                )  # fmt: skip
+            self._listeners.notify(state)  # outside the lock, as ``_update`` does
 
         self._attempt(work, loading=True, error=None)
 
@@ -83,9 +126,127 @@ class NavigatorModel(ViewModel[NavigatorState]):
         self._update(project_id=project_id, shot_id=shot_id)
         return project_id, shot_id
 
+    # -- managing shots and projects: blocking (one transaction each; call from a worker) ---
+    def create_shot(
+        self, name: str | None = None, *, generation_ids: Sequence[Ref] | None = None
+    ) -> Shot | None:
+        """A new shot at the end of the chosen project ("Shot N" unless named), chosen at once;
+        None (and ``error``) when refused."""
+        project_id = self.state.project_id
+        made: list[Shot] = []
+        if project_id is None:
+            self._update(error="choose a project first")
+            return None
+        if self._act(lambda: made.append(
+            self._wb.create_shot(project_id, name, generation_ids=generation_ids)
+        )):  # fmt: skip
+            self.select(project_id, made[0].id)
+            self._update(notice=f"created shot '{made[0].name}'")
+        return made[0] if made else None
+
+    def rename_shot(self, shot_id: Ref, name: str) -> bool:
+        """Rename a shot of the chosen project."""
+        return self._act(lambda: self._wb.rename_shot(shot_id, name), notice="renamed")
+
+    def move_shot(self, shot_id: Ref, delta: int) -> bool:
+        """Move a shot ``delta`` places up (negative) or down in its project's order."""
+        project = self.state.project
+        wanted = as_uuid(shot_id, "shot id")
+        order = [s.shot.id for s in project.shots] if project is not None else []
+        if wanted not in order:
+            self._update(error="that shot is not in the chosen project")
+            return False
+        index = order.index(wanted)
+        target = max(0, min(len(order) - 1, index + delta))
+        if target == index:
+            return True
+        order.insert(target, order.pop(index))
+        return self._act(
+            lambda: self._wb.reorder_shots(project.project.id, order),  # type: ignore[union-attr]
+            notice=f"moved to place {target + 1} of {len(order)}",
+        )
+
+    def duplicate_shot(self, shot_id: Ref) -> Shot | None:
+        """Reigh's duplicate (at the end of the project), chosen at once."""
+        made: list[Shot] = []
+        if self._act(lambda: made.append(self._wb.duplicate_shot(shot_id))):
+            self.select(made[0].project_id, made[0].id)
+            self._update(notice=f"created '{made[0].name}'")
+        return made[0] if made else None
+
+    def confirm_delete_shot(self, shot_id: Ref) -> Confirmation | None:
+        """What to ask before ``delete_shot`` (None when the shot is not in the tree)."""
+        wanted = as_uuid(shot_id, "shot id")
+        for project in self.state.projects:
+            for entry in project.shots:
+                if entry.shot.id == wanted:
+                    return delete_shot_confirmation(entry)
+        return None
+
+    def delete_shot(self, shot_id: Ref) -> bool:
+        """Delete a shot (front ends confirm first); the project is chosen instead."""
+        wanted = as_uuid(shot_id, "shot id")
+        project_id = self.state.project_id
+        done = self._act(lambda: self._wb.delete_shot(wanted), notice="deleted the shot")
+        if done and self.state.shot_id == wanted and project_id is not None:
+            self.select(project_id, None)
+        return done
+
+    def create_project(self, name: str, aspect_ratio: str | None = None) -> Project | None:
+        """A new project like the chosen one (its aspect ratio unless given, its settings
+        without prompts), with its "Default Shot"; chosen at once."""
+        like = self.state.project_id
+        made: list[Project] = []
+        if self._act(lambda: made.append(
+            self._wb.create_project(name, aspect_ratio=aspect_ratio, like=like)
+        )):  # fmt: skip
+            self.select(made[0].id, None)
+            self._update(notice=f"created project '{made[0].name}'")
+        return made[0] if made else None
+
+    def rename_project(self, project_id: Ref, name: str) -> bool:
+        """Rename a project."""
+        return self._act(lambda: self._wb.rename_project(project_id, name), notice="renamed")
+
+    def set_aspect_ratio(self, project_id: Ref, aspect_ratio: str) -> bool:
+        """Set a project's aspect ratio (one of ``ASPECT_RATIOS``, or any W:H)."""
+        return self._act(
+            lambda: self._wb.set_aspect_ratio(project_id, aspect_ratio),
+            notice=f"aspect ratio {aspect_ratio}",
+        )
+
+    def _act(self, action: Callable[[], object], notice: str | None = None) -> bool:
+        """Run a change, then read the tree again (so the state shows it on return); a
+        refusal lands in ``error`` and changes nothing."""
+
+        def work() -> None:
+            action()
+            self.load()
+
+        done = self._attempt(work, error=None, notice=None)
+        if done and notice:
+            self._update(notice=notice)
+        return done
+
     def _changed(self, event: CacheEvent) -> None:
         if event.kind == "invalidated":
             self.in_background(self.load)
+
+
+def delete_shot_confirmation(entry: ShotSummary) -> Confirmation:
+    """What every front end asks before deleting a shot: the shot, what goes with it, what
+    stays, and that undo brings it back."""
+    counts = entry.counts
+    return Confirmation(
+        f"Delete shot '{entry.shot.name}'?",
+        "Delete",
+        (
+            f"its timeline goes: {counts.positioned} positioned and "
+            f"{counts.unpositioned} unpositioned items are unlinked",
+            "the items stay in the project; its settings go with it",
+            "undo brings the shot, its timeline and its settings back",
+        ),
+    )
 
 
 def starting_point(

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Literal
 
 from workbench.errors import ValidationError, WorkbenchError, first_line
 from workbench.ids import Ref
+from workbench.resources import DEFAULT_BASE_MODEL, LoraFields
 from workbench.uploads import UploadProgress, UploadResult
 from workbench.uploads.sources import UploadData
 from workbench.views.base import ViewModel
@@ -26,6 +27,11 @@ if TYPE_CHECKING:
 FileStatus = Literal["queued", "uploading", "uploaded", "duplicate", "failed"]
 DONE: frozenset[str] = frozenset({"uploaded", "duplicate"})
 PATHS_HINT = "paths or folders, separated by spaces or commas ('quote' a path with either)"
+LORA_EXTENSION = ".safetensors"
+# The LoRA form's fields as every front end labels them (with Reigh's base models and default).
+LORA_LABELS = {"lora_name": "LoRA name", "trigger_word": "trigger word",
+               "base_model": "base model", "description": "description"}  # fmt: skip
+LORA_HINT = "for the LoRA files of this upload (name: the file's, if left empty)"
 # On Windows a backslash separates folders; elsewhere it escapes (a terminal's dragged 'a\ b').
 _ESCAPE = "" if os.name == "nt" else "\\"
 
@@ -73,6 +79,8 @@ class UploadState:
     """What an upload view shows.
 
     ``project_id`` and ``shot_id`` say where files go (a shot: onto its timeline too);
+    ``lora_name``, ``trigger_word``, ``base_model`` and ``description`` are the LoRA form's
+    fields as typed (checked when the upload starts, sent only when ``has_lora``);
     ``files`` are the queued and finished files; ``bytes_done`` and ``bytes_total`` measure the
     running batch and ``running_done`` counts its files done so far; ``running`` is true while
     it runs; ``loading`` is not used by uploads; ``error`` is the last failure's one-line
@@ -88,6 +96,19 @@ class UploadState:
     running: bool = False
     loading: bool = False
     error: str | None = None
+    lora_name: str = ""
+    trigger_word: str = ""
+    base_model: str = DEFAULT_BASE_MODEL
+    description: str = ""
+
+    @property
+    def has_lora(self) -> bool:
+        """Whether a queued file is named like LoRA weights (``.safetensors``): front ends
+        then show the LoRA fields, and the upload sends them (the upload itself decides by
+        content, and refuses fields when no file is a LoRA)."""
+        return any(
+            f.status == "queued" and f.path.lower().endswith(LORA_EXTENSION) for f in self.files
+        )
 
     @property
     def files_done(self) -> int:
@@ -146,15 +167,46 @@ class UploadModel(ViewModel[UploadState]):
         self.add(*paths)
         return True
 
+    def set_lora(
+        self,
+        *,
+        lora_name: str | None = None,
+        trigger_word: str | None = None,
+        base_model: str | None = None,
+        description: str | None = None,
+    ) -> None:
+        """Keep what was typed in the LoRA fields (those given); checked when the upload
+        starts, so a half-typed value is never an error."""
+        given = {"lora_name": lora_name, "trigger_word": trigger_word,
+                 "base_model": base_model, "description": description}  # fmt: skip
+        self._update(**{k: v for k, v in given.items() if v is not None})
+
+    def lora_fields(self) -> LoraFields | None:
+        """The LoRA fields to send: None when no queued file is a LoRA; a
+        ``ValidationError`` when a field is refused."""
+        state = self.state
+        if not state.has_lora:
+            return None
+        return LoraFields(
+            name=state.lora_name or None, trigger_word=state.trigger_word,
+            base_model=state.base_model, description=state.description,
+        )  # fmt: skip
+
     def start(self) -> None:
-        """Upload the queue on a background thread; progress arrives as state changes."""
+        """Upload the queue on a background thread; progress arrives as state changes. LoRA
+        fields that are refused stop it before it starts (the error says why)."""
         if self.state.running or not self.state.files:
+            return
+        try:
+            fields = self.lora_fields()
+        except ValidationError as exc:
+            self._update(error=first_line(exc))
             return
         self._cancel.clear()
         queued = [row.path for row in self.state.files if row.status == "queued"]
         inputs = [self._data.pop(path) if path in self._data else path for path in queued]
         self._update(running=True, error=None, bytes_done=0, running_done=0)
-        self._thread = threading.Thread(target=self._run, args=(inputs,), daemon=True)
+        self._thread = threading.Thread(target=self._run, args=(inputs, fields), daemon=True)
         self._thread.start()
 
     def cancel(self) -> None:
@@ -167,12 +219,12 @@ class UploadModel(ViewModel[UploadState]):
             self._thread.join(timeout)
         return not self.state.running
 
-    def _run(self, paths: list[str | UploadData]) -> None:
+    def _run(self, paths: list[str | UploadData], fields: LoraFields | None) -> None:
         results: list[UploadResult] = []
         try:
             results = self._wb.upload(
                 paths, project_id=self.state.project_id, shot_id=self.state.shot_id,
-                progress=self._progress, cancel=self._cancel,
+                progress=self._progress, cancel=self._cancel, lora=fields,
             )  # fmt: skip
         except WorkbenchError as exc:
             self._update(error=first_line(exc))

@@ -25,7 +25,8 @@ from workbench.media import Thumbnails
 from workbench.models import Generation
 from workbench.settings.scopes import Badge
 from workbench.tui.images import Picture, rendition_side
-from workbench.tui.screens.dialogs import Confirm
+from workbench.tui.layout import THUMB_BOX, TILE_CHROME, thumb_box
+from workbench.tui.screens.dialogs import AskName, Confirm, PickPlace
 from workbench.tui.threads import RendersModel, on_ui
 from workbench.views import GalleryModel, GalleryState
 from workbench.views.cards import SELECTED, Card
@@ -33,7 +34,8 @@ from workbench.views.confirm import Confirmation
 
 TILE_WIDTH = 24
 TILE_TEXT = TILE_WIDTH - 4  # a tile's text width: its border and padding take four columns
-THUMB_BOX = (20, 9)  # a tile's picture box, in (columns, rows): the picture is fitted inside
+# A tile's picture box, (columns, rows), is ``THUMB_BOX`` until the project's aspect ratio
+# is known, then ``layout.thumb_box`` of it: the picture is fitted inside.
 # ``**kwargs: Any`` below are Textual's widget options (``id``, ``classes``, ...), passed through.
 
 
@@ -77,9 +79,10 @@ def _badge(text: str, colour: str) -> str:
 
 class Tile(Vertical):
     """One generation's card (``views.cards.Card``): its thumbnail (whole, letterboxed in its
-    box), a two-line caption and a line of badges. A selected (marked) tile has a tick and a
-    green border and tint (``SELECTED``); the cursor's tile has the accent border: the two
-    are distinct, so a cursor resting on a selected tile shows both."""
+    ``box`` of (columns, rows), shaped by the project's aspect ratio), a two-line caption and
+    a line of badges. A selected (marked) tile has a tick and a green border and tint
+    (``SELECTED``); the cursor's tile has the accent border: the two are distinct, so a
+    cursor resting on a selected tile shows both."""
 
     DEFAULT_CSS = f"""
     Tile {{ width: {TILE_WIDTH}; height: 14; padding: 0 1; border: round $panel; }}
@@ -93,15 +96,27 @@ class Tile(Vertical):
     Tile.-starred > .caption {{ color: $warning; }}
     """
 
-    def __init__(self, item: Generation, shown: Card, index: int, *, marked: bool = False) -> None:
+    def __init__(
+        self,
+        item: Generation,
+        shown: Card,
+        index: int,
+        *,
+        marked: bool = False,
+        box: tuple[int, int] = THUMB_BOX,
+    ) -> None:
         super().__init__()
         self.item = item
         self.card = shown
         self.index = index
         self.marked = marked
+        self.box = box
+        self.styles.height = box[1] + TILE_CHROME
 
     def compose(self) -> ComposeResult:
-        yield Picture(classes="thumb")
+        thumb = Picture(classes="thumb")
+        thumb.styles.height = self.box[1]
+        yield thumb
         yield Label(caption(self.card, marked=self.marked), classes="caption")
         yield Label(fit_badges(self.card.badges), classes="badges")
 
@@ -120,6 +135,14 @@ class Tile(Vertical):
             cast(Label, label).update(caption(shown, marked=marked))
         for label in self.query(".badges"):
             cast(Label, label).update(fit_badges(shown.badges))
+
+    def reshape(self, box: tuple[int, int]) -> None:
+        """Give the picture a box of another shape (the project's aspect ratio changed); the
+        picture fits itself to it again."""
+        self.box = box
+        self.styles.height = box[1] + TILE_CHROME
+        for thumb in self.query(".thumb"):  # none until composed: compose shapes it
+            thumb.styles.height = box[1]
 
     def on_click(self, event: Click) -> None:
         """Tell the grid which tile was clicked, and how many times in a row."""
@@ -159,6 +182,9 @@ class GalleryGrid(RendersModel[GalleryState], VerticalScroll, can_focus=True):
     | right_square_bracket | Move the item later on the shot's timeline. |
     | delete | Delete the selection (asks once; one undo brings it all back). |
     | D | Download the selection (else the whole gallery) to a folder or a zip. |
+    | S | Make a new shot of the selection, in selection order (asks its name). |
+    | M | Move the selection from the shot shown to another shot (asks which). |
+    | P | Place the item on the shot's timeline: at the end, before or after another. |
     """
 
     BINDINGS: ClassVar[list[BindingType]] = [
@@ -183,6 +209,9 @@ class GalleryGrid(RendersModel[GalleryState], VerticalScroll, can_focus=True):
         Binding("right_square_bracket", "move_in_timeline(1)", "Later", show=False),
         Binding("delete", "delete", "Delete", show=False),
         Binding("D", "download", "Download", show=False),
+        Binding("S", "new_shot", "New shot from selection", show=False),
+        Binding("M", "move_to_shot", "Move to shot", show=False),
+        Binding("P", "place", "Place on timeline", show=False),
     ]
     DEFAULT_CSS = """
     GalleryGrid { height: 1fr; }
@@ -205,7 +234,12 @@ class GalleryGrid(RendersModel[GalleryState], VerticalScroll, can_focus=True):
         double-click)."""
 
     class AskShot(Message):
-        """Asks the app which shot to add the selection to (it shows a ``PickShot``)."""
+        """Asks the app which shot to add the selection to (it shows a ``PickShot``), or,
+        with ``move``, which other shot to move it to from the shot shown."""
+
+        def __init__(self, move: bool = False) -> None:
+            super().__init__()
+            self.move = move
 
     class AskDownload(Message):
         """Asks the app where to download the selection (it shows an ``AskDownload``, then
@@ -220,6 +254,16 @@ class GalleryGrid(RendersModel[GalleryState], VerticalScroll, can_focus=True):
         self._page_key: object = None  # what the tiles show: rebuilt when it changes
         self._columns = 4
         self._selected = -1
+        self.box = THUMB_BOX  # the tiles' picture box: ``set_ratio`` shapes it
+
+    def set_ratio(self, ratio: float) -> None:
+        """Shape the tiles' pictures for the project's aspect ratio (width / height, from the
+        navigator's ``aspect_ratio``): a 9:16 project gets tall tiles, a 16:9 one short."""
+        box = thumb_box(ratio)
+        if box != self.box:
+            self.box = box
+            for tile in self.query(Tile):
+                tile.reshape(box)
 
     def compose(self) -> ComposeResult:
         yield Grid()
@@ -246,7 +290,8 @@ class GalleryGrid(RendersModel[GalleryState], VerticalScroll, can_focus=True):
             grid = self.query_one(Grid)
             grid.remove_children()
             pairs = enumerate(zip(state.items, cards, strict=True))
-            tiles = [Tile(item, shown, n, marked=item.id in chosen) for n, (item, shown) in pairs]
+            tiles = [Tile(item, shown, n, marked=item.id in chosen, box=self.box)
+                     for n, (item, shown) in pairs]  # fmt: skip
             grid.mount_all(tiles)
             self._selected = -1
             self.load_thumbnails(list(state.items), tiles)
@@ -277,7 +322,7 @@ class GalleryGrid(RendersModel[GalleryState], VerticalScroll, can_focus=True):
     def load_thumbnails(self, items: list[Generation], tiles: list[Tile]) -> None:
         """Fetch each tile's thumbnail in a thread (a newer page cancels this one's) and show
         each as it arrives, as large as the terminal can show in a tile."""
-        side = rendition_side(THUMB_BOX, least=96)
+        side = rendition_side(self.box, least=96)
         for item, tile in zip(items, tiles, strict=True):
             jpeg = self.thumbnails.jpeg(item.thumbnail_url, max_side=side)
             on_ui(self.app, self._show, tile, jpeg)
@@ -289,9 +334,12 @@ class GalleryGrid(RendersModel[GalleryState], VerticalScroll, can_focus=True):
     # -- commands --------------------------------------------------------------------------
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         """Escape clears the selection only when there is one; otherwise it is not this
-        grid's key (nor shown in the footer)."""
+        grid's key (nor shown in the footer). Moving to another shot and placing on the
+        timeline act on a shot's timeline, so a project's gallery does not offer them."""
         if action == "clear_marks":
             return bool(self.model.state.marked)
+        if action in ("move_to_shot", "place"):  # a shot's timeline only
+            return self.model.state.mode == "shot"
         return True
 
     def action_move(self, delta: int) -> None:
@@ -383,6 +431,71 @@ class GalleryGrid(RendersModel[GalleryState], VerticalScroll, can_focus=True):
         """Ask the app which shot to add the selection to (``AskShot``)."""
         if self.model.state.targets:
             self.post_message(self.AskShot())
+
+    def action_new_shot(self) -> None:
+        """Ask a name (empty: Reigh's next "Shot N"), then make a new shot at the end of the
+        project holding the selection (else the cursor's item) in selection order."""
+        count = len(self.model.state.targets)
+        if not count:
+            return
+        what = "this item" if count == 1 else f"these {count} items"
+
+        def named(name: str | None) -> None:
+            if name is not None:
+                self._report(partial(self.model.new_shot_from_selection, name.strip() or None))
+
+        self.app.push_screen(AskName(f"New shot with {what}", placeholder="Shot N"), named)
+
+    def action_move_to_shot(self) -> None:
+        """Ask the app which other shot the selection moves to (``AskShot`` with ``move``)."""
+        if self.model.state.targets and self.model.state.mode == "shot":
+            self.post_message(self.AskShot(move=True))
+
+    def move_to_shot(self, shot_id: str, *, positioned: bool) -> None:
+        """Move the selection to the shot ``shot_id`` (the app's answer to ``AskShot``)."""
+        self._report(partial(self.model.move_to_shot, shot_id, positioned=positioned))
+
+    def action_place(self, where: str = "ask") -> None:
+        """Give the cursor's item a place on the shot's timeline: ``where`` "end" at once,
+        else ask (``PickPlace``; "before" or "after" chosen first) whether at the end or
+        before or after which of the page's positioned items."""
+        state = self.model.state
+        item = state.selection
+        if item is None or state.mode != "shot":
+            return
+        if where == "end":
+            self._report(self.model.position)
+            return
+        others = [(str(i.id), f"{shown.kind} · {shown.text}")
+                  for i, shown in zip(state.items, state.cards, strict=True)
+                  if i.timeline_frame is not None and i.id != item.id]  # fmt: skip
+
+        def placed(answer: tuple[str, str | None] | None) -> None:
+            if answer is None:
+                return
+            side, other = answer
+            place = {side: other} if side in ("before", "after") and other else {}
+            self._report(partial(self.model.position, **place))
+
+        side = where if where in ("before", "after") else None
+        self.app.push_screen(PickPlace(others, side=side), placed)
+
+    def _report(self, command: Callable[[], object]) -> None:
+        """Run a command in a worker; what it did (the model's ``notice``) or why it was
+        refused (``error``) is a toast, as the page's own error line may be scrolled out of
+        sight."""
+        model = self.model
+
+        def work() -> None:
+            command()
+            error, notice = model.state.error, model.state.notice
+            if error:
+                on_ui(self.app, partial(self.app.notify, escape(printable(error)),
+                                        severity="error"))  # fmt: skip
+            elif notice:
+                on_ui(self.app, partial(self.app.notify, escape(printable(notice))))
+
+        self.in_worker(work)
 
     def action_download(self) -> None:
         """Ask the app where to download the selection, else the gallery (``AskDownload``)."""

@@ -1,12 +1,13 @@
 """Small modal dialogs: confirm a destructive change, edit a settings value at a scope, pick a
-shot (and where in it), choose where a download goes."""
+shot (and where in it), choose where a download goes; ask a name, one of a few choices, a new
+project's name and aspect ratio, and where on a timeline an item goes."""
 
 from __future__ import annotations
 
 import json
 import re
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import datetime
 from pathlib import Path
 from typing import Any, ClassVar
@@ -167,7 +168,8 @@ class PickShot(ModalScreen[tuple[str, str | None] | None]):
     """Choose one of the project's ``shots`` (id, name) and where the items go in it: at the
     end of its timeline, or unpositioned (in the shot without a frame, as Reigh's
     "unpositioned"). Dismissed with (the shot's id as text, "end" or None), or None when
-    cancelled. ``count`` is how many items are being added (said in the question).
+    cancelled. ``count`` is how many items are being added (said in the question), ``verb``
+    what happens to them ("Add", or "Move" out of the shot shown).
 
     | Key(s) | Description |
     | :- | :- |
@@ -183,15 +185,18 @@ class PickShot(ModalScreen[tuple[str, str | None] | None]):
     )
     BINDINGS: ClassVar[list[BindingType]] = [("escape", "dismiss(None)", "Cancel")]
 
-    def __init__(self, shots: list[tuple[uuid.UUID, str]], count: int = 1) -> None:
+    def __init__(
+        self, shots: list[tuple[uuid.UUID, str]], count: int = 1, verb: str = "Add"
+    ) -> None:
         super().__init__()
         self.shots = shots
         self.count = count
+        self.verb = verb
 
     def compose(self) -> ComposeResult:
         what = "it" if self.count == 1 else f"these {self.count}"
         with Vertical():
-            yield Label(f"Add {what} to which shot? ([b]tab[/]: where in it)")
+            yield Label(f"{escape(self.verb)} {what} to which shot? ([b]tab[/]: where in it)")
             with RadioSet(id="where"):
                 yield RadioButton("at the end of its timeline", value=True, name="end")
                 yield RadioButton("unpositioned (no frame)", name="unpositioned")
@@ -208,6 +213,190 @@ class PickShot(ModalScreen[tuple[str, str | None] | None]):
         frame = None if pressed is not None and pressed.name == "unpositioned" else "end"
         if event.option.id is not None:
             self.dismiss((event.option.id, frame))
+
+
+class AskName(ModalScreen[str | None]):
+    """Asks for a name (a new shot's, a rename): ``question`` over a box holding ``value``;
+    enter or OK dismisses with the text as typed (the view model judges it: an empty new
+    shot's name means Reigh's next "Shot N"), escape or Cancel with None.
+
+    | Key(s) | Description |
+    | :- | :- |
+    | escape | Cancel. |
+    """
+
+    DEFAULT_CSS = DIALOG_CSS.format(name="AskName")
+    BINDINGS: ClassVar[list[BindingType]] = [("escape", "dismiss(None)", "Cancel")]
+
+    def __init__(self, question: str, value: str = "", *, placeholder: str = "") -> None:
+        super().__init__()
+        self.question = question
+        self.value = value
+        self.placeholder = placeholder
+
+    def compose(self) -> ComposeResult:
+        with Vertical():
+            yield Label(f"[b]{escape(self.question)}[/]")
+            yield Input(self.value, placeholder=self.placeholder, id="name")
+            with Horizontal():
+                yield Button("OK", variant="primary", id="ok")
+                yield Button("Cancel", id="cancel")
+
+    def on_mount(self) -> None:
+        self.query_one("#name", Input).focus()
+
+    @on(Input.Submitted, "#name")
+    @on(Button.Pressed, "#ok")
+    def ok(self) -> None:
+        """Dismiss with the typed name."""
+        self.dismiss(self.query_one("#name", Input).value)
+
+    @on(Button.Pressed, "#cancel")
+    def cancel(self) -> None:
+        """Dismiss with None: nothing changes."""
+        self.dismiss(None)
+
+
+class PickOne(ModalScreen[str | None]):
+    """Choose one of a few ``choices`` (an aspect ratio): ``question`` over a list, the
+    cursor on ``current``. Dismissed with the chosen one, or None when cancelled.
+
+    | Key(s) | Description |
+    | :- | :- |
+    | escape | Cancel. |
+    """
+
+    DEFAULT_CSS = DIALOG_CSS.format(name="PickOne") + "PickOne OptionList { max-height: 16; }"
+    BINDINGS: ClassVar[list[BindingType]] = [("escape", "dismiss(None)", "Cancel")]
+
+    def __init__(self, question: str, choices: Sequence[str], current: str | None = None) -> None:
+        super().__init__()
+        self.question = question
+        self.choices = list(choices)
+        self.current = current
+
+    def compose(self) -> ComposeResult:
+        with Vertical():
+            yield Label(f"[b]{escape(self.question)}[/]")
+            yield OptionList(*[Option(escape(c), id=c) for c in self.choices], id="choices")
+
+    def on_mount(self) -> None:
+        options = self.query_one("#choices", OptionList)
+        if self.current in self.choices:
+            options.highlighted = self.choices.index(self.current)
+        options.focus()
+
+    @on(OptionList.OptionSelected)
+    def chosen(self, event: OptionList.OptionSelected) -> None:
+        """Dismiss with the selected choice."""
+        self.dismiss(event.option.id)
+
+
+class NewProject(ModalScreen[tuple[str, str] | None]):
+    """A new project's name and aspect ratio (one of ``ratios``; ``current``, the chosen
+    project's, is pressed first, as a new project is made like it). Dismissed with
+    (name, ratio), or None when cancelled; the view model judges the name.
+
+    | Key(s) | Description |
+    | :- | :- |
+    | escape | Cancel. |
+    """
+
+    DEFAULT_CSS = (
+        DIALOG_CSS.format(name="NewProject")
+        + """
+    NewProject RadioSet { width: 100%; layout: grid; grid-size: 4; height: auto; }
+    """
+    )
+    BINDINGS: ClassVar[list[BindingType]] = [("escape", "dismiss(None)", "Cancel")]
+
+    def __init__(self, ratios: Sequence[str], current: str | None = None) -> None:
+        super().__init__()
+        self.ratios = list(ratios)
+        self.current = current if current in self.ratios else self.ratios[0]
+
+    def compose(self) -> ComposeResult:
+        with Vertical():
+            yield Label("[b]New project[/] (its settings are the chosen project's, no prompts)")
+            yield Input(placeholder="name", id="name")
+            yield Label("aspect ratio ([b]tab[/], then arrows and space):")
+            with RadioSet(id="ratio"):
+                for ratio in self.ratios:
+                    yield RadioButton(ratio, value=ratio == self.current, name=ratio)
+            with Horizontal():
+                yield Button("Create", variant="primary", id="create")
+                yield Button("Cancel", id="cancel")
+
+    def on_mount(self) -> None:
+        self.query_one("#name", Input).focus()
+
+    @on(Input.Submitted, "#name")
+    @on(Button.Pressed, "#create")
+    def create(self) -> None:
+        """Dismiss with the typed name and the pressed ratio."""
+        pressed = self.query_one("#ratio", RadioSet).pressed_button
+        ratio = pressed.name if pressed is not None and pressed.name else self.current
+        self.dismiss((self.query_one("#name", Input).value, ratio))
+
+    @on(Button.Pressed, "#cancel")
+    def cancel(self) -> None:
+        """Dismiss with None: nothing is made."""
+        self.dismiss(None)
+
+
+class PickPlace(ModalScreen[tuple[str, str | None] | None]):
+    """Where on the shot's timeline an item goes: at the end (the first choice), or before or
+    after one of ``others`` (generation id as text, label), the side chosen above the list
+    (``side`` first, "after" unless given; given, the list starts on the first item).
+    Dismissed with ("end", None) or ("before" | "after", the other's id),
+    or None when cancelled.
+
+    | Key(s) | Description |
+    | :- | :- |
+    | escape | Cancel. |
+    """
+
+    DEFAULT_CSS = (
+        DIALOG_CSS.format(name="PickPlace")
+        + """
+    PickPlace RadioSet { width: 100%; margin-bottom: 1; }
+    PickPlace OptionList { max-height: 16; }
+    """
+    )
+    BINDINGS: ClassVar[list[BindingType]] = [("escape", "dismiss(None)", "Cancel")]
+    END = "end"  # the id of the "at the end" choice
+
+    def __init__(self, others: list[tuple[str, str]], side: str | None = None) -> None:
+        super().__init__()
+        self.others = others
+        self.asked = side in ("before", "after")  # the list starts on an item, not the end
+        self.side = side if side in ("before", "after") else "after"
+
+    def compose(self) -> ComposeResult:
+        with Vertical():
+            yield Label("Place it where on the timeline? ([b]tab[/]: before or after)")
+            with RadioSet(id="side"):
+                yield RadioButton("before", value=self.side == "before", name="before")
+                yield RadioButton("after", value=self.side == "after", name="after")
+            options = [Option("at the end of the timeline", id=self.END)]
+            options += [Option(escape(label), id=other) for other, label in self.others]
+            yield OptionList(*options, id="places")
+
+    def on_mount(self) -> None:
+        places = self.query_one("#places", OptionList)
+        if self.asked and self.others:  # asked for before/after: start on the first item
+            places.highlighted = 1
+        places.focus()
+
+    @on(OptionList.OptionSelected)
+    def chosen(self, event: OptionList.OptionSelected) -> None:
+        """Dismiss with the end, or the side and the item chosen."""
+        if event.option.id == self.END or event.option.id is None:
+            self.dismiss((self.END, None))
+            return
+        pressed = self.query_one("#side", RadioSet).pressed_button
+        side = pressed.name if pressed is not None and pressed.name else self.side
+        self.dismiss((side, event.option.id))
 
 
 def default_download_path(title: str, now: datetime | None = None) -> Path:

@@ -61,7 +61,9 @@ class HelpScreen(ModalScreen[None]):
                  "opens the command palette: every action is there by name, and \"Go to\" "
                  "any project or shot. In the gallery, `space`, `shift`+arrows and `*` select "
                  "items: star, add to shot, remove, delete and download act on the selection "
-                 "(else the item under the cursor).", ""]  # fmt: skip
+                 "(else the item under the cursor). The navigator's keys manage the shot or "
+                 "project under its cursor; the palette's \"New shot\", \"Rename shot\" and "
+                 "the like act on the one shown.", ""]  # fmt: skip
         for title, bindings in self.sections:
             lines += [f"## {title}", "", "| key | action |", "|---|---|"]
             for binding in bindings:
