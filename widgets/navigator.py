@@ -232,6 +232,8 @@ class Navigator(W.VBox):
         self.status.value = status_line(state)
         if self.confirm.asking and state.shot is None:
             self.confirm.dismiss()  # the shot asked about went (here or elsewhere)
+        if state.project_id is not None:
+            self._report()  # the choice moved by itself: its shot went (deleted, undone)
 
     def close(self) -> None:
         """Stop rendering the model (the model itself is its owner's to close)."""

@@ -109,7 +109,10 @@ async def test_u_in_the_list_undoes_and_the_row_shows_undone(
     rows = cells(app)
     assert rows[0][1] == "[dim]delete[/]"  # greyed
     assert rows[1][3] == ""  # the star is still in effect
-    assert any(m.startswith("undid: delete generation") for m, _ in toasts(app))
+    await wait_until_async(  # the toast comes from the undo's worker, maybe after the row
+        lambda: any(m.startswith("undid: delete generation") for m, _ in toasts(app)),
+        what="the undo's toast", pilot=pilot, show=lambda: toasts(app),
+    )  # fmt: skip
     assert isinstance(app.screen, ChangesScreen)  # the undo stays on the list
 
 
@@ -160,7 +163,10 @@ async def test_a_conflict_warns_and_f_forces_after_a_confirm(
     await wait_until_async(lambda: "undone" in cells(app)[0][3], what="the row marked undone",
                            pilot=pilot)  # fmt: skip
     assert starred(demo_dsn, item.id) == item.starred
-    assert any(m.startswith("undid: star") for m, _ in toasts(app)), toasts(app)
+    await wait_until_async(
+        lambda: any(m.startswith("undid: star") for m, _ in toasts(app)),
+        what="the undo's toast", pilot=pilot, show=lambda: toasts(app),
+    )  # fmt: skip
 
 
 async def test_the_apps_conflict_toast_says_how_to_force(

@@ -110,6 +110,18 @@ async def test_navigator_keys_manage_shots_and_projects(
     await wait_until_async(lambda: [s.id for s in wb.shots(project)][-1] == copy.id,
                            what="the shot back, with its id", pilot=pilot)  # fmt: skip
 
+    # Undoing the creation of the shot shown: the gallery goes back to its project by itself.
+    nav.move_cursor(nav.root.children[0])
+    await pilot.press("n")
+    await type_name(app, pilot, "Gone soon")
+    await wait_until_async(lambda: app.models.gallery.state.title == "Gone soon",
+                           what="the new shot shown", pilot=pilot)  # fmt: skip
+    await pilot.press("u")
+    await wait_until_async(lambda: "Gone soon" not in names(wb, project), what="the undo",
+                           pilot=pilot)  # fmt: skip
+    await wait_until_async(lambda: app.models.gallery.state.mode == "project",
+                           what="the project shown again", pilot=pilot)  # fmt: skip
+
     # a: the project's aspect ratio from a list; the tiles and the detail take its shape.
     await settle(pilot)
     nav.move_cursor(nav.root.children[0])

@@ -70,8 +70,13 @@ async def test_delete_asks_cancel_keeps_confirm_deletes_u_brings_back(
         lambda: any(i.id == item.id for i in app.models.gallery.state.items),
         what="the gallery with it again", pilot=pilot,
     )  # fmt: skip
-    messages = [n.message for n in app._notifications]
-    assert any(m.startswith("undid: delete generation") for m in messages), messages
+    # The toast comes from the undo's worker, which may finish after the gallery reloaded.
+    await wait_until_async(
+        lambda: any(str(n.message).startswith("undid: delete generation")
+                    for n in app._notifications),
+        what="the undo's toast", pilot=pilot,
+        show=lambda: [n.message for n in app._notifications],
+    )  # fmt: skip
 
 
 async def test_ctrl_z_undoes_a_star_and_a_conflict_is_reported(

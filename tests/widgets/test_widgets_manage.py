@@ -112,6 +112,14 @@ def test_navigator_buttons_manage_shots_and_projects(demo_wb: Workbench) -> None
         wait_until(lambda: any("Pier at dusk (copy)" in x for x in labels(widget)),
                    what="the restored shot in the picker")  # fmt: skip
 
+        # Undoing the creation of the shot shown: the tabs go back to its project.
+        nav.name.value = "Gone soon"
+        nav.new_shot.click()
+        assert widget.gallery.model.state.title == "Gone soon"
+        widget.undo.button.click()
+        wait_until(lambda: widget.gallery.model.state.mode == "project",
+                   what="the project shown again")  # fmt: skip
+
         # A new project (9:16), chosen; the tiles and the preview take its shape.
         nav.project_name.value = "Night Ferry"
         nav.project_ratio.value = "9:16"

@@ -28,7 +28,7 @@ KINDS = (
     "create-shot",  # shot_id, project_id, shot, links {link id: frame} (also a duplicate)
     "delete-shot",  # project_id, shot (its row), links [rows], pairs [[generation, link]]
     "rename",  # table, id, project_id, before {column: value}, after {column: value}
-    "reorder-shots",  # project_id, positions {shot id: [before, after]}
+    "reorder-shots",  # project_id, project, positions {shot id: [before, after]}
     "move",  # from (remove-from-shot data), to (add-to-shot data)
     "create-project",  # project_id, name, shot_ids
 )

@@ -134,8 +134,8 @@ class ManageService:
             change = shots.reorder(conn, self._user_id(), project_id, ids)
         moved = len(change.undo["positions"])
         if moved:
-            self._done(project_id, (), "reorder-shots",
-                       f"reorder the shots of a project ({moved} moved)", change.undo)  # fmt: skip
+            what = f"reorder the shots of project '{change.undo['project']}' ({moved} moved)"
+            self._done(project_id, (), "reorder-shots", what, change.undo)
 
     def delete_shot(self, shot: object) -> None:
         """Delete a shot and its links (its items stay); undo brings it all back."""

@@ -212,13 +212,14 @@ def reorder(
                 WHERE s.id = r.id AND s.position IS DISTINCT FROM r.after
                   AND NOT EXISTS (SELECT 1 FROM unknown) RETURNING s.id)
     SELECT (SELECT count(*) FROM locked),
+           (SELECT name FROM projects WHERE id = %(project)s),
            ARRAY(SELECT id FROM unknown),
            (SELECT coalesce(jsonb_object_agg(id, jsonb_build_array(before, after)), '{}')
             FROM ranked WHERE before IS DISTINCT FROM after)"""
     params = {"user": user_id, "project": project_id, "ids": list(shot_ids)}
     row = conn.execute(statement, params).fetchone()
     assert row is not None
-    count, unknown, moved = row
+    count, project_name, unknown, moved = row
     if not count:
         raise NotFoundError(f"project {project_id} has no shots, or is not the current user's")
     if unknown:
@@ -226,7 +227,7 @@ def reorder(
             f"not shots of project {project_id}: {', '.join(str(u) for u in unknown[:3])}; "
             "nothing was changed"
         )
-    undo = {"project_id": str(project_id), "positions": moved}
+    undo = {"project_id": str(project_id), "project": project_name, "positions": moved}
     return ShotChange(None, project_id, undo)
 
 

@@ -87,6 +87,14 @@ class Navigator(RendersModel[NavigatorState], Tree[Choice]):
         self._rendered: object = None  # the tree's shape when last drawn
         self._choice: object = None  # the model's choice when last drawn
         self._wanted: tuple[object, object] = (None, None)  # where the cursor goes next
+        # The choice last posted as ``Chosen`` (what the app shows): when the model's choice
+        # moves by itself (the chosen shot was deleted or its creation undone, here or
+        # elsewhere), it is posted too, so the gallery never shows a shot that is gone.
+        self._posted: Choice | None = (
+            (model.state.project_id, model.state.shot_id)
+            if model.state.project_id is not None
+            else None
+        )
 
     def render_state(self, state: NavigatorState) -> None:
         """Rebuild the tree when its projects, shots, counts or aspect ratios changed. The
@@ -122,6 +130,8 @@ class Navigator(RendersModel[NavigatorState], Tree[Choice]):
                 node.add_leaf(label, data=(entry.project.id, shot.shot.id))
         self._cursor_to(choice if choice != self._choice else was, choice)
         self._choice = choice
+        if state.project_id is not None and (state.project_id, state.shot_id) != self._posted:
+            self._post(state.project_id, state.shot_id)
 
     def _cursor_to(self, data: object, otherwise: object) -> None:
         """Put the cursor on the node holding ``data`` (a ``Choice``), else on the one
@@ -142,15 +152,22 @@ class Navigator(RendersModel[NavigatorState], Tree[Choice]):
         """Choose a project or shot as if its node were selected (the command palette's
         "Go to"): the cursor moves to it, the model remembers it, ``Chosen`` is posted."""
         self._cursor_to((project_id, shot_id), None)
-        self.model.select(project_id, shot_id)
-        self.post_message(self.Chosen(project_id, shot_id))
+        self._choose(project_id, shot_id)
 
     def on_tree_node_selected(self, event: Tree.NodeSelected[Choice]) -> None:
         """Make the selected node the model's choice (remembered) and post ``Chosen``."""
         if event.node.data is not None:
-            project_id, shot_id = event.node.data
-            self.model.select(project_id, shot_id)
-            self.post_message(self.Chosen(project_id, shot_id))
+            self._choose(*event.node.data)
+
+    def _choose(self, project_id: uuid.UUID, shot_id: uuid.UUID | None) -> None:
+        """Make it the model's choice (remembered) and post ``Chosen``."""
+        self._posted = (project_id, shot_id)  # before the model's render sees the choice
+        self.model.select(project_id, shot_id)
+        self.post_message(self.Chosen(project_id, shot_id))
+
+    def _post(self, project_id: uuid.UUID, shot_id: uuid.UUID | None) -> None:
+        self._posted = (project_id, shot_id)
+        self.post_message(self.Chosen(project_id, shot_id))
 
     # -- managing shots and projects -------------------------------------------------------
     def place(self, where: str = "cursor") -> Choice | None:
@@ -210,20 +227,17 @@ class Navigator(RendersModel[NavigatorState], Tree[Choice]):
         elif isinstance(result, Project):
             made = (result.id, None)
         if made is not None:
-            if (self.model.state.project_id, self.model.state.shot_id) != made:
-                self.model.select(*made)  # a background reload of the tree overtook it
-            self.post_message(self.Chosen(*made))
+            self._choose(*made)
             return
         after = (state.project_id, state.shot_id)
         if after != before and state.project_id is not None:
-            self.post_message(self.Chosen(state.project_id, state.shot_id))
+            self._post(state.project_id, state.shot_id)
 
     def _bring(self, project_id: uuid.UUID) -> None:
         """Make ``project_id`` the chosen project if it is not (the model's shot commands act
         in the chosen project), showing it."""
         if self.model.state.project_id != project_id:
-            self.model.select(project_id, None)
-            self.post_message(self.Chosen(project_id, None))
+            self._choose(project_id, None)
 
     def action_new_shot(self, where: str = "cursor") -> None:
         """Ask a name (empty: Reigh's next "Shot N"), then add a shot at the end of the
