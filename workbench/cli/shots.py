@@ -221,10 +221,9 @@ def delete_question(wb: Workbench, shot: Shot) -> Confirmation:
     (``workbench.views.navigator.delete_shot_confirmation``)."""
     from workbench.views.navigator import delete_shot_confirmation
 
-    for summary in wb.overview():
-        for entry in summary.shots:
-            if entry.shot.id == shot.id:
-                return delete_shot_confirmation(entry)
+    for entry in _summary(wb, shot.project_id).shots:
+        if entry.shot.id == shot.id:
+            return delete_shot_confirmation(entry)
     raise NotFoundError(f"shot {shot.id} not found among the current user's")  # deleted meanwhile
 
 

@@ -21,7 +21,7 @@ from workbench.errors import ValidationError, echo
 from workbench.generations import bulk
 from workbench.generations.mutations import Touched
 from workbench.generations.service import GenerationsService
-from workbench.ids import as_uuid, as_uuids, is_uuid
+from workbench.ids import as_uuid, as_uuids
 from workbench.inputs import MAX_NAME_LENGTH, check_text
 from workbench.manage import projects, shots, timeline
 from workbench.models import Project, Shot
@@ -234,10 +234,9 @@ class ManageService:
 
     # -- internals -------------------------------------------------------------------------
     def _project_id(self, project: object) -> uuid.UUID:
-        """A project's id from a record, an id or a name (a name costs a look-up)."""
-        if isinstance(project, str) and not is_uuid(project):
-            return self._projects.project(project).id
-        return as_uuid(project, "project id")
+        """A project's id from a record, an id or a name (``ProjectsService.project_id``: a
+        name costs a look-up)."""
+        return as_uuid(self._projects.project_id(project), "project id")
 
     def _recorded(self, touched: Touched, kind: str, description: str) -> None:
         self._done(touched.project_id, touched.shot_ids, kind, description, touched.undo)
