@@ -6,14 +6,13 @@ for a promotion's two writes)."""
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterator
-from contextlib import contextmanager
 from typing import Any
 
 import psycopg
 import pytest
 from psycopg.types.json import Jsonb
 from stored_settings import stored_tool as stored
+from test_undo import counting_statements
 
 from workbench.client import Workbench
 from workbench.errors import ConflictError, NotFoundError, ValidationError
@@ -22,21 +21,6 @@ from workbench.settings.workflows import ABSENT, PlannedChange
 
 TRAVEL = "travel-between-images"
 PROJECT = "Neon Coastline"
-
-
-@contextmanager
-def counting_statements(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[str]]:
-    """Every statement sent meanwhile through a cursor (as tests/integration/test_undo)."""
-    sent: list[str] = []
-    real = psycopg.Cursor.execute
-
-    def execute(self: psycopg.Cursor[Any], query: Any, *args: Any, **kwargs: Any) -> Any:
-        sent.append(str(query))
-        return real(self, query, *args, **kwargs)
-
-    with monkeypatch.context() as patch:
-        patch.setattr(psycopg.Cursor, "execute", execute)
-        yield sent
 
 
 def all_settings(dsn: str) -> list[Any]:
