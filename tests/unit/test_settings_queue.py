@@ -75,16 +75,39 @@ def test_a_reset_after_a_patch_wins_and_a_patch_after_a_reset_wins() -> None:
 
 
 def test_one_write_in_flight_per_target_and_no_edit_lost() -> None:
-    writer = Recorder(slow=0.05)
-    queue = WriteQueue(writer, delay=0.01)
-    for n in range(200):
-        queue.enqueue(KEY, {f"f{n}": n})
-        time.sleep(0.001)
-    queue.flush(10)
+    # Each write waits for the test's go-ahead, so what coalesces is decided by the test, not
+    # by how fast a loaded machine runs the loop (a timed version failed under load in CI).
+    recorder = Recorder()
+    started, go = threading.Semaphore(0), threading.Semaphore(0)
+    in_flight: list[int] = []
+
+    def gated(key: WriteKey, patch: dict[str, Any], removals: list[Path]) -> dict[str, Any]:
+        in_flight.append(1)
+        try:
+            started.release()
+            assert go.acquire(timeout=10)
+            assert len(in_flight) == 1  # no second write started while this one waited
+            return recorder(key, patch, removals)
+        finally:
+            in_flight.pop()
+
+    queue = WriteQueue(gated, delay=0.0)
+    queue.enqueue(KEY, {"f0": 0})
+    groups = [range(1, 100), range(100, 200)]
+    for group in groups:
+        assert started.acquire(timeout=10)  # a write is in flight: everything now waits
+        for n in group:
+            queue.enqueue(KEY, {f"f{n}": n})
+        go.release()
+    assert started.acquire(timeout=10)
+    go.release()
+    assert queue.flush(10)
     queue.close()
-    assert writer.max_concurrent == 1
-    assert writer.stored[KEY] == {f"f{n}": n for n in range(200)}
-    assert len(writer.calls) < 20
+    assert [patch for patch, _ in recorder.calls] == [
+        {"f0": 0},
+        *({f"f{n}": n for n in group} for group in groups),
+    ]
+    assert recorder.stored[KEY] == {f"f{n}": n for n in range(200)}
 
 
 def test_different_targets_write_in_parallel() -> None:
