@@ -95,6 +95,10 @@ async def settle(pilot: Any, *, timeout: float = 30.0) -> None:
     async def quiet() -> bool:
         await app.workers.wait_for_complete()
         await pilot.wait_for_scheduled_animations()
+        models = getattr(app, "models", None)
+        if models is not None and models.gallery.reading_ahead:  # a thread, not a worker
+            await asyncio.sleep(0.02)
+            return False
         return not app.workers
 
     deadline = time.monotonic() + timeout

@@ -454,7 +454,11 @@ class Gallery(W.VBox):
         if state.offline:  # the same word as the TUI's status line
             connection = " · <span style='color:#dc2626'><b>offline</b></span> (reconnecting…)"
         else:
-            connection = " · <span style='color:#16a34a'>live</span>" if state.live else ""
+            connection = (
+                f" · <span style='color:#16a34a'>{html.escape(state.live_status)}</span>"
+                if state.live
+                else ""
+            )
         self.status.value = f"<b>{html.escape(state.status)}</b>{connection}"
         self.error.value = error_line(state.error) or ok_line(state.notice)
         filters = state.filters

@@ -6,7 +6,9 @@ two workbenches attached to two databases can coexist in one process.
 
 from __future__ import annotations
 
+import contextlib
 import math
+import threading
 import uuid
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from types import TracebackType
@@ -17,15 +19,21 @@ from psycopg_pool import ConnectionPool
 from workbench import keys
 from workbench.cache import CacheEvent, FamilyOptions, QueryCache
 from workbench.changes import Change, ChangeJournal
+from workbench.changes.journal import DEVICE_KEY
 from workbench.changes.undo import UndoContext, Undone, record_upload
 from workbench.config import Config, mask_dsn
 from workbench.db import connection
 from workbench.db.embedded import EmbeddedPostgres
 from workbench.db.health import ConnectionHealth, State
 from workbench.db.schema import SchemaInfo
-from workbench.errors import ConfigError
+from workbench.errors import ConfigError, WorkbenchError
 from workbench.generations import bulk
-from workbench.generations.detail import GenerationDetail, load_detail, load_many, load_variant
+from workbench.generations.detail import (
+    GenerationDetail,
+    load_many,
+    load_variant,
+    open_detail,
+)
 from workbench.generations.filters import GenerationFilters
 from workbench.generations.page import NO_CURSOR, GenerationPage, NoCursor
 from workbench.generations.query import GalleryTarget
@@ -43,6 +51,7 @@ from workbench.models import (
     User,
     Variant,
 )
+from workbench.polling import Poller, Watched, status_word
 from workbench.projects import Place, ProjectsService, ProjectSummary
 from workbench.realtime import RealtimeListener, triggers_installed
 from workbench.resources import LoraFields, Resource, add_lora, find_resource, list_resources
@@ -60,7 +69,6 @@ from workbench.storage import Storage
 
 if TYPE_CHECKING:
     import os
-    import threading
     from collections.abc import Iterable
 
     from workbench.demo import DemoSummary
@@ -82,7 +90,10 @@ class Workbench:
         storage: Storage,
         user_id: uuid.UUID | None,
         server: EmbeddedPostgres | None = None,
+        live_triggers: bool | None = None,
     ) -> None:
+        """``live_triggers``: whether the database has the workbench's NOTIFY triggers, when
+        known already (``connect()`` reads it with the schema; None: asked when needed)."""
         self.config = config
         self.pool = pool
         self.schema = schema
@@ -103,6 +114,9 @@ class Workbench:
         self._generations: GenerationsService | None = None
         self._changes: ChangeJournal | None = None
         self._listener: RealtimeListener | None = None
+        self._poller: Poller | None = None  # without our triggers: polls what is followed
+        self._watched = Watched()  # the prefixes followed through subscribe/follow
+        self._live_lock = threading.Lock()  # one listener or poller, however many views start
         self._no_triggers = False  # the database cannot send live updates (checked once)
         # Whether the database answers (``connection_state``); told by the pool and the
         # live-updates listener. Back online, everything shown may be stale: refresh it.
@@ -112,6 +126,10 @@ class Workbench:
             else ConnectionHealth(mask_dsn(str(pool.conninfo)))
         )
         self.health.changed.add(self._reachable)
+        # Read by connect() with the schema, so live updates need not ask again.
+        self.live_triggers = live_triggers
+        if live_triggers is False:
+            self._no_triggers = True
 
     # -- lifecycle -------------------------------------------------------------------------
     def close(self) -> None:
@@ -120,6 +138,8 @@ class Workbench:
         device, said on stderr, and written by the next start."""
         if self._listener is not None:
             self._listener.stop()
+        if self._poller is not None:
+            self._poller.stop()
         if self._settings is not None:
             self._settings.close()
         self.pool.close()
@@ -457,9 +477,13 @@ class Workbench:
         """
         given = filters is not None or bool(filter_fields)
         wanted = GenerationFilters.of(filters, **filter_fields) if given else None
+        if shot_id is None:
+            project_id = self.projects_service.project_id(project_id)
+        # Not checked here: page() checks ownership in the page's own round trip.
+        target = self.generations_service.gallery(project_id, shot_id)
         return self.generations_service.page(
-            self._gallery(project_id, shot_id), wanted, limit=limit, cursor=cursor, page=page,
-            fresh=fresh, include_tasks=include_tasks,
+            target, wanted, limit=limit, cursor=cursor, page=page, fresh=fresh,
+            include_tasks=include_tasks,
         )  # fmt: skip
 
     def iter_generations(
@@ -505,12 +529,11 @@ class Workbench:
         ``mark_viewed``, opening it marks its primary variant viewed, as Reigh's lightbox
         does (the detail still says which were new)."""
         gid = as_uuid(generation_id, "generation id")
-        detail = connection.run_idempotent(
-            self.pool, lambda conn: load_detail(conn, self.user_id, gid)
+        detail, marked = connection.run_idempotent(
+            self.pool, lambda conn: open_detail(conn, self.user_id, gid, mark_viewed=mark_viewed)
         )
-        primary = [v.id for v in detail.variants if v.is_primary and v.viewed_at is None]
-        if mark_viewed and primary:
-            self.generations_service.mark_viewed(gid, primary)
+        if marked is not None:
+            self.generations_service.invalidate(marked[0], marked[1])
         return detail
 
     def generations_by_id(self, generation_ids: Any, *, shot: Any = None) -> tuple[Generation, ...]:
@@ -617,10 +640,11 @@ class Workbench:
     def subscribe(
         self, prefix: tuple[Any, ...], callback: Callable[[CacheEvent], None]
     ) -> Callable[[], None]:
-        """Hear about changes to cached data under ``prefix``, from this process and (when the
-        database has the workbench's triggers) from any other client; starts live updates."""
+        """Hear about changes to cached data under ``prefix``, from this process and from any
+        other client (told by the database's triggers, or found by polling where it has none);
+        starts live updates."""
         self.start_live()
-        return self.cache.subscribe(prefix, callback)
+        return self._watching(prefix, self.cache.subscribe(prefix, callback))
 
     def follow(
         self, prefix: tuple[Any, ...], callback: Callable[[CacheEvent], None]
@@ -628,33 +652,72 @@ class Workbench:
         """Hear once per invalidation overlapping ``prefix`` (``workbench.keys``), cached or
         not: how views follow what they show. Starts live updates, as ``subscribe`` does."""
         self.start_live()
-        return self.cache.follow(prefix, callback)
+        return self._watching(prefix, self.cache.follow(prefix, callback))
+
+    def _watching(self, prefix: tuple[Any, ...], stop: Callable[[], None]) -> Callable[[], None]:
+        """Count ``prefix`` as shown (what polling asks about) until ``stop`` is called."""
+        unwatch = self._watched.add(prefix)
+
+        def stop_both() -> None:
+            stop()
+            unwatch()
+
+        return stop_both
 
     def start_live(self) -> bool:
-        """Listen for other clients' changes; False when the database cannot send them."""
-        if self._listener is None:
-            if self._no_triggers:
-                return False  # asked already: every subscribe would ask again
-            with self.pool.connection() as conn:
-                if not triggers_installed(conn):
-                    self._no_triggers = True
-                    return False
-            self._listener = RealtimeListener(
-                self.dsn, self.cache, health=self.health,
-                connect_timeout=max(2, math.ceil(self.config.db_timeout)),
-            ).start()  # fmt: skip
-        return True
+        """Follow other clients' changes: True when the database tells them (the workbench's
+        NOTIFY triggers); False when it cannot, and then what views follow is polled every
+        ``realtime.poll_interval`` seconds instead (unless that is 0). ``live_status`` says
+        which."""
+        with self._live_lock:
+            if self._listener is not None:
+                return True
+            if not self._no_triggers:  # asked once: every subscribe would ask again
+                installed = self.live_triggers  # read by connect() with the schema
+                if installed is None:
+                    with self.pool.connection() as conn:
+                        installed = triggers_installed(conn)
+                if installed:
+                    self._listener = RealtimeListener(
+                        self.dsn, self.cache, health=self.health,
+                        connect_timeout=max(2, math.ceil(self.config.db_timeout)),
+                    ).start()  # fmt: skip
+                    return True
+                self._no_triggers = True
+            if self._poller is None and self.config.poll_interval > 0:
+                self._poller = Poller(
+                    self.pool, self.cache, self._watched, interval=self.config.poll_interval,
+                    health=self.health, user_id=lambda: self._user_id,
+                ).start()  # fmt: skip
+            return False
 
     @property
     def live(self) -> bool:
-        """True while another client's change would reach this workbench within a second."""
+        """True while another client's change would reach this workbench within a second
+        (told by the database); see ``polling`` for a database that cannot tell."""
         return self._listener is not None and self._listener.live
 
     @property
+    def polling(self) -> bool:
+        """True when other clients' changes to what views follow are found by polling every
+        ``realtime.poll_interval`` seconds (a database without the workbench's triggers)."""
+        return self._poller is not None
+
+    @property
+    def live_status(self) -> str:
+        """How other clients' changes arrive, in the words front ends show: "live" (told by
+        the database), "polling every 3 s" (its interval), or "not live"."""
+        if self.live:
+            return "live"
+        if self._poller is not None:
+            return status_word(self._poller.interval)
+        return "not live"
+
+    @property
     def connection_state(self) -> State:
-        """The database's reachability: "online", or "offline" from a call (or live updates)
-        finding it unreachable until it answers again. Front ends show it in their status
-        line."""
+        """The database's reachability: "online", or "offline" from a call (or live updates,
+        or a poll) finding it unreachable until it answers again. Front ends show it in their
+        status line."""
         return self.health.state
 
     def _reachable(self, online: bool) -> None:
@@ -787,8 +850,23 @@ class Workbench:
         """Every change made through this workbench, with what undoes it; ``changes.changed``
         tells listeners (an Undo button) about each recorded or undone change."""
         if self._changes is None:
-            self._changes = ChangeJournal(lambda: self.local_state, lambda: self.user_id)
+            device = self._device_changes()
+            self._changes = ChangeJournal(lambda: device, lambda: self.user_id)
         return self._changes
+
+    def _device_changes(self) -> LocalState:
+        """The device's recorded changes, in a file of their own: they reach megabytes (an
+        upload of 500 files is about 1 MB of undo data), and in the UI state's file every tab
+        switch rewrote them (1 s a write seen on a long-used home). Changes an older version
+        kept in the UI state's file move over once."""
+        changes = LocalState(self.config.paths.state_dir / "changes.json")
+        if not changes.path.exists():
+            moved = self.local_state.get(DEVICE_KEY)
+            if moved is not None:
+                with contextlib.suppress(WorkbenchError):
+                    changes.set(DEVICE_KEY, moved)
+                    self.local_state.delete(DEVICE_KEY)
+        return changes
 
     def undo(self, force: bool = False, *, device: bool = False) -> str:
         """Undo the last change of this session not yet undone (``device=True``: the last one

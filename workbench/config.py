@@ -25,6 +25,9 @@ from workbench.errors import ConfigError
 APP_NAME = "workbench"
 # How long a call waits for the database before saying it is unreachable (``database.timeout``).
 DEFAULT_DB_TIMEOUT_S = 5.0
+# How often shown galleries and settings are polled on a database without our NOTIFY triggers
+# (``realtime.poll_interval``; 0 = never). Reigh polls every 15-60 s when its realtime is down.
+DEFAULT_POLL_INTERVAL_S = 3.0
 StorageBackend = Literal["local", "s3"]
 
 
@@ -59,6 +62,19 @@ def _parse_seconds(value: object) -> float:
         raise ValueError(f"expected a number of seconds, got {value!r}") from None
     if not 0 < seconds <= 300:
         raise ValueError(f"expected between 0 and 300 seconds, got {value!r}")
+    return seconds
+
+
+def _parse_interval(value: object) -> float:
+    """Seconds between polls: 0 (off) up to an hour."""
+    if isinstance(value, bool):
+        raise ValueError(f"expected a number of seconds (0 = off), got {value!r}")
+    try:
+        seconds = float(str(value).strip().removesuffix("s").strip())
+    except ValueError:
+        raise ValueError(f"expected a number of seconds (0 = off), got {value!r}") from None
+    if not 0 <= seconds <= 3600:  # also refuses nan
+        raise ValueError(f"expected between 0 (off) and 3600 seconds, got {value!r}")
     return seconds
 
 
@@ -97,6 +113,14 @@ SETTINGS: tuple[Setting, ...] = (
         "no",
         f"seconds a call waits for an unreachable database before failing "
         f"(default {DEFAULT_DB_TIMEOUT_S:g})",
+    ),
+    Setting(
+        "realtime.poll_interval",
+        "WORKBENCH_POLL_INTERVAL",
+        _parse_interval,
+        "no",
+        f"seconds between checks for other clients' changes on a database without the "
+        f"workbench's triggers (default {DEFAULT_POLL_INTERVAL_S:g}; 0 = off)",
     ),
     Setting(
         "user.id",
@@ -219,6 +243,13 @@ class Config:
         return value if isinstance(value, float) else DEFAULT_DB_TIMEOUT_S
 
     @property
+    def poll_interval(self) -> float:
+        """Seconds between polls for other clients' changes where the database cannot notify
+        (no workbench triggers); 0: never poll."""
+        value = self.values.get("realtime.poll_interval")
+        return value if isinstance(value, float) else DEFAULT_POLL_INTERVAL_S
+
+    @property
     def user_id(self) -> uuid.UUID | None:
         value = self.values.get("user.id")
         return value if isinstance(value, uuid.UUID) else None
@@ -278,6 +309,7 @@ class Config:
             "storage.backend": self.storage_backend,
             "storage.local_dir": str(self.assets_dir),
             "database.timeout": f"{DEFAULT_DB_TIMEOUT_S:g}",
+            "realtime.poll_interval": f"{DEFAULT_POLL_INTERVAL_S:g}",
         }
         for setting in SETTINGS:
             value = self.values.get(setting.key)

@@ -2,7 +2,7 @@
 invalidator of a family builds its keys the same way.
 
 Keys follow Reigh's (``('unified-generations', mode, target_id, page, limit, filters)``).
-Everything derived from one gallery (pages, counts, cursors, page index, task data) lives under
+Everything derived from one gallery (pages, counts, cursors, task data) lives under
 ``gallery(mode, target_id)``; a row's settings live under ``settings(scope, target_id)``; so one
 prefix invalidation refreshes all of either. A function called with fewer parts gives the
 prefix that covers the rest: ``gallery("project")`` is every project gallery.

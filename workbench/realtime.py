@@ -7,7 +7,8 @@ lost connection the listener reconnects with backoff and invalidates everything 
 show, because whatever happened meanwhile was not heard.
 
 Without our triggers (a Reigh database without the extras) there is nothing to hear: ``live``
-stays False and the cache falls back to its stale times.
+stays False, and ``workbench.polling`` asks for what is shown every few seconds instead,
+mapping what it finds through ``prefixes_for`` as if a trigger had told it.
 """
 
 from __future__ import annotations
@@ -163,6 +164,7 @@ class RealtimeListener:
 
 
 def triggers_installed(conn: psycopg.Connection[Any]) -> bool:
+    """Whether the database has our NOTIFY triggers (extras/0003_realtime_notify.sql)."""
     row = conn.execute(
         "SELECT count(*) FROM pg_trigger WHERE tgname LIKE 'workbench_notify_%'"
     ).fetchone()

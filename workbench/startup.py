@@ -11,18 +11,17 @@ from __future__ import annotations
 import logging
 import sys
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import psycopg
-from psycopg_pool import ConnectionPool
 
 from workbench.client import Workbench
 from workbench.config import Config
 from workbench.db import connection, migrate
 from workbench.db.embedded import EmbeddedPostgres
-from workbench.db.schema import SchemaInfo, inspect
+from workbench.db.schema import SchemaInfo, Startup, inspect, inspect_for_startup
 from workbench.errors import NotFoundError, SchemaError
 from workbench.storage import Storage, from_config
 
@@ -63,52 +62,65 @@ def _quiet(_: StartupProgress) -> None:
     """No front end listening."""
 
 
-def resolve_user(conn: psycopg.Connection[Any], configured: uuid.UUID | None) -> uuid.UUID | None:
-    """The configured user (which must exist), else the only user, else None."""
+def resolve_user(
+    conn: psycopg.Connection[Any],
+    configured: uuid.UUID | None,
+    found: Sequence[Any] | None = None,
+) -> uuid.UUID | None:
+    """The configured user (which must exist), else the only user, else None. ``found``: the
+    user rows ``inspect_for_startup`` read already (then no query is made)."""
+    if found is None:
+        if configured is not None:
+            row = conn.execute("SELECT id FROM users WHERE id = %s", (configured,)).fetchone()
+            found = [] if row is None else [row[0]]
+        else:
+            found = [row[0] for row in conn.execute("SELECT id FROM users LIMIT 2").fetchall()]
     if configured is not None:
-        if not conn.execute("SELECT 1 FROM users WHERE id = %s", (configured,)).fetchone():
+        if not found:
             raise NotFoundError(
                 f"the configured user {configured} does not exist in the database "
                 f"(check WORKBENCH_USER_ID)"
             )
         return configured
-    rows = conn.execute("SELECT id FROM users LIMIT 2").fetchall()
-    return uuid.UUID(str(rows[0][0])) if len(rows) == 1 else None
+    return uuid.UUID(str(found[0])) if len(found) == 1 else None
 
 
 def _prepare_schema(
-    pool: ConnectionPool, *, owned: bool, progress: StartupCallback = _quiet
+    conn: psycopg.Connection[Any],
+    startup: Startup,
+    *,
+    owned: bool,
+    progress: StartupCallback = _quiet,
 ) -> tuple[SchemaInfo, bool]:
-    """Check (and, for the embedded database, create or upgrade) the schema.
+    """Check (and, for the embedded database, create or upgrade) the schema ``startup`` read.
 
     Returns the schema and whether it was just created from nothing.
     """
-    with pool.connection() as conn:
-        info = inspect(conn)
-        migrate.check_known_version(info)
-        if info.kind == "unknown":
-            raise SchemaError(migrate.unknown_schema_message(info))
-        behind = info.kind == "ours" and any(
-            info.applied.get(t, 0) < migrate.latest(t) for t in migrate.TRACKS
+    info = startup.schema
+    migrate.check_known_version(info)
+    if info.kind == "unknown":
+        raise SchemaError(migrate.unknown_schema_message(info))
+    behind = info.kind == "ours" and any(
+        info.applied.get(t, 0) < migrate.latest(t) for t in migrate.TRACKS
+    )
+    if owned and (info.kind == "empty" or behind):
+        progress(StartupProgress(
+            "creating the database schema" if info.kind == "empty"
+            else "upgrading the database schema"
+        ))  # fmt: skip
+        applied = migrate.migrate(conn)
+        return inspect(conn), info.kind == "empty" and bool(applied)
+    if info.kind == "empty":
+        raise SchemaError(
+            "the database is empty: run `workbench db migrate` to create the "
+            "Reigh-compatible tables, or point WORKBENCH_DSN at a Reigh database"
         )
-        if owned and (info.kind == "empty" or behind):
-            progress(StartupProgress(
-                "creating the database schema" if info.kind == "empty"
-                else "upgrading the database schema"
-            ))  # fmt: skip
-            applied = migrate.migrate(conn)
-            return inspect(conn), info.kind == "empty" and bool(applied)
-        if info.kind == "empty":
-            raise SchemaError(
-                "the database is empty: run `workbench db migrate` to create the "
-                "Reigh-compatible tables, or point WORKBENCH_DSN at a Reigh database"
-            )
-        if behind:
-            raise SchemaError(
-                f"the database schema is older than this workbench ({info.describe()}): "
-                f"run `workbench db migrate`"
-            )
-        return info, False
+    if behind:
+        raise SchemaError(
+            f"the database schema is older than this workbench ({info.describe()}): "
+            f"run `workbench db migrate`"
+        )
+    return info, False
 
 
 def resolve_dsn(
@@ -148,22 +160,27 @@ def connect(
     pool = connection.open_pool(url, timeout=config.db_timeout)
     seeded: DemoSummary | None = None
     try:
-        info, fresh = _prepare_schema(pool, owned=server is not None, progress=tell)
         store = (
             storage if storage is not None and not isinstance(storage, str) else from_config(config)
         )
+        # One connection, and usually one statement: the schema and the users together
+        # (``inspect_for_startup``); what the schema check changes is read again.
         with pool.connection() as conn:
+            startup = inspect_for_startup(conn, config.user_id)
+            info, fresh = _prepare_schema(conn, startup, owned=server is not None, progress=tell)
             if fresh and server is not None:
                 from workbench.demo import seed_demo
 
                 seeded = seed_demo(conn, store, progress=demo_progress(tell))
-            user = resolve_user(conn, config.user_id)
+            known = startup.users if info is startup.schema else None
+            user = resolve_user(conn, config.user_id, known)
     except BaseException:
         pool.close()
         raise
     wb = Workbench(
-        config=config, pool=pool, schema=info, storage=store, user_id=user, server=server
-    )
+        config=config, pool=pool, schema=info, storage=store, user_id=user, server=server,
+        live_triggers=startup.triggers if info is startup.schema else None,
+    )  # fmt: skip
     wb.seeded_demo = seeded
     _replay(wb, progress)
     return wb

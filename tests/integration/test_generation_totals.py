@@ -17,7 +17,7 @@ def test_a_deletion_after_a_page_jump_is_counted(demo_wb: Workbench) -> None:
     first = demo_wb.generations(project.id, limit=10)
     assert first.total_exact
     assert first.total > 20
-    demo_wb.generations(project.id, limit=10, page=3)  # its page index also yields the count
+    demo_wb.generations(project.id, limit=10, page=3)  # a jump: its pipeline also reads the count
     demo_wb.delete_generation(first[0].id)
     after = demo_wb.generations(project.id, limit=10)
     assert (after.total, after.total_exact) == (first.total - 1, True)
@@ -28,7 +28,7 @@ def test_rows_inserted_elsewhere_are_counted_once_invalidated(
 ) -> None:
     project = demo_wb.projects()[0]
     first = demo_wb.generations(project.id, limit=10)
-    demo_wb.generations(project.id, limit=10, page=3)  # via the page index
+    demo_wb.generations(project.id, limit=10, page=3)  # a jump
     with psycopg.connect(demo_dsn, autocommit=True) as conn:
         conn.execute(
             "INSERT INTO generations (project_id, type, location, thumbnail_url, params, name) "

@@ -190,7 +190,7 @@ def test_items_carry_what_the_gallery_shows(demo_wb: Workbench, demo_dsn: str) -
 def test_page_jumps_match_the_walk(demo_wb: Workbench) -> None:
     project = demo_wb.projects()[0]
     walked = walk(demo_wb, limit=5, project_id=project.id)
-    demo_wb.cache.clear()  # no remembered cursors: the page index is used
+    demo_wb.cache.clear()  # no remembered cursors: the database finds where each page starts
     for number in (1, 2, 5, 7):
         page = demo_wb.generations(project.id, limit=5, page=number)
         assert [i.id for i in page] == walked[(number - 1) * 5 : number * 5]
@@ -268,12 +268,12 @@ def test_concurrent_identical_fetches_share_one_query(demo_wb: Workbench) -> Non
     real = service._fetch_page
     joined_before = demo_wb.cache.stats.dedupes
 
-    def counting(*args: Any) -> Any:
+    def counting(*args: Any, **kwargs: Any) -> Any:
         calls.append(1)
         # Keep the first fetch in flight until the 19 other callers have joined it.
         wait_until(lambda: demo_wb.cache.stats.dedupes - joined_before >= 19,
                    what="the 19 other callers to join the first fetch")  # fmt: skip
-        return real(*args)
+        return real(*args, **kwargs)
 
     service._fetch_page = counting  # type: ignore[method-assign]
     results: list[Any] = []
@@ -341,8 +341,8 @@ def test_a_fetch_started_before_a_mutation_does_not_overwrite_it(demo_wb: Workbe
     started = threading.Event()
     mutated = threading.Event()
 
-    def slow(*args: Any) -> Any:
-        result = real(*args)  # reads the old state...
+    def slow(*args: Any, **kwargs: Any) -> Any:
+        result = real(*args, **kwargs)  # reads the old state...
         started.set()
         assert mutated.wait(30), "the test never made the mutation"  # ...and lands after it
         return result

@@ -22,6 +22,7 @@ from upload_samples import image
 
 from workbench.client import Workbench
 from workbench.errors import ConflictError, NotFoundError, WorkbenchError
+from workbench.settings.local_state import LocalState
 from workbench.startup import connect
 from workbench.storage import LocalStorage
 from workbench.uploads import UploadData
@@ -461,12 +462,24 @@ def test_another_workbench_on_the_device_undoes_the_last_change(
     assert [c.undone for c in wb.history()] == [True, True]
 
 
-def test_the_device_keeps_a_bounded_list(wb: Workbench, scene: Scene) -> None:
-    for n in range(60):
-        wb.star(scene.generation, n % 2 == 0)
-    stored = wb.local_state.get("changes")
+def test_the_device_keeps_a_bounded_list(wb: Workbench, scene: Scene, db_dsn: str) -> None:
+    wb.star(scene.generation)
+    # An older version kept the device's changes in the UI state's file: they move over once.
+    device_file = wb.config.paths.state_dir / "changes.json"
+    first = LocalState(device_file).get("changes")
+    device_file.unlink()
+    wb.local_state.set("changes", first)
+    with connect(db_dsn, storage=wb.storage) as later:
+        later.star(scene.generation, False)
+        assert len(later.changes.device_history()) == 2  # the moved one, then this one
+        for n in range(58):
+            later.star(scene.generation, n % 2 == 0)
+        assert len(later.history()) == 59
+        assert len(later.changes.device_history()) == 50
+    stored = LocalState(device_file).get("changes")
     assert len(stored) == 50
-    assert len(wb.history()) == 60
+    assert first[0] not in stored  # the oldest fell out, after it moved: 60 in all
+    assert wb.local_state.get("changes") is None  # UI state stays small
 
 
 def test_listeners_hear_recorded_and_undone_changes(wb: Workbench, scene: Scene) -> None:

@@ -203,8 +203,9 @@ class ChangeJournal:
 
             def bounded(stored: Any) -> list[Any]:
                 entries = edit(stored if isinstance(stored, list) else [])[-DEVICE_LIMIT:]
-                while len(entries) > 1 and len(json.dumps(entries)) > MAX_VALUE_BYTES:
-                    entries = entries[1:]
+                sizes = [len(json.dumps(entry)) + 2 for entry in entries]  # each measured once
+                while len(entries) > 1 and sum(sizes) > MAX_VALUE_BYTES:
+                    entries, sizes = entries[1:], sizes[1:]
                 return entries
 
             self._local_state().update(DEVICE_KEY, bounded)

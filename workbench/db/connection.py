@@ -71,34 +71,19 @@ def connect(dsn: str, **kwargs: Any) -> psycopg.Connection[Any]:
         raise connection_error(dsn, exc) from None
 
 
-class _IdleCheck:
-    """Ping a pooled connection before reuse only when it sat idle for a while.
-
-    A ping is a full round trip: paying it on every checkout would double the latency of
-    every call against a remote database. A connection used a moment ago is alive; one idle
-    for seconds may have been cut (server restart, network), so only that one is checked.
-    """
-
-    def __init__(self, idle_seconds: float = 2.0) -> None:
-        self.idle_seconds = idle_seconds
-        self._returned: weakref.WeakKeyDictionary[psycopg.Connection[Any], float] = (
-            weakref.WeakKeyDictionary()
-        )
-
-    def returned(self, conn: psycopg.Connection[Any]) -> None:
-        self._returned[conn] = time.monotonic()
-
-    def needs_ping(self, conn: psycopg.Connection[Any]) -> bool:
-        last = self._returned.get(conn)
-        return last is None or time.monotonic() - last > self.idle_seconds or _has_input(conn)
-
-
 def _has_input(conn: psycopg.Connection[Any]) -> bool:
     """Whether the server sent something to an idle connection, at no round trip's cost.
 
     An idle pooled connection hears nothing unless the server is ending it: a restart or
     ``pg_terminate_backend`` sends "terminating connection" and closes the socket. Without
     this, a connection used a moment before a restart would fail the first call after it.
+
+    This is the only check before use. A ping is a round trip (40 ms to a remote database)
+    paid by the call that follows; the pool used to ping a connection idle for over 2 s, so a
+    page after a pause paid one or two. A connection cut silently (a dropped network) would
+    hang a ping as long as the query itself (see ``_dead_peer``), so the ping bought nothing
+    there: reads that meet a dead connection are retried on a fresh one
+    (``run_idempotent``), and a write reports ``ConnectionLost``.
     """
     try:
         fd = conn.fileno()
@@ -134,14 +119,18 @@ class WorkbenchPool(ConnectionPool):
         *,
         health: ConnectionHealth,
         request_timeout: float,
-        idle: _IdleCheck | None = None,
+        first: psycopg.Connection[Any] | None = None,
         **kwargs: Any,
     ) -> None:
+        """``first``: a connection already made (``open_pool`` makes it to fail fast with its
+        own message), which becomes the pool's first instead of a second one being opened.
+
+        No ``reset`` callback: with one, psycopg_pool hands a returned connection back on a
+        worker thread, so a call right after another finds the pool empty and opens a new
+        connection (two round trips away) for nothing."""
         self.health = health
         self.request_timeout = request_timeout
-        self._idle = idle
-        if idle is not None:
-            kwargs.setdefault("reset", idle.returned)
+        self._first = first
         kwargs.setdefault("name", f"workbench-{next(_POOL_NUMBERS)}")
         super().__init__(dsn, **kwargs)
         _POOLS[self.name] = self
@@ -163,7 +152,8 @@ class WorkbenchPool(ConnectionPool):
             self.health.succeeded()
 
     def _checkout(self, wait: float) -> psycopg.Connection[Any]:
-        """A live connection within ``wait`` seconds, pinged first when it may be stale.
+        """A connection within ``wait`` seconds, pinged only when the server spoke to it while
+        it was idle (it is ending it: ``_has_input``), which costs no round trip otherwise.
 
         (Not psycopg_pool's ``check``: after each failed check it sleeps a second or more,
         so a restart that left a few dead connections in the pool made the first call time
@@ -175,7 +165,7 @@ class WorkbenchPool(ConnectionPool):
                 conn = self.getconn(timeout=max(deadline - time.monotonic(), 0.001))
             except PoolTimeout:
                 raise self._timed_out(wait) from None
-            if self._idle is None or not self._idle.needs_ping(conn):
+            if not _has_input(conn):
                 return conn
             try:
                 self.check_connection(conn)
@@ -183,6 +173,16 @@ class WorkbenchPool(ConnectionPool):
                 self.putconn(conn)  # broken: the pool closes it and makes another
                 continue
             return conn
+
+    def _connect(self, timeout: float | None = None) -> psycopg.Connection[Any]:
+        """The connection ``open_pool`` made, the first time; a new one afterwards."""
+        first, self._first = self._first, None
+        if first is None or first.closed:
+            return super()._connect(timeout)
+        if self._configure:
+            self._configure(first)
+        self._set_connection_expiry_date(first)
+        return first
 
     def _add_connection(self, attempt: Any, growing: bool = False) -> None:
         """psycopg_pool's background reconnection, with its backoff capped.
@@ -260,29 +260,34 @@ def _quiet_pool_log() -> None:
 def open_pool(
     dsn: str, *, max_size: int = 8, timeout: float = DEFAULT_DB_TIMEOUT_S
 ) -> WorkbenchPool:
-    """A pool that has proved it can connect; the first connection is made eagerly.
+    """A pool that has proved it can connect: its first connection is made here, before the
+    pool exists (a failure says what to do, at once), and the others only when calls overlap.
 
     ``timeout`` bounds every later wait for a connection (``database.timeout``): with the
     database down a call fails after it with ``WorkbenchConnectionError``, not after 30 s.
     """
     connect_timeout = max(2, math.ceil(timeout))  # libpq: whole seconds, at least 2
-    connect(dsn, connect_timeout=connect_timeout).close()  # fail fast with our message
-    idle = _IdleCheck()
+    options = {"connect_timeout": connect_timeout, "autocommit": True, **_dead_peer(timeout)}
+    first = connect(dsn, **options)  # fail fast with our message
     health = ConnectionHealth(mask_dsn(dsn))
-    pool = WorkbenchPool(
-        dsn,
-        health=health,
-        request_timeout=timeout,
-        min_size=1,
-        max_size=max_size,
-        kwargs={"connect_timeout": connect_timeout, "autocommit": True, **_dead_peer(timeout)},
-        open=False,
-        idle=idle,
-        # Every new connection, the pool's background reconnections too, proves the
-        # database answers again.
-        configure=lambda _conn: health.succeeded(),
-    )
-    pool.open(wait=True, timeout=connect_timeout * 2)
+    try:
+        pool = WorkbenchPool(
+            dsn,
+            health=health,
+            request_timeout=timeout,
+            first=first,
+            min_size=1,
+            max_size=max_size,
+            kwargs=options,
+            open=False,
+            # Every new connection, the pool's background reconnections too, proves the
+            # database answers again.
+            configure=lambda _conn: health.succeeded(),
+        )
+        pool.open(wait=True, timeout=connect_timeout * 2)
+    except BaseException:
+        first.close()
+        raise
     return pool
 
 

@@ -1,20 +1,26 @@
-"""Writing the demo: rows in Reigh's shape, media through the configured storage."""
+"""Writing the demo: rows in Reigh's shape, media through the configured storage.
+
+The demo is written in two passes over the same seeded walk: the first writes nothing and
+lists every file to draw (``render.MediaJob``), which are then drawn in parallel and stored
+(``render.render_all``); the second, from the same seed, writes the rows with the files'
+URLs and the clips' probes, in one transaction sent as one pipeline. Drawing takes no random
+number, so both walks take the same ones: the same ids, names and keys.
+"""
 
 from __future__ import annotations
 
 import random
-import tempfile
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 import psycopg
 from psycopg.types.json import Jsonb
 
 from workbench.demo.plan import DEFAULT_SEED, DEMO_EMAIL, EPOCH, PLANS, TRAVEL_SETTINGS, ProjectPlan
+from workbench.demo.render import MediaJob, render_all, workers_for
 from workbench.errors import SchemaError, ValidationError
 from workbench.generations.mutations import FRAME_SPACING
 from workbench.storage import Storage
@@ -47,10 +53,19 @@ def _rand(rng: random.Random, n: int) -> str:
 
 
 class _Media:
-    """Renders demo pictures and stores them (and their thumbnails) under Reigh's keys."""
+    """The demo's files under Reigh's keys: while planning, each is listed as a job to draw
+    (``jobs``); once drawn, the same walk finds each clip's probe (``drawn``) by its key."""
 
-    def __init__(self, storage: Storage, user_id: uuid.UUID, rng: random.Random) -> None:
+    def __init__(
+        self,
+        storage: Storage,
+        user_id: uuid.UUID,
+        rng: random.Random,
+        drawn: dict[str, dict[str, Any]] | None = None,
+    ) -> None:
         self.storage, self.user_id, self.rng, self.files = storage, user_id, rng, 0
+        self.drawn = drawn  # None: planning
+        self.jobs: list[MediaJob] = []
 
     def _keys(self, when: datetime, ext: str, rng: random.Random | None = None) -> tuple[str, str]:
         ms = int(when.timestamp() * 1000)
@@ -60,37 +75,32 @@ class _Media:
             f"{self.user_id}/thumbnails/thumb_{ms}_{_rand(rng, 6)}.jpg",
         )
 
-    def image(self, spec: Any, when: datetime, rng: random.Random | None = None) -> tuple[str, str]:
-        """Render and store a picture; its key's random part comes from ``rng`` (default:
-        the demo's stream)."""
-        from workbench.demo.art import render_jpeg
-        from workbench.media import image_thumbnail
-
-        data = render_jpeg(spec)
+    def image(
+        self, spec: Any, when: datetime, rng: random.Random | None = None, *, counted: bool = False
+    ) -> tuple[str, str]:
+        """A picture's (URL, thumbnail URL); its key's random part comes from ``rng``
+        (default: the demo's stream). ``counted``: a generation's own picture."""
         key, thumb_key = self._keys(when, "jpg", rng)
         self.files += 2
-        return (
-            self.storage.put_bytes(key, data, "image/jpeg"),
-            self.storage.put_bytes(thumb_key, image_thumbnail(data), "image/jpeg"),
-        )
+        self.jobs.append(MediaJob("image", spec, key, thumb_key, counted))
+        return self.storage.url(key), self.storage.url(thumb_key)
 
-    def video(self, spec: Any, when: datetime) -> tuple[str, str, dict[str, Any]]:
-        from workbench.demo.art import render_video
-        from workbench.media import video_thumbnail
-
-        with tempfile.TemporaryDirectory() as tmp:
-            path = Path(tmp) / "clip.mp4"
-            render_video(spec, path)
-            thumb, info = video_thumbnail(path)
-            data = path.read_bytes()
+    def video(
+        self, spec: Any, when: datetime, *, counted: bool = False
+    ) -> tuple[str, str, dict[str, Any]]:
+        """A clip's (URL, thumbnail URL, probe); the probe is empty while planning."""
         key, thumb_key = self._keys(when, "mp4")
         self.files += 2
-        meta = {"duration_seconds": info.duration_s, "width": info.width, "height": info.height}
-        return (
-            self.storage.put_bytes(key, data, "video/mp4"),
-            self.storage.put_bytes(thumb_key, thumb, "image/jpeg"),
-            meta,
-        )
+        self.jobs.append(MediaJob("video", spec, key, thumb_key, counted))
+        meta = dict(self.drawn[key]) if self.drawn is not None else {}
+        return self.storage.url(key), self.storage.url(thumb_key), meta
+
+
+class _NoRows:
+    """Where the planning walk's rows go: nowhere."""
+
+    def execute(self, query: str, params: Any = None) -> None:
+        """Drop the row."""
 
 
 def find_demo_user(conn: psycopg.Connection[Any]) -> uuid.UUID | None:
@@ -117,48 +127,73 @@ def seed_demo(
     generations: int = 600,
     videos: int = 8,
     progress: DemoProgress | None = None,
+    workers: int | None = None,
 ) -> DemoSummary:
     """Create the demo user, projects, shots, generations, media and settings in one
-    transaction. ``progress(done, total)`` hears after each generation (drawing its pictures
-    is what takes the time: half a minute on a busy machine), starting with ``(0, total)``."""
+    transaction. ``progress(done, total)`` hears after each generation's media is drawn
+    (what takes the time: seconds, for 600 pictures and 16 clips), starting with
+    ``(0, total)``. The media are drawn by ``workers`` processes (default: one per core for
+    a big demo, the calling thread for a small one); the demo is the same either way."""
     from workbench.db.schema import inspect
 
     check_size(generations, videos)
     if inspect(conn).kind != "ours":
         raise SchemaError("the demo is only created in a database the workbench owns")
+    _refuse_a_second(conn)
+    plan = _Seeder(_NoRows(), storage, random.Random(seed))
+    plan.walk(generations, videos)
+    if progress is not None:
+        progress(0, generations)
+    jobs = plan.media.jobs
+    drawn = render_all(
+        jobs, storage, workers=workers_for(len(jobs), workers),
+        progress=None if progress is None else lambda done: progress(done, generations),
+    )  # fmt: skip
     with conn.transaction():
-        if find_demo_user(conn) is not None:
-            raise SchemaError("the demo already exists: `workbench demo --reset` recreates it")
-        seeder = _Seeder(conn, storage, random.Random(seed), progress, generations)
-        seeder.user()
-        first = round(generations * PLANS[0].share)
-        seeder.project(PLANS[0], 0, first, videos - videos // 2)
-        seeder.project(PLANS[1], 1, generations - first, videos // 2)
+        _refuse_a_second(conn)
+        with conn.pipeline():  # thousands of INSERTs, one round trip
+            seeder = _Seeder(conn, storage, random.Random(seed), drawn)
+            seeder.walk(generations, videos)
     seeder.summary.files = seeder.media.files
     return seeder.summary
 
 
+def _refuse_a_second(conn: psycopg.Connection[Any]) -> None:
+    if find_demo_user(conn) is not None:
+        raise SchemaError("the demo already exists: `workbench demo --reset` recreates it")
+
+
+class _Rows(Protocol):
+    """Where a walk's rows go: the database, or nowhere (``_NoRows``, while planning)."""
+
+    def execute(self, query: str, params: Any = ...) -> object: ...
+
+
 class _Seeder:
-    """Writes the demo rows; holds the state every step shares (ids, clock, media, counts)."""
+    """Writes the demo rows; holds the state every step shares (ids, clock, media, counts).
+    Without ``drawn`` it plans (its media list the files to draw); with it, it writes."""
 
     def __init__(
         self,
-        conn: psycopg.Connection[Any],
+        conn: _Rows,
         storage: Storage,
         rng: random.Random,
-        progress: DemoProgress | None = None,
-        planned: int = 0,
+        drawn: dict[str, dict[str, Any]] | None = None,
     ) -> None:
         self.conn, self.rng = conn, rng
-        self.progress, self.planned = progress, planned
-        if progress is not None:
-            progress(0, planned)
         self.new_id = _Ids(rng)
         self.user_id = self.new_id()
-        self.media = _Media(storage, self.user_id, rng)
+        self.media = _Media(storage, self.user_id, rng, drawn)
         self.summary = DemoSummary(self.user_id)
         self.clock = EPOCH
         self.frames: dict[uuid.UUID, int] = {}
+
+    def walk(self, generations: int, videos: int) -> None:
+        """The whole demo: its user, then its two projects."""
+        self.user()
+        first = round(generations * PLANS[0].share)
+        self.project(PLANS[0], 0, first, videos - videos // 2)
+        self.project(PLANS[1], 1, generations - first, videos // 2)
 
     def user(self) -> None:
         settings = {
@@ -270,12 +305,12 @@ class _Seeder:
         prompt = f"{rng.choice(plan.subjects)}, {rng.choice(plan.styles)}"
         params: dict[str, Any] = {"tool_type": tool, "prompt": prompt, "seed": spec.seed}
         if is_video:
-            location, thumb, meta = self.media.video(spec, clock)
+            location, thumb, meta = self.media.video(spec, clock, counted=True)
             params["originalParams"] = {"orchestrator_details": {"prompt": prompt}}
             params.update(meta)
             self.summary.videos += 1
         else:
-            location, thumb = self.media.image(spec, clock)
+            location, thumb = self.media.image(spec, clock, counted=True)
             params.update(width=width, height=height)
         self.conn.execute(
             "INSERT INTO tasks (id, task_type, params, status, project_id, output_location, "
@@ -310,8 +345,6 @@ class _Seeder:
         )
         self.variant(gen_id, location, thumb, params, "original", viewed=True)
         self.summary.generations += 1
-        if self.progress is not None:
-            self.progress(self.summary.generations, self.planned)
         if not is_video and rng.random() < 0.04:
             big = ArtSpec(
                 spec.seed,

@@ -78,26 +78,48 @@ _SHOTS = (
 )
 
 
-def load_detail(
-    conn: psycopg.Connection[Any], user_id: uuid.UUID, generation_id: uuid.UUID
-) -> GenerationDetail:
+def open_detail(
+    conn: psycopg.Connection[Any],
+    user_id: uuid.UUID,
+    generation_id: uuid.UUID,
+    *,
+    mark_viewed: bool = True,
+) -> tuple[GenerationDetail, tuple[uuid.UUID, tuple[uuid.UUID, ...], int] | None]:
+    """Everything the detail view shows, in one round trip (five statements, one pipeline);
+    with ``mark_viewed`` its primary variant is marked viewed in the same round trip, as
+    Reigh's lightbox does on opening. The mark comes last, so the detail still says the
+    primary was new. Returns the detail and what ``mark_viewed``
+    (``workbench.generations.variants``) returns: (project, shots, how many) or None."""
     params = {"id": generation_id, "user": user_id}
-    with conn.pipeline():  # five statements, one round trip
+    with conn.pipeline():  # five statements (six with the mark), one round trip
         one = conn.execute(_ONE, params)
         ancestors = conn.execute(_ANCESTORS, params)
         derived = conn.execute(_DERIVED, params)
         variants = conn.cursor(row_factory=class_row(Variant)).execute(_VARIANTS, params)
         shots = conn.cursor(row_factory=class_row(Shot)).execute(_SHOTS, params)
+        marked = conn.execute(_MARK_PRIMARY_VIEWED, params) if mark_viewed else None
     row = one.fetchone()
     if row is None:
         raise NotFoundError(f"generation {generation_id} not found among the current user's")
-    return GenerationDetail(
+    detail = GenerationDetail(
         generation(row),
         tuple(variants.fetchall()),
         tuple(generation(r) for r in ancestors.fetchall()),
         tuple(generation(r) for r in derived.fetchall()),
         tuple(shots.fetchall()),
     )
+    rows = marked.fetchall() if marked is not None else []
+    return detail, ((rows[0][1], tuple(rows[0][2]), len(rows)) if rows else None)
+
+
+# Reigh's lightbox marks the variant it shows (the primary) viewed; only the current user's.
+_MARK_PRIMARY_VIEWED = (
+    "UPDATE generation_variants v SET viewed_at = now() FROM generations g "
+    "JOIN projects p ON p.id = g.project_id AND p.user_id = %(user)s "
+    "WHERE g.id = v.generation_id AND v.generation_id = %(id)s AND v.is_primary "
+    "AND v.viewed_at IS NULL RETURNING v.id, g.project_id, "
+    "ARRAY(SELECT DISTINCT x.shot_id FROM shot_generations x WHERE x.generation_id = g.id)"
+)
 
 
 # Several generations by id, in the order given; with %(shot)s, each with its first link in

@@ -46,6 +46,18 @@ LABEL = sql.SQL(
 )
 
 
+# The generation ``%(id)s`` if it is the user's (``%(user)s``), locked: its project, the
+# user's shots containing it, its label and its star.
+_OWNED_GENERATION = sql.SQL(
+    "SELECT g.project_id, "
+    "ARRAY(SELECT DISTINCT x.shot_id FROM shot_generations x "
+    "JOIN shots xs ON xs.id = x.shot_id JOIN projects xp ON xp.id = xs.project_id "
+    "WHERE x.generation_id = g.id AND xp.user_id = %(user)s), "
+    "{label}, g.starred FROM generations g JOIN projects p ON p.id = g.project_id "
+    "WHERE g.id = %(id)s AND p.user_id = %(user)s FOR UPDATE OF g"
+).format(label=LABEL)
+
+
 def owned_generation(
     conn: psycopg.Connection[Any], generation_id: uuid.UUID, user_id: uuid.UUID
 ) -> tuple[uuid.UUID, tuple[uuid.UUID, ...], str, bool]:
@@ -53,17 +65,13 @@ def owned_generation(
 
     Another user's generation is refused exactly as a missing one is (``not_found``), so a
     write cannot tell whether an id exists."""
-    row = conn.execute(
-        sql.SQL(
-            "SELECT g.project_id, "
-            "ARRAY(SELECT DISTINCT x.shot_id FROM shot_generations x "
-            "JOIN shots xs ON xs.id = x.shot_id JOIN projects xp ON xp.id = xs.project_id "
-            "WHERE x.generation_id = g.id AND xp.user_id = %(user)s), "
-            "{label}, g.starred FROM generations g JOIN projects p ON p.id = g.project_id "
-            "WHERE g.id = %(id)s AND p.user_id = %(user)s FOR UPDATE OF g"
-        ).format(label=LABEL),
-        {"id": generation_id, "user": user_id},
-    ).fetchone()
+    row = conn.execute(_OWNED_GENERATION, {"id": generation_id, "user": user_id}).fetchone()
+    return _owned_row(row, generation_id)
+
+
+def _owned_row(
+    row: tuple[Any, ...] | None, generation_id: uuid.UUID
+) -> tuple[uuid.UUID, tuple[uuid.UUID, ...], str, bool]:
     if row is None:
         raise not_found("generation", generation_id)
     return row[0], tuple(row[1]), str(row[2]), bool(row[3])
@@ -292,30 +300,51 @@ def delete_uploaded(
     return rows[0][1], shots, kept
 
 
+# The writes of ``set_primary_variant`` act only when the variant is the generation's and
+# the generation the user's: the check read before them in the same implicit transaction.
+_PRIMARY_FITS = """EXISTS (SELECT 1 FROM generation_variants
+        WHERE id = %(variant)s AND generation_id = %(id)s)
+    AND EXISTS (SELECT 1 FROM generations g JOIN projects p ON p.id = g.project_id
+        WHERE g.id = %(id)s AND p.user_id = %(user)s)"""
+
+
 def set_primary_variant(
     conn: psycopg.Connection[Any],
     user_id: uuid.UUID,
     generation_id: uuid.UUID,
     variant_id: uuid.UUID,
 ) -> Touched:
-    """Make a variant primary; Reigh's triggers copy its media onto the generation."""
-    with conn.transaction():
-        project_id, shots, label, _ = owned_generation(conn, generation_id, user_id)
+    """Make a variant primary; Reigh's triggers copy its media onto the generation.
+
+    One round trip: the checks (locking the generation) and the two writes go together in a
+    pipeline, one implicit transaction (autocommit, one Sync); the writes repeat the checks,
+    so a refusal changes nothing."""
+    params = {"id": generation_id, "variant": variant_id, "user": user_id}
+    with conn.pipeline():
+        owner = conn.execute(_OWNED_GENERATION, params)
         found = conn.execute(
-            "SELECT (SELECT id FROM generation_variants WHERE generation_id = %s AND is_primary), "
-            "EXISTS (SELECT 1 FROM generation_variants WHERE id = %s AND generation_id = %s)",
-            (generation_id, variant_id, generation_id),
-        ).fetchone()
-        if found is None or not found[1]:
-            raise NotFoundError(f"variant {variant_id} is not a variant of {generation_id}")
-        conn.execute(
-            "UPDATE generation_variants SET is_primary = false "
-            "WHERE generation_id = %s AND is_primary AND id <> %s",
-            (generation_id, variant_id),
+            "SELECT (SELECT id FROM generation_variants WHERE generation_id = %(id)s "
+            "AND is_primary), EXISTS (SELECT 1 FROM generation_variants "
+            "WHERE id = %(variant)s AND generation_id = %(id)s)",
+            params,
         )
         conn.execute(
-            "UPDATE generation_variants SET is_primary = true WHERE id = %s", (variant_id,)
+            sql.SQL(
+                "UPDATE generation_variants SET is_primary = false "
+                "WHERE generation_id = %(id)s AND is_primary AND id <> %(variant)s AND {}"
+            ).format(sql.SQL(_PRIMARY_FITS)),
+            params,
         )
-    before = None if found[0] is None else str(found[0])
+        conn.execute(
+            sql.SQL(
+                "UPDATE generation_variants SET is_primary = true WHERE id = %(variant)s AND {}"
+            ).format(sql.SQL(_PRIMARY_FITS)),
+            params,
+        )
+    project_id, shots, label, _ = _owned_row(owner.fetchone(), generation_id)
+    row = found.fetchone()
+    if row is None or not row[1]:
+        raise NotFoundError(f"variant {variant_id} is not a variant of {generation_id}")
+    before = None if row[0] is None else str(row[0])
     undo = {"generation_id": str(generation_id), "before": before, "after": str(variant_id)}
     return Touched(project_id, shots, label, undo)

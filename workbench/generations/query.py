@@ -3,7 +3,8 @@
 Project mode lists a project's finished top-level generations, newest first, ordered by
 ``(created_at, id)``. Shot mode lists a shot's links in timeline order, unpositioned last,
 ordered by ``(frame IS NULL, frame, link id)``. Either way a page is "the next ``limit`` rows
-after this sort key", so page 1000 costs what page 1 costs; no OFFSET anywhere.
+after this sort key", so page 1000 costs what page 1 costs. The one OFFSET is the jump to a
+page nobody walked to, and it skips sort keys alone (``_start_key``), never whole rows.
 
 Every value travels as a named parameter; the only text spliced in is fixed SQL from this
 module.
@@ -61,10 +62,10 @@ ITEM_COLUMNS = """
     (SELECT count(*) FROM generation_variants v
       WHERE v.generation_id = g.id AND v.viewed_at IS NULL)::int AS unviewed_variant_count,
     ARRAY(SELECT DISTINCT x.shot_id FROM shot_generations x
-      WHERE x.generation_id = g.id AND MY_SHOT) AS shot_ids,
+      WHERE x.generation_id = g.id AND MY_SHOT ORDER BY 1) AS shot_ids,
     ARRAY(SELECT DISTINCT x.shot_id FROM shot_generations x
-      WHERE x.generation_id = g.id AND x.timeline_frame IS NOT NULL AND MY_SHOT)
-        AS positioned_shot_ids
+      WHERE x.generation_id = g.id AND x.timeline_frame IS NOT NULL AND MY_SHOT
+      ORDER BY 1) AS positioned_shot_ids
 """.replace("PROMPT", _PROMPT).replace("MY_SHOT", MY_SHOT)
 
 
@@ -138,9 +139,12 @@ def where_clause(
         parts.append("g.starred = %(starred)s")
     if filters.search:
         params["search"] = f"%{_escape_like(filters.search)}%"
+        # Reigh's meaning, "contains" (case-insensitive). Written as Reigh's trigram
+        # index on the orchestrator prompt (and extras/0004's on the plain one) are, so that
+        # where pg_trgm exists the planner can use them (``#>>`` would not match them).
         parts.append(
-            "(g.params #>> '{originalParams,orchestrator_details,prompt}' ILIKE %(search)s "
-            "OR g.params ->> 'prompt' ILIKE %(search)s)"
+            "(g.params -> 'originalParams' -> 'orchestrator_details' ->> 'prompt' "
+            "ILIKE %(search)s OR g.params ->> 'prompt' ILIKE %(search)s)"
         )
     if filters.edits_only:
         parts.append("g.based_on IS NOT NULL")
@@ -204,9 +208,20 @@ def page_query(
     limit: int | None,
     seek: Seek | None,
     user_id: uuid.UUID,
+    *,
+    skip: int = 0,
 ) -> tuple[sql.Composed, dict[str, Any]]:
     """One page (``limit + 1`` rows, to know whether another page follows); every row when
-    ``limit`` is None."""
+    ``limit`` is None.
+
+    ``skip`` starts the page at the ``skip``-th matching row (after the seek, when there is
+    one, which must then lead forwards): the jump to a page nobody walked to. The database
+    finds that row's sort key itself, over the keys alone (an index-only scan for the common
+    filters, see ``_start_key``), so one round trip jumps to page 20,000 of a million rows
+    without shipping an index of every page boundary.
+    """
+    if skip > 0 and seek is not None and seek.direction != "after":
+        raise ValueError("a skip follows a forward seek only")
     where, params = where_clause(target, filters, user_id)
     key = _sort_key(target)
     ascending = _ascending(target, filters, seek.direction if seek else "after")
@@ -216,6 +231,13 @@ def page_query(
         operator = ">" if ascending else "<"
         where += sql.SQL(
             f" AND ({', '.join(key)}) {operator} ({', '.join(f'%({n})s' for n in names)})"
+        )
+    if skip > 0:  # after the seek, if any: skipping from the nearest page known
+        params["skip"] = skip
+        where += sql.SQL(" AND ({}) {} ({})").format(
+            sql.SQL(", ".join(key)),
+            sql.SQL(">=" if ascending else "<="),
+            _start_key(target, filters, where),
         )
     order = ", ".join(f"{k} {'ASC' if ascending else 'DESC'}" for k in key)
     link = (
@@ -272,29 +294,45 @@ def estimate_query(
     ), params
 
 
-def page_index_query(
-    target: GalleryTarget, filters: GenerationFilters, limit: int, user_id: uuid.UUID
-) -> tuple[sql.Composed, dict[str, Any]]:
-    """The sort key of the last row of every page: jumping to page N is then one seek.
-
-    One pass over the matching keys (an index-only scan for the common filters), cached
-    until the gallery changes; it also yields the exact total.
+def _start_key(
+    target: GalleryTarget, filters: GenerationFilters, where: sql.Composed
+) -> sql.Composed:
+    """The sort key of the ``%(skip)s``-th matching row (counting from 0): a sub-select of the
+    sort key columns alone, so the planner can answer it from the keyset index without
+    touching the rows' data (and without the item columns' sub-selects for every skipped
+    row, which a plain OFFSET page would evaluate). No such row: NULL, and the page is empty.
     """
-    where, params = where_clause(target, filters, user_id)
     key = _sort_key(target)
     ascending = _ascending(target, filters, "after")
     order = ", ".join(f"{k} {'ASC' if ascending else 'DESC'}" for k in key)
-    params["limit"] = limit
-    columns = ", ".join(f"{k} AS k{i}" for i, k in enumerate(key))
-    names = ", ".join(f"k{i}" for i in range(len(key)))
+    if target.mode == "project":
+        where = _owner_tested_once(where)
     return sql.SQL(
-        "SELECT {names}, total FROM (SELECT {columns}, "
-        "row_number() OVER (ORDER BY {order}) AS rn, count(*) OVER () AS total "
-        "FROM {source} WHERE {where}) keys WHERE rn %% %(limit)s = 0 ORDER BY rn"
+        "SELECT {key} FROM {source} WHERE {where} ORDER BY {order} OFFSET %(skip)s LIMIT 1"
     ).format(
-        names=sql.SQL(names),
-        columns=sql.SQL(columns),
-        order=sql.SQL(order),
+        key=sql.SQL(", ".join(key)),
         source=_source(target),
         where=where,
-    ), params
+        order=sql.SQL(order),
+    )
+
+
+# A project's rows all have ``g.project_id = %(target)s``, so "the row's project is the user's"
+# (``MINE``) is one fact about the target: tested once (an InitPlan), not once per skipped row,
+# which is a third of the skip's time at a million rows. The page around it still tests every
+# row it shows with ``MINE`` (a shot's rows may be other users', so a shot keeps it).
+_TARGET_MINE = (
+    "EXISTS (SELECT 1 FROM projects gp WHERE gp.id = %(target)s AND gp.user_id = %(user)s)"
+)
+
+
+def _owner_tested_once(where: sql.Composed) -> sql.Composed:
+    """``where`` (a project's, from ``where_clause``) with ``MINE`` tested on the target."""
+    return sql.Composed(
+        [
+            sql.SQL(part.as_string(None).replace(MINE, _TARGET_MINE))
+            if isinstance(part, sql.SQL)
+            else part
+            for part in where
+        ]
+    )

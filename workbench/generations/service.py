@@ -1,8 +1,8 @@
 """The unified generations query for a connected workbench, behind the query cache.
 
 Cache keys follow Reigh's: ``('unified-generations', mode, target_id, page, limit, filters)``.
-Everything derived from one gallery (its pages, counts, remembered cursors, page index, task
-data) lives under the prefix ``('unified-generations', mode, target_id)``, so one prefix
+Everything derived from one gallery (its pages, counts, remembered cursors, task data) lives
+under the prefix ``('unified-generations', mode, target_id)``, so one prefix
 invalidation refreshes all of it.
 """
 
@@ -11,10 +11,11 @@ from __future__ import annotations
 import threading
 import uuid
 from collections.abc import Callable, Hashable, Iterator, Sequence
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import Any
 
+from psycopg import sql
 from psycopg.rows import class_row
 from psycopg_pool import ConnectionPool
 
@@ -59,27 +60,46 @@ class GenerationsService:
 
     # -- targets ---------------------------------------------------------------------------
     def target(self, project_id: object = None, shot_id: object = None) -> GalleryTarget:
-        """The gallery named (a shot wins over a project), after checking the user owns it."""
-        if shot_id is not None:
-            target = GalleryTarget("shot", as_uuid(shot_id, "shot id"))
-        elif project_id is not None:
-            target = GalleryTarget("project", as_uuid(project_id, "project id"))
-        else:
-            raise ValidationError("name a project_id or a shot_id")
-        self._cache.get_or_fetch(keys.ownership(target.mode, target.id), lambda: self._own(target))
+        """The gallery named (a shot wins over a project), after checking the user owns it.
+
+        Checked once a session: every query is limited to the user's rows anyway, so the check
+        only tells "not found" from an empty gallery; re-checking it in the background every
+        30 s would cost a round trip on a remote database for nothing."""
+        target = self.gallery(project_id, shot_id)
+        key = keys.ownership(target.mode, target.id)
+        if self._cache.get(key) is not True:
+            self._cache.get_or_fetch(key, lambda: self._own(target))
         return target
 
+    def gallery(self, project_id: object = None, shot_id: object = None) -> GalleryTarget:
+        """The gallery named (a shot wins over a project), not checked yet: ``page`` checks
+        the ownership in the page's own round trip (``target`` checks it at once)."""
+        if shot_id is not None:
+            return GalleryTarget("shot", as_uuid(shot_id, "shot id"))
+        if project_id is not None:
+            return GalleryTarget("project", as_uuid(project_id, "project id"))
+        raise ValidationError("name a project_id or a shot_id")
+
     def _own(self, target: GalleryTarget) -> bool:
-        sql_text = (
-            "SELECT p.user_id FROM projects p WHERE p.id = %s"
-            if target.mode == "project"
-            else "SELECT p.user_id FROM shots s JOIN projects p ON p.id = s.project_id "
-            "WHERE s.id = %s"
-        )
-        row = run_idempotent(self._pool, lambda c: c.execute(sql_text, (target.id,)).fetchone())
+        statement, params = _owner_query(target)
+        row = run_idempotent(self._pool, lambda c: c.execute(statement, params).fetchone())
+        return self._owned(target, row)
+
+    def _owned(self, target: GalleryTarget, row: Sequence[Any] | None) -> bool:
+        """True when ``row`` (from ``_owner_query``) says the current user owns the target."""
         if row is None or row[0] != self._user_id():
             raise NotFoundError(f"{target.mode} {target.id} not found among the current user's")
         return True
+
+    def shot_names(self, names: ShotNames, *, fresh: bool = False) -> dict[uuid.UUID, str]:
+        """A project's shot names in the project's shot order (what galleries name badges and
+        offer as destinations), cached under ``keys.shots``, which shot changes invalidate."""
+        statement, params = names.query(self._user_id())
+        return self._cache.get_or_fetch(
+            keys.shots(names.project_id),
+            lambda: run_idempotent(self._pool, lambda c: _names(c.execute(statement, params))),
+            force=fresh,
+        )
 
     # -- pages -----------------------------------------------------------------------------
     def page(
@@ -92,14 +112,21 @@ class GenerationsService:
         page: int | None = None,
         fresh: bool = False,
         include_tasks: bool = False,
+        shot_names: ShotNames | None = None,
     ) -> GenerationPage:
         """One page. With a cursor, ``filters`` and ``limit`` left as None are the cursor's
         (given, they must match it); without, no filters and 50 a page. A cursor that is
-        None (``next_cursor`` of a last page) is refused, never read as "page 1"."""
+        None (``next_cursor`` of a last page) is refused, never read as "page 1".
+
+        A page read from the database costs one round trip, whatever it needs: the ownership
+        check (when not known yet), the rows, the count (when not cached) and, with
+        ``shot_names``, that project's shot names (when not cached) go together in one
+        pipeline. A jump to a page nobody walked to finds its start in the database."""
         limit = None if limit is None else check_limit(limit)
         if cursor is not NO_CURSOR and page is not None:
             raise ValidationError("give a cursor or a page number, not both")
         seek: Seek | None
+        skip = 0  # rows to skip after the seek: a jump to a page nobody walked to
         earned = True  # is this page what ``page=number`` shows? Then it is cached as such.
         if cursor is not NO_CURSOR:
             decoded = Cursor.decode(cursor, target, limit, filters, self._cursor_key)
@@ -117,7 +144,15 @@ class GenerationsService:
                 if isinstance(page, bool) or not isinstance(page, int) or page < 1:
                     raise ValidationError(f"page must be a whole number ≥ 1, not {echo(page)}")
                 check_int(page, "page", maximum=MAX_PAGE_NUMBER)
-                number, seek = page, self._seek_for_page(target, wanted, size, page)
+                number = page
+                seek, skip = self._nearest(target, page, size, wanted)
+        extra: dict[str, Any] = {}  # only what differs from _fetch_page's defaults
+        if not earned:
+            extra["remember"] = False
+        if skip:
+            extra["skip"] = skip
+        if shot_names is not None:
+            extra["shot_names"] = shot_names
         key = (
             self._key(target, number, size, wanted)
             if earned
@@ -125,34 +160,33 @@ class GenerationsService:
         )
         result: GenerationPage = self._cache.get_or_fetch(
             key,
-            (lambda: self._fetch_page(target, wanted, size, number, seek))
-            if earned
-            else (lambda: self._fetch_page(target, wanted, size, number, seek, remember=False)),
+            lambda: self._fetch_page(target, wanted, size, number, seek, **extra),
             force=fresh,
         )
+        if shot_names is not None:  # a page from the cache: the names may still be missing
+            self.shot_names(shot_names)
         return self._with_tasks(result) if include_tasks else result
 
     @staticmethod
     def _key(target: GalleryTarget, *parts: Hashable) -> keys.Key:
         return keys.gallery(target.mode, target.id, *parts)
 
-    def _seek_for_page(
-        self, target: GalleryTarget, filters: GenerationFilters, limit: int, number: int
-    ) -> Seek | None:
-        """A remembered cursor when we have one, else one look-up in the page index."""
+    def _nearest(
+        self, target: GalleryTarget, number: int, limit: int, filters: GenerationFilters
+    ) -> tuple[Seek | None, int]:
+        """Where a jump to page ``number`` starts: (a seek, rows to skip after it). From the
+        nearest page before it whose start is remembered (fresh), else from the first row;
+        so a jump near a page seen lately skips a few pages, not the whole gallery."""
         if number == 1:
-            return None
-        known = self._remembered(target, number, limit, filters)
-        if known is not None:
-            return known
-        index: list[tuple[Any, ...]] = self._cache.get_or_fetch(
-            self._key(target, "page-index", limit, filters),
-            lambda: self._fetch_index(target, filters, limit),
-        )
-        if number - 2 >= len(index):
-            last = max(1, len(index) + 1)
-            raise ValidationError(f"page {number} is past the last page ({last})")
-        return Seek(index[number - 2], "after")
+            return None, 0
+        best, seek = 1, None
+        for key in self._cache.keys(self._key(target, "cursor")):
+            known = key[-3]
+            if key[-2:] == (limit, filters) and isinstance(known, int) and best < known <= number:
+                found = self._remembered(target, known, limit, filters)
+                if found is not None and found.direction == "after":
+                    best, seek = known, found
+        return seek, (number - best) * limit
 
     def _remembered(
         self, target: GalleryTarget, number: int, limit: int, filters: GenerationFilters
@@ -163,15 +197,6 @@ class GenerationsService:
         known = self._cache.get(key) if self._cache.is_fresh(key) else None
         return known if isinstance(known, Seek) else None
 
-    def _fetch_index(
-        self, target: GalleryTarget, filters: GenerationFilters, limit: int
-    ) -> list[tuple[Any, ...]]:
-        statement, params = query.page_index_query(target, filters, limit, self._user_id())
-        rows = run_idempotent(self._pool, lambda c: c.execute(statement, params).fetchall())
-        if rows:  # the index also yields the exact total
-            self._cache.set_query_data(self._key(target, "count-exact", filters), rows[0][-1])
-        return [tuple(row[:-1]) for row in rows]
-
     def _fetch_page(
         self,
         target: GalleryTarget,
@@ -180,19 +205,52 @@ class GenerationsService:
         number: int,
         seek: Seek | None,
         *,
+        skip: int = 0,
         remember: bool = True,
+        shot_names: ShotNames | None = None,
     ) -> GenerationPage:
-        """One page; with ``remember``, where the next page starts is remembered for a jump to
-        page ``number + 1`` (only when this page is page ``number``: see ``page``)."""
-        statement, params = query.page_query(target, filters, limit, seek, self._user_id())
-        rows = run_idempotent(self._pool, lambda c: c.execute(statement, params).fetchall())
+        """One page, in one round trip (see ``page``): ``skip`` rows after the seek (found in
+        the database). With ``remember``, where the next page starts is remembered for a jump
+        to page ``number + 1`` (only when this page is page ``number``: see ``page``)."""
+        user = self._user_id()
+        statement, params = query.page_query(target, filters, limit, seek, user, skip=skip)
+        owner_key = keys.ownership(target.mode, target.id)
+        check = self._cache.get(owner_key) is not True
+        counts = self._count_reads(target, filters)
+        names = None
+        if shot_names is not None and not self._cache.is_fresh(keys.shots(shot_names.project_id)):
+            names = shot_names
+
+        def work(conn: Any) -> tuple[Any, list[Any], list[Any], dict[uuid.UUID, str] | None]:
+            with conn.pipeline():  # one round trip for everything the page needs
+                owner = conn.execute(*_owner_query(target)) if check else None
+                page = conn.execute(statement, params)
+                counted = [conn.execute(s, p) for _, s, p, _ in counts]
+                named = conn.execute(*names.query(user)) if names is not None else None
+            return (
+                owner.fetchone() if owner is not None else None,
+                page.fetchall(),
+                [c.fetchone() for c in counted],
+                _names(named) if named is not None else None,
+            )
+
+        owner, rows, counted, found = run_idempotent(self._pool, work)
+        if check:
+            self._owned(target, owner)
+            self._cache.set_query_data(owner_key, True)
+        for (count_key, _, _, read), row in zip(counts, counted, strict=True):
+            self._cache.set_query_data(count_key, read(row))
+        if names is not None and found is not None:
+            self._cache.set_query_data(keys.shots(names.project_id), found)
+        if not rows and skip:
+            raise self._past_the_end(target, filters, limit, number)
         more = len(rows) > limit
         rows = rows[:limit]
         backwards = seek is not None and seek.direction == "before"
         if backwards:
             rows.reverse()
         items = tuple(stream.generation(row) for row in rows)
-        keys = [tuple(row[len(stream.GENERATION_TYPES) :]) for row in rows]
+        sort_keys = [tuple(row[len(stream.GENERATION_TYPES) :]) for row in rows]
         total, exact = self.total(target, filters)
 
         def cursor(page: int, key: tuple[Any, ...], direction: str) -> str:
@@ -201,24 +259,55 @@ class GenerationsService:
 
         next_cursor = prev_cursor = None
         if items and (more or backwards):
-            next_cursor = cursor(number + 1, keys[-1], "after")
+            next_cursor = cursor(number + 1, sort_keys[-1], "after")
             if remember:
                 self._cache.set_query_data(
                     self._key(target, "cursor", number + 1, limit, filters),
-                    Seek(keys[-1], "after"),
+                    Seek(sort_keys[-1], "after"),
                 )
         if items and number > 1:
-            prev_cursor = cursor(number - 1, keys[0], "before")
+            prev_cursor = cursor(number - 1, sort_keys[0], "before")
         return GenerationPage(
             items, number, limit, max(total, len(items)), exact, target.mode, target.id,
             filters, next_cursor, prev_cursor, datetime.now(UTC),
         )  # fmt: skip
 
+    def _past_the_end(
+        self, target: GalleryTarget, filters: GenerationFilters, limit: int, number: int
+    ) -> ValidationError:
+        """The refusal of a jump past the last page, naming the last page (an exact count:
+        this is the error path, so it may cost a round trip)."""
+        total, exact = self.total(target, filters)
+        if not exact:
+            total = self._scalar(*query.full_count_query(target, filters, self._user_id()))
+        last = max(1, -(-total // limit))
+        return ValidationError(f"page {number} is past the last page ({last})")
+
+    def _count_reads(
+        self, target: GalleryTarget, filters: GenerationFilters
+    ) -> list[tuple[keys.Key, Any, dict[str, Any], Callable[[Any], int]]]:
+        """The count statements ``total`` would run now (its cache keys not fresh), to send in
+        the page's pipeline: (cache key, statement, parameters, how to read the row). ``total``
+        then finds their results in the cache. The capped count and the planner's estimate
+        go together, since whether the estimate is needed is known only once the count is."""
+        if self._cache.is_fresh(self._key(target, "count-exact", filters)):
+            return []
+        reads: list[tuple[keys.Key, Any, dict[str, Any], Callable[[Any], int]]] = []
+        count_key = self._key(target, "count", filters)
+        if not self._cache.is_fresh(count_key):
+            statement, params = query.count_query(target, filters, self._user_id())
+            reads.append((count_key, statement, params, _scalar_of))
+        estimate_key = self._key(target, "count-estimate", filters)
+        if not self._cache.is_fresh(estimate_key):
+            statement, params = query.estimate_query(target, filters, self._user_id())
+            reads.append((estimate_key, statement, params, _estimate_of))
+        return reads
+
     def total(self, target: GalleryTarget, filters: GenerationFilters) -> tuple[int, bool]:
         """(count, exact): exact up to COUNT_CAP; beyond, the planner's estimate at once and
         the exact count computed in the background (subscribers hear when it lands).
 
-        A remembered exact count (from the background or a page index) is only used while it
+        A remembered exact count (from the background count) is only used while it
         is fresh: ``cache.get`` still returns one an invalidation (a mutation, another client's
         change) or age made stale, and that may be wrong, so it must not be reported as exact.
         """
@@ -309,18 +398,28 @@ class GenerationsService:
         yield from stream_idempotent(self._pool, work)  # retried until the first row
 
     def shot_counts(self, project_id: object) -> list[ShotCounts]:
+        """Per shot of the project, in the shots' order: counted in one pass, then kept and
+        brought up to date shot by shot (a change to a shot recounts that shot alone)."""
         target = self.target(project_id=project_id)
-        return self._cache.get_or_fetch(
-            self._key(target, "shot-counts"),
-            lambda: run_idempotent(self._pool, lambda c: aggregates.shot_counts(c, target.id)),
-        )
+        return self._counts().shots(target.id)
 
     def project_counts(self, project_id: object) -> ProjectCounts:
+        """All, images, videos, starred, in no shot: one pass, kept until the project changes."""
         target = self.target(project_id=project_id)
-        return self._cache.get_or_fetch(
-            self._key(target, "project-counts"),
-            lambda: run_idempotent(self._pool, lambda c: aggregates.project_counts(c, target.id)),
-        )
+        return self._counts().project(target.id)
+
+    _counts_made = threading.Lock()
+
+    def _counts(self) -> aggregates.CountKeeper:
+        """The keeper of this session's counts, made on first use (see CountKeeper)."""
+        keeper: aggregates.CountKeeper | None = getattr(self, "_count_keeper", None)
+        if keeper is None:
+            with self._counts_made:
+                keeper = getattr(self, "_count_keeper", None)
+                if keeper is None:
+                    keeper = aggregates.CountKeeper(self._cache, self._pool)
+                    self._count_keeper = keeper
+        return keeper
 
     # -- mutations -------------------------------------------------------------------------
     def star(self, generation_ids: Sequence[object], starred: bool = True) -> None:
@@ -512,3 +611,42 @@ def _without(page: GenerationPage, drop: Callable[[Generation], bool]) -> Genera
     if len(kept) == len(page.items):
         return page
     return replace(page, items=kept, total=max(0, page.total - (len(page.items) - len(kept))))
+
+
+@dataclass(frozen=True)
+class ShotNames:
+    """Which project's shot names a gallery shows, and how its shots are ordered: by
+    ``position`` (Reigh's column) then name, or by name where a database lacks ``position``."""
+
+    project_id: uuid.UUID
+    by_position: bool = True
+
+    def query(self, user_id: uuid.UUID) -> tuple[sql.Composed, dict[str, Any]]:
+        """The names, the current user's project only."""
+        order = sql.SQL("s.position, s.name" if self.by_position else "s.name")
+        return sql.SQL(
+            "SELECT s.id, s.name FROM shots s JOIN projects p ON p.id = s.project_id "
+            "WHERE s.project_id = %(project)s AND p.user_id = %(user)s ORDER BY {}, s.name"
+        ).format(order), {"project": self.project_id, "user": user_id}
+
+
+def _names(cursor: Any) -> dict[uuid.UUID, str]:
+    return {row[0]: row[1] for row in cursor.fetchall()}
+
+
+def _owner_query(target: GalleryTarget) -> tuple[str, tuple[uuid.UUID]]:
+    """Who owns the target (no row: it does not exist)."""
+    if target.mode == "project":
+        return "SELECT p.user_id FROM projects p WHERE p.id = %s", (target.id,)
+    return (
+        "SELECT p.user_id FROM shots s JOIN projects p ON p.id = s.project_id WHERE s.id = %s",
+        (target.id,),
+    )
+
+
+def _scalar_of(row: Any) -> int:
+    return int(row[0]) if row else 0
+
+
+def _estimate_of(row: Any) -> int:
+    return int(row[0][0]["Plan"]["Plan Rows"]) if row else 0

@@ -32,10 +32,19 @@ _OWNED = sql.SQL(
 ).format(label=LABEL)
 
 
-def _owned(
-    conn: psycopg.Connection[Any], user_id: uuid.UUID, ids: Sequence[uuid.UUID]
-) -> list[tuple[Any, ...]]:
-    rows = conn.execute(_OWNED, {"ids": list(ids), "user": user_id}).fetchall()
+# Every id given is a variant of the current user's, all in one project: the condition a
+# write below needs besides its own, so that a refused batch changes nothing. ``_OWNED`` reads
+# (and locks) the same rows first in the same implicit transaction, and says which is missing.
+_ALL_MINE = """(SELECT count(*) FROM generation_variants v
+    JOIN generations g ON g.id = v.generation_id
+    JOIN projects p ON p.id = g.project_id AND p.user_id = %(user)s
+    WHERE v.id = ANY(%(ids)s::uuid[])) = cardinality(%(ids)s::uuid[])
+    AND (SELECT count(DISTINCT g.project_id) FROM generation_variants v
+         JOIN generations g ON g.id = v.generation_id WHERE v.id = ANY(%(ids)s::uuid[])) = 1"""
+
+
+def _checked(rows: list[tuple[Any, ...]], ids: Sequence[uuid.UUID]) -> list[tuple[Any, ...]]:
+    """The rows ``_OWNED`` found, when every one of ``ids`` is there; else the refusal."""
     missing = set(ids) - {row[0] for row in rows}
     if missing:
         raise NotFoundError(
@@ -49,18 +58,25 @@ def delete_variant(
     conn: psycopg.Connection[Any], user_id: uuid.UUID, variant_id: uuid.UUID
 ) -> Touched:
     """Delete a variant that is neither the original nor the primary; undo puts the row back
-    with its id."""
-    with conn.transaction():
-        (_, generation_id, project_id, primary, kind, _, row, label, shots) = _owned(
-            conn, user_id, [variant_id]
-        )[0]
-        if kind == "original":
-            raise ValidationError("Cannot delete the original variant (Reigh keeps it)")
-        if primary:
-            raise ValidationError(
-                "Cannot delete the primary variant: make another one primary first"
-            )
-        conn.execute("DELETE FROM generation_variants WHERE id = %s", (variant_id,))
+    with its id. One round trip: the check (locking the row) and a DELETE that repeats its
+    conditions go together, as one implicit transaction (autocommit, one Sync)."""
+    params = {"ids": [variant_id], "user": user_id, "id": variant_id}
+    with conn.pipeline():
+        found = conn.execute(_OWNED, params)
+        conn.execute(
+            sql.SQL(
+                "DELETE FROM generation_variants WHERE id = %(id)s AND NOT is_primary "
+                "AND variant_type IS DISTINCT FROM 'original' AND {}"
+            ).format(sql.SQL(_ALL_MINE)),
+            params,
+        )
+    (_, generation_id, project_id, primary, kind, _, row, label, shots) = _checked(
+        found.fetchall(), [variant_id]
+    )[0]
+    if kind == "original":
+        raise ValidationError("Cannot delete the original variant (Reigh keeps it)")
+    if primary:
+        raise ValidationError("Cannot delete the primary variant: make another one primary first")
     undo = {"generation_id": str(generation_id), "rows": [row]}
     return Touched(project_id, tuple(shots), str(label), undo)
 
@@ -69,22 +85,26 @@ def star_variants(
     conn: psycopg.Connection[Any], user_id: uuid.UUID, ids: Sequence[uuid.UUID], starred: bool
 ) -> Touched:
     """Star or unstar variants (``generation_variants.starred``, as Reigh's variant
-    selector does); undo puts each one's own star back."""
-    with conn.transaction():
-        rows = _owned(conn, user_id, ids)
-        if len({row[2] for row in rows}) > 1:
-            raise ValidationError("the variants belong to different projects")
-        try:
-            with conn.transaction():
-                conn.execute(
-                    "UPDATE generation_variants SET starred = %s WHERE id = ANY(%s::uuid[])",
-                    (starred, list(ids)),
-                )
-        except psycopg.errors.UndefinedColumn:
-            raise ValidationError(
-                "this database's variants have no star (generation_variants.starred, which "
-                "Reigh added in 2026-02)"
-            ) from None
+    selector does); undo puts each one's own star back. One round trip, as ``delete_variant``."""
+    params = {"ids": list(ids), "user": user_id, "starred": starred}
+    try:
+        with conn.pipeline():
+            found = conn.execute(_OWNED, params)
+            conn.execute(
+                sql.SQL(
+                    "UPDATE generation_variants SET starred = %(starred)s "
+                    "WHERE id = ANY(%(ids)s::uuid[]) AND {}"
+                ).format(sql.SQL(_ALL_MINE)),
+                params,
+            )
+    except psycopg.errors.UndefinedColumn:
+        raise ValidationError(
+            "this database's variants have no star (generation_variants.starred, which "
+            "Reigh added in 2026-02)"
+        ) from None
+    rows = _checked(found.fetchall(), ids)
+    if len({row[2] for row in rows}) > 1:
+        raise ValidationError("the variants belong to different projects")
     before = {str(row[0]): bool(row[5]) for row in rows}
     undo = {"variant_ids": list(before), "before": before, "after": starred}
     label = str(rows[0][7]) if len(rows) == 1 else f"{len(rows)} variants"

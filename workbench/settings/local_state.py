@@ -90,7 +90,8 @@ class LocalState:
         with locked(self.path):
             data = self._read()
             change(data)
-            text = json.dumps(data, indent=1, sort_keys=True)
+            # Compact: a file of recorded changes reaches megabytes, rewritten on each change.
+            text = json.dumps(data, separators=(",", ":"), sort_keys=True)
             replace_atomically(self.path, text.encode("utf-8"), prefix=".state-")
 
 

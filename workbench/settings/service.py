@@ -9,6 +9,7 @@ is given a journal folder; ``replay_pending`` writes what an earlier session lef
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import logging
 import uuid
@@ -100,9 +101,10 @@ class SettingsService:
 
     def database_keys(self, *, query: bool = True) -> tuple[str, ...]:
         """Who this database is, for the journal: its cluster's system identifier and its
-        name (one query, the first time: ``connect()`` makes it), and its address (host, port,
-        name), which needs none. An edit journalled under either is replayed here, so one
-        queued before the query ran (``query=False``: an edit never waits on it) is found."""
+        name (one query, the first time: a replay of journalled edits makes it), and its
+        address (host, port, name), which needs none. An edit journalled under either is
+        replayed here, so one queued before the query ran (``query=False``: an edit never
+        waits on it, and a start without edits to replay does not make it) is found."""
         if self._database_keys is None:
             info = psycopg.conninfo.conninfo_to_dict(str(self._pool.conninfo))
             where = "|".join(str(info.get(k) or "") for k in ("host", "hostaddr", "port", "dbname"))
@@ -128,9 +130,9 @@ class SettingsService:
         directory = self._journal_dir
         if directory is None:
             return summary
-        keys = set(self.database_keys())  # made now, at the start: later edits use it
         if not any(directory.glob("*.jsonl")):
-            return summary
+            return summary  # the usual start: no query (the identity is only needed here)
+        keys = set(self.database_keys())
         user_id = self._user_id()
         with pending.orphans(directory) as found:
             keep: dict[int, list[pending.PendingEdit]] = {id(o): [] for o in found}
@@ -380,9 +382,10 @@ class SettingsService:
 
 
 def _system_identity(conn: psycopg.Connection[Any]) -> tuple[Any, ...] | None:
-    """(system identifier, database name); None where the role may not read the former."""
+    """(system identifier, database name); None where the role may not read the former.
+    One statement on a pooled (autocommit) connection; a transaction's savepoint otherwise."""
     try:
-        with conn.transaction():
+        with contextlib.nullcontext() if conn.autocommit else conn.transaction():
             return conn.execute(
                 "SELECT system_identifier, current_database() FROM pg_control_system()"
             ).fetchone()

@@ -7,7 +7,6 @@ cycle through the package that imports them.
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
@@ -19,6 +18,12 @@ MiB = 1024 * 1024
 
 ProgressFn = Callable[[int], None]
 """Receives byte deltas as data moves; negative when a failed part is sent again."""
+
+
+class Cancel(Protocol):
+    """What stops a transfer: a ``threading.Event``, or anything with its ``is_set``."""
+
+    def is_set(self) -> bool: ...
 
 
 def check_key(key: str) -> PurePosixPath:
@@ -109,7 +114,7 @@ class Transfers(Protocol):
         content_type: str | None = None,
         *,
         progress: ProgressFn | None = None,
-        cancel: threading.Event | None = None,
+        cancel: Cancel | None = None,
     ) -> str: ...
 
     def close(self) -> None: ...

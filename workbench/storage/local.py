@@ -9,7 +9,6 @@ from __future__ import annotations
 import io
 import os
 import tempfile
-import threading
 from collections.abc import Iterator
 from pathlib import Path
 from typing import BinaryIO, cast
@@ -18,6 +17,7 @@ from urllib.parse import unquote
 from workbench.config import private_dir
 from workbench.errors import ConflictError, NotFoundError, WorkbenchError
 from workbench.storage.base import (
+    Cancel,
     MiB,
     ObjectInfo,
     ObjectStream,
@@ -68,7 +68,7 @@ class LocalStorage:
         key: str,
         source: BinaryIO,
         progress: ProgressFn | None = None,
-        cancel: threading.Event | None = None,
+        cancel: Cancel | None = None,
     ) -> str:
         target = self.path(key)
         private_dir(target.parent)
@@ -229,7 +229,7 @@ class LocalTransfers:
         content_type: str | None = None,
         *,
         progress: ProgressFn | None = None,
-        cancel: threading.Event | None = None,
+        cancel: Cancel | None = None,
     ) -> str:
         del content_type
         if isinstance(source, Path):

@@ -8,6 +8,12 @@ none) for ``stall_timeout`` seconds is cancelled; after any failure the store is
 unfinished multipart uploads of the key and each is aborted. When the store cannot be asked
 (it is down), the key is kept in :attr:`S3Transfers.pending` for the caller to retry later.
 
+An object smaller than the multipart threshold (a picture, a thumbnail) skips the manager:
+one ``put_object`` from the caller's own thread, on a pool wide enough for every upload
+worker. The manager
+would hand it to one of its ``max_concurrency`` threads and wait, which caps a batch of small
+files at that many requests in flight and adds two thread hand-offs per file.
+
 Only imported when an S3 upload starts, so it may import boto3 at the top.
 """
 
@@ -23,10 +29,31 @@ from boto3.s3.transfer import TransferConfig, create_transfer_manager
 from s3transfer.subscribers import BaseSubscriber
 
 from workbench.errors import WorkbenchConnectionError, WorkbenchError
-from workbench.storage.base import ProgressFn, TransferOptions, check_key
+from workbench.storage.base import Cancel, ProgressFn, TransferOptions, check_key
 from workbench.storage.s3_bucket import S3Bucket
 
 _POLL_S = 0.1
+# Connections for the single-request path, enough for every upload worker at once (see
+# ``workbench.uploads.uploader``: up to 16 workers).
+SMALL_POOL = 24
+
+
+def _size(source: Path | BinaryIO) -> int | None:
+    """How many bytes an upload of ``source`` sends, when that is known without reading it."""
+    try:
+        if isinstance(source, Path):
+            return source.stat().st_size
+        start = source.tell()
+        end = source.seek(0, os.SEEK_END)
+        source.seek(start)
+    except (OSError, AttributeError, ValueError):
+        return None
+    return end - start
+
+
+def _is_network(exc: OSError) -> bool:
+    """A socket's error (botocore lets some through), not the source file's."""
+    return isinstance(exc, ConnectionError | TimeoutError)
 
 
 def _succeeded(future: Any) -> bool:
@@ -75,6 +102,11 @@ class S3Transfers:
             use_threads=True,
         )
         self._manager = create_transfer_manager(client, config)
+        self._client = storage.make_client(
+            read_timeout=options.stall_timeout,
+            attempts=options.attempts,
+            pool_size=max(SMALL_POOL, options.max_concurrency + 2),
+        )
         # One quick try: a store that just failed or froze is not waited for; what this try
         # cannot clean up is reported in ``pending`` and settled by a later run.
         quick = min(options.stall_timeout, 5.0)
@@ -97,10 +129,15 @@ class S3Transfers:
         content_type: str | None = None,
         *,
         progress: ProgressFn | None = None,
-        cancel: threading.Event | None = None,
+        cancel: Cancel | None = None,
     ) -> str:
         """Upload ``source`` (a file, or a readable stream) to ``key``; returns its URL."""
         check_key(key)
+        size = _size(source)
+        if size is not None and size < self._options.multipart_threshold:
+            return self._put_small(
+                key, source, size, content_type, progress=progress, cancel=cancel
+            )
         watch = _Watch(self, progress)
         extra = {"ContentType": content_type} if content_type else {}
         fileobj: Any = os.fspath(source) if isinstance(source, Path) else source
@@ -135,7 +172,42 @@ class S3Transfers:
             raise self._storage.error(exc, f"uploading {key}") from None
         return self._storage.url(key)
 
-    def _wait(self, watch: _Watch, cancel: threading.Event | None) -> str | None:
+    def _put_small(
+        self,
+        key: str,
+        source: Path | BinaryIO,
+        size: int,
+        content_type: str | None,
+        *,
+        progress: ProgressFn | None,
+        cancel: Cancel | None,
+    ) -> str:
+        """One ``put_object`` on this thread: retried by botocore, each socket wait bounded by
+        the stall timeout; a failure is cleaned up like a managed transfer's."""
+        if cancel is not None and cancel.is_set():
+            raise WorkbenchError(f"upload of {key} was cancelled")
+        extra: dict[str, Any] = {"ContentType": content_type} if content_type else {}
+        try:
+            if isinstance(source, Path):
+                with open(source, "rb") as body:
+                    self._client.put_object(
+                        Bucket=self._storage.bucket, Key=key, Body=body, **extra
+                    )
+            else:
+                self._client.put_object(Bucket=self._storage.bucket, Key=key, Body=source, **extra)
+        except BaseException as exc:
+            self._clean_up(key, settled=True)
+            if not isinstance(exc, Exception):
+                raise
+            if isinstance(exc, OSError) and not _is_network(exc):
+                raise WorkbenchError(f"uploading {key}: cannot read the source ({exc})") from None
+            raise self._storage.error(exc, f"uploading {key}") from None
+        self.activity = time.monotonic()
+        if progress is not None and size:
+            progress(size)
+        return self._storage.url(key)
+
+    def _wait(self, watch: _Watch, cancel: Cancel | None) -> str | None:
         """None once the transfer is done, else why it must stop ('stalled', 'cancelled')."""
         while not watch.done.wait(_POLL_S):
             if cancel is not None and cancel.is_set():

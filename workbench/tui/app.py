@@ -3,14 +3,19 @@
 The app only renders view models and forwards keys to their commands, in thread workers, so
 the interface never freezes while the database works. The last project/shot, tab and panel
 layout are remembered on this device (``wb.local_state``).
+
+The start-up paints first and counts later: the navigator's tree without counts and the
+gallery's first page are all the first paint waits for; the settings pane opens, and every
+project's counts are read (one query), once that page is on screen.
 """
 
 from __future__ import annotations
 
+import threading
 import time
 import uuid
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
@@ -75,26 +80,37 @@ COVERING_SCREENS = (
 )
 
 
+# How long the start-up waits for the first paint before opening the settings anyway (a
+# screen that never paints must not keep the settings shut).
+PAINT_WAIT = 10.0
+
+
 @dataclass(frozen=True)
 class Models:
     """What the app works with once connected: the workbench, the view models its panes
-    render (one navigator, one gallery, one settings pane) and the thumbnails they show."""
+    render (one navigator, one gallery, one settings pane) and the thumbnails they show.
+    ``settings`` is None from the first paint until the settings pane opens (just after)."""
 
     wb: Workbench
     navigator: NavigatorModel
     gallery: GalleryModel
-    settings: SettingsModel
+    settings: SettingsModel | None
     thumbnails: Thumbnails
 
-    def all(self) -> tuple[NavigatorModel, GalleryModel, SettingsModel]:
+    def all(self) -> tuple[NavigatorModel | GalleryModel | SettingsModel, ...]:
         """Every view model, to close them together."""
-        return (self.navigator, self.gallery, self.settings)
+        opened = (self.navigator, self.gallery, self.settings)
+        return tuple(model for model in opened if model is not None)
 
 
 class MainView(Vertical):
-    """Navigator beside the gallery and settings tabs, over the status line."""
+    """Navigator beside the gallery and settings tabs, over the status line. The settings
+    tab holds a note until ``show_settings`` puts the pane there (after the first paint)."""
 
-    DEFAULT_CSS = "MainView { height: 1fr; }"
+    DEFAULT_CSS = """
+    MainView { height: 1fr; }
+    MainView #settings-pending { padding: 1 2; color: $text-muted; }
+    """
 
     def __init__(self, models: Models, tab: str) -> None:
         super().__init__()
@@ -110,8 +126,16 @@ class MainView(Vertical):
                     yield GalleryGrid(self.models.gallery, self.models.thumbnails, id="gallery",
                                       classes="pane")  # fmt: skip
                 with TabPane("Settings", id="settings-tab"):
-                    yield SettingsPane(self.models.settings, id="settings")
+                    if self.models.settings is not None:
+                        yield SettingsPane(self.models.settings, id="settings")
+                    else:
+                        yield Static("opening the settings…", id="settings-pending")
         yield StatusLine(id="status")
+
+    async def show_settings(self, settings: SettingsModel) -> None:
+        """Put the settings pane in its tab, in place of the note."""
+        await self.query("#settings-pending").remove()
+        await self.query_one("#settings-tab", TabPane).mount(SettingsPane(settings, id="settings"))
 
 
 class GoToCommands(Provider):
@@ -136,7 +160,12 @@ class WorkbenchApp(App[None]):
     It owns the view models (``models``, None until connected) and routes the panes' messages
     to them: a navigator choice retargets the gallery and settings, filter changes reach the
     gallery, and the gallery's requests open the detail screen or the shot picker. Everything
-    that blocks runs in thread workers. ``first_paint`` records how long the first page took.
+    that blocks runs in thread workers.
+
+    ``first_paint`` is the seconds from the app's creation (before it connects) to the first
+    gallery page painted on screen with its tiles; it is set once the start-up is complete
+    (the settings pane opens right after that paint), so whoever waits for it can use every
+    pane. ``painted`` is set at the paint itself (a benchmark counting round trips waits on it).
 
     | Key(s) | Description |
     | :- | :- |
@@ -208,6 +237,9 @@ class WorkbenchApp(App[None]):
         self._step: str | None = None  # the start-up step shown, and when (``_starting``)
         self._shown_at = 0.0
         self.first_paint: float | None = None  # seconds from start to first gallery page
+        self.painted = threading.Event()  # set when that page is on screen (or cannot be)
+        self._paint_time: float | None = None  # ``first_paint``, until the start-up is done
+        self._tiles_seen = False  # the first page's tiles were mounted (``_check_painted``)
         self._tools_of: uuid.UUID | None = None  # the project whose tools the filter lists
         # The chosen project and its shots (id, name) in order, as the gallery last named them.
         self._shots_of: tuple[uuid.UUID, tuple[tuple[uuid.UUID, str], ...]] | None = None
@@ -225,7 +257,11 @@ class WorkbenchApp(App[None]):
     # -- start-up --------------------------------------------------------------------------
     @work(thread=True, exit_on_error=False)
     def start(self) -> None:
-        """Connect and build the models off the UI thread (the embedded server may start)."""
+        """Connect and build the models off the UI thread (the embedded server may start).
+
+        The first paint waits for the navigator's tree (without counts: one cheap query) and
+        the gallery's first page only; the settings open once that page is on screen (or
+        after ``PAINT_WAIT``), and the counts are read then too (``_after_paint``)."""
         try:
             if self.wb is None:
                 from workbench.startup import connect
@@ -233,15 +269,34 @@ class WorkbenchApp(App[None]):
                 self.wb = self._connect() if self._connect else connect(progress=self._starting)
             wb = self.wb
             on_ui(self, self._show_step, "opening the workbench…")
-            navigator = NavigatorModel(wb)
+            navigator = NavigatorModel(wb, counts=False)
             project_id, shot_id = navigator.choose(*self._want)
             gallery = GalleryModel(wb, project_id=project_id, shot_id=shot_id, limit=self.page_size)
-            settings = SettingsModel(wb, DEFAULT_TOOL, project_id=project_id, shot_id=shot_id)
         except Exception as exc:
             on_ui(self, self._failed, exc)
             return
-        self.models = Models(wb, navigator, gallery, settings, Thumbnails(wb.storage))
-        self.call_from_thread(self._show_workbench)  # type: ignore[arg-type]
+        models = Models(wb, navigator, gallery, None, Thumbnails(wb.storage))
+        if not self._on_ui_thread(self._show_workbench, models):
+            for model in models.all():
+                model.close()
+            return
+        self.painted.wait(PAINT_WAIT)
+        # The settings of what is chosen now (a choice made since the paint included).
+        opened = (navigator.state.project_id, navigator.state.shot_id)
+        settings = SettingsModel(wb, DEFAULT_TOOL, project_id=opened[0], shot_id=opened[1])
+        if not self._on_ui_thread(self._show_settings, settings, opened):
+            settings.close()
+
+    def _on_ui_thread(self, show: Callable[..., Any], *args: object) -> bool:
+        """Run ``show(*args)`` on the UI thread and wait for it; False when the app stopped
+        first (what was made for it is then closed by the caller)."""
+        if not self.is_running:
+            return False
+        try:
+            self.call_from_thread(show, *args)
+        except RuntimeError:  # it stopped between the check and the call
+            return False
+        return True
 
     def _starting(self, progress: StartupProgress) -> None:
         """A start-up step, from the connecting thread: shown under the spinner (a first start
@@ -264,16 +319,16 @@ class WorkbenchApp(App[None]):
             escape(printable(exc)), title="workbench cannot start", severity="error", timeout=30
         )
 
-    async def _show_workbench(self) -> None:
-        """(Called from the start-up worker through call_from_thread, which awaits it.)"""
-        models = self.models
-        assert models is not None  # set before this is called
+    async def _show_workbench(self, models: Models) -> None:
+        """Show the first page (from the start-up worker through call_from_thread, which
+        awaits it); ``models`` become the app's once their panes are mounted."""
         await self.query_one("#loading").remove()
         state = models.wb.local_state
         tab = state.get("tui.tab", "gallery-tab")
         tab = tab if tab in ("gallery-tab", "settings-tab") else "gallery-tab"
         main = MainView(models, tab)
         await self.mount(main, before=self.query_one(Footer))
+        self.models = models
         if state.get("tui.navigator_hidden"):
             self.query_one(Navigator).add_class("-hidden")
         gallery = models.gallery
@@ -283,19 +338,78 @@ class WorkbenchApp(App[None]):
         unfollow = navigator.subscribe(lambda s: on_ui(self, self._navigator_changed, s))
         self._unsubscribe_navigator = unfollow
         self._navigator_changed(navigator.state)
-        self.action_show_tab(tab.removesuffix("-tab"))
+        self.query_one(TabbedContent).active = tab
+        if tab == "gallery-tab":
+            self.query_one(GalleryGrid).focus()
         self.set_interval(1.0, self._refresh_status)
         if models.wb.replayed:  # edits a killed session had queued: say what became of them
             self.notify(escape(printable(models.wb.replayed.message)), timeout=15)
+        if gallery.state.page is None:  # no project, or it failed: no page to paint
+            self._after_paint(None)
+        else:
+            self.call_after_refresh(self._check_painted)
+
+    def _check_painted(self) -> None:
+        """After a screen refresh: once the first page's tiles are mounted, one more refresh
+        draws them, and that is the first paint."""
+        grids = self.default_screen.query(GalleryGrid)  # (a dialog may be over it)
+        if not grids or not grids.first().shows_page():
+            self.call_after_refresh(self._check_painted)  # not yet mounted
+        elif not self._tiles_seen:
+            self._tiles_seen = True
+            self.call_after_refresh(self._check_painted)
+        else:
+            self._after_paint(time.perf_counter() - self.started)
+
+    def _after_paint(self, seconds: float | None) -> None:
+        """The first page is on screen (``seconds`` after the start; None: there is none):
+        now the navigator's counts are read, the filter's tools listed and (by the start-up
+        worker, woken here) the settings opened."""
+        self._paint_time = seconds
+        self.painted.set()
+        if self.models is None:
+            return
+        self._load_counts(self.models.navigator)
+        self._gallery_changed(self.models.gallery.state)  # lists the project's tools
+
+    @work(thread=True, group="counts", exit_on_error=False)
+    def _load_counts(self, navigator: NavigatorModel) -> None:
+        """Every project's and shot's counts, in one query; the navigator fills them in."""
+        navigator.load()
+
+    async def _show_settings(
+        self, settings: SettingsModel, opened: tuple[uuid.UUID | None, uuid.UUID | None]
+    ) -> None:
+        """Put the settings pane in its tab, and the start-up is complete (``first_paint``).
+        A choice made while the settings opened is followed."""
+        models = self.models
+        main = self.default_screen.query(MainView)  # (a dialog may be over it)
+        if models is None or not main:
+            settings.close()
+            return
+        self.models = replace(models, settings=settings)
+        await main.first().show_settings(settings)
+        shown = self.default_screen.query_one(TabbedContent).active
+        if shown == "settings-tab" and self.screen is self.default_screen:
+            self.query_one("#fields").focus()
+        nav = models.navigator.state
+        if (nav.project_id, nav.shot_id) != opened and nav.project_id is not None:
+            self._retarget_settings(settings, nav.project_id, nav.shot_id)
+        self.first_paint = self._paint_time
+
+    @work(thread=True, group="target", exit_on_error=False)
+    def _retarget_settings(
+        self, settings: SettingsModel, project_id: uuid.UUID, shot_id: uuid.UUID | None
+    ) -> None:
+        settings.switch_target(project_id=project_id, shot_id=shot_id)
 
     def _gallery_changed(self, state: GalleryState) -> None:
-        if self.first_paint is None and state.page is not None:
-            self.first_paint = time.perf_counter() - self.started
         for bar in self.query(FilterBar):  # none while the app is closing
             bar.set_choices(shots=list(state.shot_names.items()))
             bar.show(state.filters, sortable=state.sortable)
         project_id = self.models.navigator.state.project_id if self.models else None
-        if project_id is not None and project_id != self._tools_of and state.page is not None:
+        if (project_id is not None and project_id != self._tools_of and state.page is not None
+                and self.painted.is_set()):  # fmt: skip
             self._tools_of = project_id
             self._load_tools(project_id)
         self.sub_title = state.status
@@ -341,7 +455,8 @@ class WorkbenchApp(App[None]):
         for line in self.query(StatusLine):  # none while the app is closing
             line.show(
                 where=f"{where} · {wb.schema.kind}",
-                live=wb.live,
+                live=wb.live or wb.polling,
+                live_status=wb.live_status,
                 cache=wb.cache,
                 gallery=self.models.gallery.state.status,
                 connection=wb.connection_state,
@@ -357,7 +472,8 @@ class WorkbenchApp(App[None]):
     @work(thread=True, group="target", exclusive=True)
     def _retarget(self, models: Models, project_id: uuid.UUID, shot_id: uuid.UUID | None) -> None:
         models.gallery.set_target(project_id=project_id, shot_id=shot_id)
-        models.settings.switch_target(project_id=project_id, shot_id=shot_id)
+        if models.settings is not None:  # else it opens on the choice as it is then
+            models.settings.switch_target(project_id=project_id, shot_id=shot_id)
 
     @on(FilterBar.Changed)
     def filters_changed(self, event: FilterBar.Changed) -> None:
@@ -459,7 +575,8 @@ class WorkbenchApp(App[None]):
             while isinstance(self.screen, COVERING_SCREENS):
                 self.pop_screen()
             self.query_one(TabbedContent).active = f"{tab}-tab"
-            self.query_one(GalleryGrid if tab == "gallery" else "#fields").focus()
+            for pane in self.query(GalleryGrid if tab == "gallery" else "#fields"):
+                pane.focus()  # the settings' fields: once they have opened
 
     def places(self) -> list[tuple[str, str, Callable[[], object]]]:
         """Every project and shot as a command palette entry (title, help, go there)."""
@@ -530,8 +647,9 @@ class WorkbenchApp(App[None]):
             return
         state = self.models.gallery.state
         nav = self.models.navigator.state
+        settings = self.models.settings
         model = ResourcesModel(
-            self.models.wb, tool_id=self.models.settings.state.tool_id,
+            self.models.wb, tool_id=settings.state.tool_id if settings else DEFAULT_TOOL,
             project_id=nav.project_id,
             shot_id=state.target_id if state.mode == "shot" else None,
         )  # fmt: skip
@@ -554,7 +672,8 @@ class WorkbenchApp(App[None]):
         """Run a settings pane action from the palette on the settings tab, shown first (the
         history and the diff are of the tool and target the pane shows)."""
         self.action_show_tab("settings")
-        action(self.query_one(SettingsPane))
+        for pane in self.query(SettingsPane):  # none until the settings have opened
+            action(pane)
 
     @work(thread=True)
     def action_reload(self) -> None:
@@ -586,7 +705,7 @@ class WorkbenchApp(App[None]):
         ``Screen[Any]``: any screen, whatever it returns, as in the method this overrides.
         """
         yield from super().get_system_commands(screen)
-        if self.models is None:
+        if self.models is None or not self.query(SettingsPane):  # until the start-up is done
             return
         grid = self.query_one(GalleryGrid)
         pane = self.query_one(SettingsPane)
@@ -701,9 +820,11 @@ class WorkbenchApp(App[None]):
         return commands
 
     def on_unmount(self) -> None:
+        self.painted.set()  # a start-up still waiting for the first paint stops waiting
         if self.models is not None:
-            self._unsubscribe()
-            self._unsubscribe_navigator()
+            for unsubscribe in ("_unsubscribe", "_unsubscribe_navigator"):
+                if hasattr(self, unsubscribe):  # not while the first page is being mounted
+                    getattr(self, unsubscribe)()
             for model in self.models.all():
                 model.close()
 

@@ -26,7 +26,7 @@ import tempfile
 import threading
 import time
 import uuid
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -148,7 +148,18 @@ class Journal:
         """Journal ``keys`` (key -> URL) before they are written, owned by this process's
         ``run`` (None: nobody; settled by the next run). ``row`` says where their row would
         be: ``{"table": "generations", "owner": project id}`` or ``resources`` and user id."""
-        if not keys:
+        self.begin_all(store, [(keys, row or {})], run=run)
+
+    def begin_all(
+        self,
+        store: str,
+        groups: Sequence[tuple[Mapping[str, str], Mapping[str, str]]],
+        *,
+        run: str | None,
+    ) -> None:
+        """``begin`` for several files at once, ``(keys, row)`` each: one write of the file
+        (the uploader gathers the files whose transfers are about to start)."""
+        if not any(keys for keys, _ in groups):
             return
         pid = os.getpid() if run is not None else None
         owner = {"pid": pid, "run": run, "started": _start_time(pid) if pid else None}
@@ -156,18 +167,13 @@ class Journal:
         with self._locked():
             entries = self._read()
             known = {(e["store"], e["key"]) for e in entries}
-            entries += [
-                {
-                    "store": store,
-                    "key": k,
-                    "url": url,
-                    "since": now,
-                    **owner,
-                    "row": dict(row or {}),
-                }
-                for k, url in keys.items()
-                if (store, k) not in known
-            ]
+            for keys, row in groups:
+                for k, url in keys.items():
+                    if (store, k) in known:
+                        continue
+                    known.add((store, k))
+                    entry = {"store": store, "key": k, "url": url, "since": now, **owner}
+                    entries.append({**entry, "row": dict(row)})
             self._write(entries)
 
     def add(self, store: str, keys: list[str]) -> None:

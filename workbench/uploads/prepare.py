@@ -100,30 +100,43 @@ def human(size: float) -> str:
     raise AssertionError("unreachable")
 
 
-def check(item: Item, wanted: str, limits: Mapping[Kind, int]) -> Checked:
-    """Refuse empty, unknown, mismatched or oversized files; hash the rest."""
+def inspect(
+    item: Item, wanted: str, limits: Mapping[Kind, int]
+) -> tuple[Detected, dict[str, Any] | None]:
+    """Refuse empty, unknown, mismatched or oversized files, from their first bytes alone:
+    (what the file is, its safetensors header or None)."""
     if item.size == 0:
         raise ValidationError(f"{item.label}: the file is empty")
     with item.open() as handle:
         detected, header = detect(handle, item.size, item.label)
-        if wanted not in ("auto", detected.kind):
-            raise ValidationError(
-                f"{item.label}: is {A_KIND[detected.kind]} ({detected.mime}), not "
-                f"{A_KIND.get(wanted, wanted)} as asked"
-            )
-        limit = limits[detected.kind]
-        if item.size > limit:
-            raise ValidationError(
-                f"{item.label}: too large ({human(item.size)}; the limit for "
-                f"{A_KIND[detected.kind]} is {human(limit)})"
-            )
-        handle.seek(0)
-        # Read in chunks, never whole: the decoder reads an image itself when it thumbnails it,
-        # so what a worker holds does not grow with the file.
-        digest = hashlib.sha256()
+    if wanted not in ("auto", detected.kind):
+        raise ValidationError(
+            f"{item.label}: is {A_KIND[detected.kind]} ({detected.mime}), not "
+            f"{A_KIND.get(wanted, wanted)} as asked"
+        )
+    limit = limits[detected.kind]
+    if item.size > limit:
+        raise ValidationError(
+            f"{item.label}: too large ({human(item.size)}; the limit for "
+            f"{A_KIND[detected.kind]} is {human(limit)})"
+        )
+    return detected, header
+
+
+def digest(item: Item) -> str:
+    """The file's SHA-256, read in chunks, never whole: the decoder reads an image itself when
+    it thumbnails it, so what a worker holds does not grow with the file."""
+    sha = hashlib.sha256()
+    with item.open() as handle:
         while chunk := handle.read(_HASH_CHUNK):
-            digest.update(chunk)
-    return Checked(item, detected, digest.hexdigest(), header=header)
+            sha.update(chunk)
+    return sha.hexdigest()
+
+
+def check(item: Item, wanted: str, limits: Mapping[Kind, int]) -> Checked:
+    """Refuse empty, unknown, mismatched or oversized files; hash the rest."""
+    detected, header = inspect(item, wanted, limits)
+    return Checked(item, detected, digest(item), header=header)
 
 
 def describe(checked: Checked, lora: LoraFields | None = None) -> Described:

@@ -10,8 +10,9 @@ make one row, and the loser removes its objects.
 
 from __future__ import annotations
 
+import contextlib
 import uuid
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -25,7 +26,7 @@ from workbench.errors import (
     first_line,
     not_found,
 )
-from workbench.generations.mutations import append_to_shot, owned_shot
+from workbench.generations.mutations import FRAME_SPACING, append_to_shot, lock_shot, owned_shot
 from workbench.ids import as_uuid
 
 if TYPE_CHECKING:
@@ -123,6 +124,123 @@ def link_duplicate(
     return None if link is None else ShotLink(link[0], target.shot_id, link[1])
 
 
+@dataclass(frozen=True)
+class NewGeneration:
+    """A stored upload waiting for its rows: what ``generations`` and its variant get."""
+
+    kind: str
+    location: str
+    thumbnail_url: str | None
+    params: dict[str, Any]
+
+
+Recorded = tuple[uuid.UUID, bool, ShotLink | None]
+"""(generation id, whether this upload made it, its link into the shot)."""
+
+# Takes the advisory locks named, in the order given (sorted by the caller, so that two
+# batches never wait on each other in a cycle); ``_lock`` names them the same way.
+_LOCKS = "SELECT pg_advisory_xact_lock(hashtextextended(name, 0)) FROM unnest(%s::text[]) AS name"
+
+# One statement records a whole batch: every input row (``n`` its place in the batch) whose
+# bytes the project does not hold yet becomes a generation, its primary ``original`` variant
+# and, with a shot, a link (images on the timeline's end in batch order, videos unpositioned);
+# the first of identical files wins. One row comes back per input row, in order.
+_BATCH = """
+WITH input AS (
+    SELECT * FROM unnest(%(n)s::int[], %(kind)s::text[], %(location)s::text[],
+        %(thumbnail)s::text[], %(params)s::jsonb[]) AS i(n, kind, location, thumbnail_url, params)
+), existing AS (
+    SELECT DISTINCT ON (i.n) i.n, g.id FROM input i
+    JOIN generations g ON g.project_id = %(project)s AND g.location IS NOT NULL
+        AND g.params ->> 'content_sha256' = i.params ->> 'content_sha256'
+    ORDER BY i.n, g.created_at
+), fresh AS (
+    SELECT DISTINCT ON (i.params ->> 'content_sha256') i.* FROM input i
+    WHERE NOT EXISTS (SELECT 1 FROM existing e WHERE e.n = i.n)
+    ORDER BY i.params ->> 'content_sha256', i.n
+), made AS (
+    INSERT INTO generations (project_id, type, location, thumbnail_url, params)
+    SELECT %(project)s, f.kind, f.location, f.thumbnail_url, f.params FROM fresh f ORDER BY f.n
+    RETURNING id, location
+), born AS (
+    SELECT f.n, f.kind, f.location, f.thumbnail_url, f.params, m.id
+    FROM fresh f JOIN made m ON m.location = f.location
+){variants}, links AS (
+    INSERT INTO shot_generations (shot_id, generation_id, timeline_frame)
+    SELECT %(shot)s, b.id, CASE WHEN b.kind = 'image' THEN
+        (SELECT coalesce(max(s.timeline_frame) + %(spacing)s, 0) FROM shot_generations s
+         WHERE s.shot_id = %(shot)s)
+        + %(spacing)s * (row_number() OVER (PARTITION BY b.kind = 'image' ORDER BY b.n) - 1) END
+    FROM born b WHERE %(shot)s::uuid IS NOT NULL ORDER BY b.n
+    RETURNING id, generation_id, timeline_frame
+)
+SELECT i.n, COALESCE(b.id, e.id, w.id), b.id IS NOT NULL, l.id, l.timeline_frame
+FROM input i
+LEFT JOIN born b ON b.n = i.n
+LEFT JOIN existing e ON e.n = i.n
+LEFT JOIN born w ON w.params ->> 'content_sha256' = i.params ->> 'content_sha256'
+LEFT JOIN links l ON l.generation_id = b.id
+ORDER BY i.n
+"""
+_VARIANTS = """, variants AS (
+    INSERT INTO generation_variants (generation_id, location, thumbnail_url, params, is_primary,
+        variant_type, name)
+    SELECT b.id, b.location, b.thumbnail_url, b.params, true, 'original', 'Original'
+    FROM born b ORDER BY b.n
+    RETURNING id
+)"""
+
+
+def insert_generations(
+    wb: UploadHost, target: UploadTarget, batch: Sequence[NewGeneration]
+) -> list[Recorded]:
+    """Record a batch of stored uploads in one transaction and one round trip (a pipeline:
+    BEGIN, the locks, one statement, COMMIT, then one Sync); returns one ``Recorded`` per
+    upload, in order.
+
+    Each upload's rows are written as ``insert_generation`` writes them, under the same
+    advisory locks on (project, content hash), taken in a fixed order, and then the shot's
+    timeline lock; an upload whose bytes the project holds by then (another upload won the
+    race, or an earlier file of this batch has the same bytes) writes nothing and gets
+    ``created`` False with the holder's id. The statement succeeds or fails as a whole."""
+    if not batch:
+        return []
+    project = target.project_id
+    names = sorted({f"workbench-upload:{project}:{b.params['content_sha256']}" for b in batch})
+    statement = _BATCH.format(variants=_VARIANTS if wb.schema.has("generation_variants") else "")
+    params = {
+        "n": list(range(len(batch))),
+        "kind": [b.kind for b in batch],
+        "location": [b.location for b in batch],
+        "thumbnail": [b.thumbnail_url for b in batch],
+        "params": [Jsonb(b.params) for b in batch],
+        "project": project,
+        "shot": target.shot_id,
+        "spacing": FRAME_SPACING,
+    }
+    with wb.pool.connection() as conn:
+        try:
+            with conn.pipeline():  # one Sync at the end: all of it in one round trip
+                conn.execute("BEGIN")
+                conn.execute(_LOCKS, (names,))
+                if target.shot_id is not None:
+                    lock_shot(conn, target.shot_id)  # as append_to_shot: frames are given out
+                cursor = conn.execute(statement, params)
+                conn.execute("COMMIT")
+        except BaseException:
+            with contextlib.suppress(psycopg.Error):  # a failed statement skipped the COMMIT
+                conn.rollback()
+            raise
+        rows = cursor.fetchall()
+    recorded: list[Recorded] = []
+    for _, generation_id, created, link_id, frame in rows:
+        link = None
+        if link_id is not None and target.shot_id is not None:
+            link = ShotLink(link_id, target.shot_id, frame)
+        recorded.append((generation_id, created, link))
+    return recorded
+
+
 def insert_generation(
     wb: UploadHost,
     target: UploadTarget,
@@ -131,36 +249,29 @@ def insert_generation(
     location: str,
     thumbnail_url: str | None,
     params: dict[str, Any],
-) -> tuple[uuid.UUID, bool, ShotLink | None]:
-    """Record an upload; returns (generation id, whether it is new, its link into the shot).
+) -> Recorded:
+    """Record one upload; returns (generation id, whether it is new, its link into the shot).
 
-    ``False`` means another upload of the same bytes won the race: nothing was written.
-    """
-    sha = params["content_sha256"]
-    with wb.pool.connection() as conn, conn.transaction():
-        _lock(conn, target.project_id, sha)
-        existing = find_generation(conn, target.project_id, sha)
-        if existing is not None:
-            return existing, False, None
-        row = conn.execute(
-            "INSERT INTO generations (project_id, type, location, thumbnail_url, params) "
-            "VALUES (%s, %s, %s, %s, %s) RETURNING id",
-            (target.project_id, kind, location, thumbnail_url, Jsonb(params)),
-        ).fetchone()
-        assert row is not None  # INSERT ... RETURNING always returns the row
-        generation_id: uuid.UUID = row[0]
-        if wb.schema.has("generation_variants"):
-            conn.execute(
-                "INSERT INTO generation_variants (generation_id, location, thumbnail_url, params, "
-                "is_primary, variant_type, name) VALUES (%s, %s, %s, %s, true, 'original', "
-                "'Original')",
-                (generation_id, location, thumbnail_url, Jsonb(params)),
-            )
-        link = None
-        if target.shot_id is not None:  # images on the timeline's end, videos unpositioned
-            made = append_to_shot(conn, target.shot_id, generation_id, positioned=kind == "image")
-            link = None if made is None else ShotLink(made[0], target.shot_id, made[1])
-    return generation_id, True, link
+    ``False`` means another upload of the same bytes won the race: nothing was written. The
+    batch statement with one row (see ``insert_generations``): one round trip."""
+    (recorded,) = insert_generations(
+        wb, target, [NewGeneration(kind, location, thumbnail_url, params)]
+    )
+    return recorded
+
+
+def find_generations(
+    conn: psycopg.Connection[Any], project_id: uuid.UUID, shas: Sequence[str]
+) -> dict[str, uuid.UUID]:
+    """The project's finished generations holding exactly these bytes, by hash (the oldest
+    when several do): one query for a whole batch of files."""
+    rows = conn.execute(
+        "SELECT DISTINCT ON (params ->> 'content_sha256') params ->> 'content_sha256', id "
+        "FROM generations WHERE project_id = %s AND params ->> 'content_sha256' = ANY(%s) "
+        "AND location IS NOT NULL ORDER BY params ->> 'content_sha256', created_at",
+        (project_id, list(shas)),
+    ).fetchall()
+    return {sha: generation_id for sha, generation_id in rows}
 
 
 def insert_lora(

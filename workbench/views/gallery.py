@@ -7,6 +7,7 @@ end stays current without a refresh key.
 
 from __future__ import annotations
 
+import logging
 import uuid
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
@@ -17,7 +18,8 @@ from workbench import keys
 from workbench.cache import CacheEvent
 from workbench.generations.filters import GenerationFilters
 from workbench.generations.page import NO_CURSOR, GenerationPage
-from workbench.generations.query import Mode
+from workbench.generations.query import GalleryTarget, Mode
+from workbench.generations.service import ShotNames
 from workbench.ids import Ref, as_uuid
 from workbench.models import Generation, Shot
 from workbench.views.base import ViewModel
@@ -27,6 +29,8 @@ from workbench.views.confirm import Confirmation
 if TYPE_CHECKING:
     from workbench.client import Workbench
     from workbench.views.detail import DetailModel
+
+log = logging.getLogger("workbench.views.gallery")
 
 # The value of one ``GenerationFilters`` field, as ``set_filters`` takes it by name.
 FilterValue = str | bool | uuid.UUID | datetime | None
@@ -122,6 +126,8 @@ class GalleryState:
     error: str | None = None
     notice: str | None = None  # what the last shot action did ("created shot 'X' with 3 items")
     live: bool = False
+    # What the status line says of it: "live", "polling every 3 s", "not live".
+    live_status: str = "not live"
     offline: bool = False
     # The selection for bulk actions, in the order it was made; it survives paging. Each is
     # the item as last seen (a page reload refreshes those it shows).
@@ -176,6 +182,16 @@ class GalleryState:
         )
 
 
+@dataclass(frozen=True)
+class _Ahead:
+    """A next page to read ahead: the page after the one shown in ``target`` (``cursor``)."""
+
+    target: GalleryTarget
+    filters: GenerationFilters
+    limit: int
+    cursor: str
+
+
 class GalleryModel(ViewModel[GalleryState]):
     """A project's gallery or a shot's timeline, a page at a time, and the actions on its
     selection.
@@ -184,6 +200,11 @@ class GalleryModel(ViewModel[GalleryState]):
     ``select`` and ``move_selection`` only change the state). After a change the cache updates
     the page at once, then the page is read again; a change made elsewhere reloads it on a
     background thread. Listeners are told on whichever of these threads made the change.
+
+    Round trips (what a user far from the database feels): a new gallery costs two (where it
+    is, then the page with its count and the project's shot names in one pipeline); once a
+    page is shown the next one is read in the background, through the same cache keys (so an
+    invalidation drops it like any page), and paging on is instant.
     """
 
     def __init__(
@@ -202,6 +223,11 @@ class GalleryModel(ViewModel[GalleryState]):
         self._unfollow: Callable[[], None] | None = None
         self._closers.append(lambda: self._unfollow() if self._unfollow else None)
         self._reloading = self._again = False
+        # The next page to read ahead: one read at a time, and dropped when the gallery has
+        # moved on by the time it would start.
+        self._ahead: _Ahead | None = None
+        self._ahead_running = False
+        self._closers.append(self._stop_reading_ahead)
         self._names_of: uuid.UUID | None = None  # the project whose shot names are shown
         self._unfollow_names: Callable[[], None] | None = None
         self._closers.append(lambda: self._unfollow_names() if self._unfollow_names else None)
@@ -222,14 +248,15 @@ class GalleryModel(ViewModel[GalleryState]):
             filters = self.state.filters
             if mode == "shot" and filters.sort != "newest":  # a timeline has no date order
                 filters = GenerationFilters.of(filters, sort="newest")
-            names = self._shot_names(place.project.id)
+            names = self._cached_names(place.project.id)  # else read with the page
+            self._follow_names(place.project.id)
             self._update(
                 mode=mode, target_id=target_id, title=place.title, selected=0, filters=filters,
                 marked=() if target_id != self.state.target_id else self.state.marked,
                 shot_names=names,
             )  # fmt: skip
             self._cursor, self._page_number = None, 1
-            self._load()
+            self._load(read_ahead=True)
 
         self._attempt(work, loading=True, error=None)
 
@@ -256,7 +283,7 @@ class GalleryModel(ViewModel[GalleryState]):
             filters = GenerationFilters.of(self.state.filters, **changes)
             self._update(filters=filters, selected=0)
             self._cursor, self._page_number = None, 1
-            self._load()
+            self._load(read_ahead=True)
 
         self._attempt(work, loading=True, error=None)
 
@@ -281,7 +308,7 @@ class GalleryModel(ViewModel[GalleryState]):
         def work() -> None:
             if self.state.page is not None and self._names_of is not None:
                 self._update(shot_names=self._shot_names(self._names_of, fresh=True))
-            self._load(fresh=True)
+            self._load(fresh=True, read_ahead=True)
 
         self._attempt(work, loading=True, error=None)
 
@@ -521,7 +548,7 @@ class GalleryModel(ViewModel[GalleryState]):
     def _go(self, *, cursor: str | None = None, page: int | None = None) -> None:
         def work() -> None:
             self._cursor, self._page_number = cursor, page
-            self._load()
+            self._load(read_ahead=True)
             self._update(selected=0)
 
         self._attempt(work, loading=True, error=None)
@@ -535,15 +562,17 @@ class GalleryModel(ViewModel[GalleryState]):
 
         return self._attempt(work, error=None, notice=None)
 
-    def _load(self, fresh: bool = False) -> None:
+    def _load(self, fresh: bool = False, *, read_ahead: bool = False) -> None:
+        """Read the page shown (with the project's shot names when they are not cached, in
+        the same round trip); with ``read_ahead``, then the next page in the background."""
         state = self.state
         if state.target_id is None:
             return
-        shot = state.mode == "shot"
-        page = self._wb.generations(
-            None if shot else state.target_id, state.target_id if shot else None,
-            filters=state.filters, limit=state.limit, cursor=self._cursor or NO_CURSOR,
-            page=None if self._cursor else self._page_number, fresh=fresh,
+        target = GalleryTarget(state.mode, state.target_id)
+        names = self._names()
+        page = self._wb.generations_service.page(
+            target, state.filters, limit=state.limit, cursor=self._cursor or NO_CURSOR,
+            page=None if self._cursor else self._page_number, fresh=fresh, shot_names=names,
         )  # fmt: skip
         selected = min(self.state.selected, max(0, len(page.items) - 1))
         fresh_items = {item.id: item for item in page.items}
@@ -553,32 +582,108 @@ class GalleryModel(ViewModel[GalleryState]):
                 if m.id in fresh_items else m
                 for m in self.state.marked
             )  # fmt: skip
+            changes: dict[str, object] = {}
+            if names is not None:
+                changes["shot_names"] = self._cached_names(names.project_id)
             self._update(
-                page=page, loading=False, selected=selected, live=self._wb.live, marked=marked
-            )
+                page=page, loading=False, selected=selected, live=self._wb.live or self._wb.polling,
+                live_status=self._wb.live_status, marked=marked,
+                **changes,
+            )  # fmt: skip
+        if read_ahead:
+            self._read_ahead(target, page)
+
+    def _read_ahead(self, target: GalleryTarget, page: GenerationPage) -> None:
+        """Read the page after ``page`` in the background, into the cache under the key the
+        next page will look for: ``next_page`` then costs no round trip. One read at a time;
+        skipped when the gallery has moved on (another page, gallery or filter) before it
+        starts. It is an ordinary cached page: an invalidation drops it like any other, and
+        a change landing while it is read keeps it out of the cache (the cache's versions)."""
+        if not page.next_cursor:
+            return
+        wanted = _Ahead(target, page.filters, page.limit, page.next_cursor)
+        with self._lock:
+            self._ahead = wanted
+            if self._ahead_running:
+                return  # the running read picks this one up when it ends
+            self._ahead_running = True
+
+        def work() -> None:
+            while True:
+                with self._lock:
+                    ahead = self._ahead
+                    if ahead is None or not self._still_shown(ahead):
+                        self._ahead, self._ahead_running = None, False
+                        return
+                    self._ahead = None
+                try:
+                    self._wb.generations_service.page(
+                        ahead.target, ahead.filters, limit=ahead.limit, cursor=ahead.cursor
+                    )
+                except Exception as exc:  # nobody waits for it: the page itself will say
+                    log.debug("reading the next page ahead failed: %s", exc)
+
+        self.in_background(work)
+
+    @property
+    def reading_ahead(self) -> bool:
+        """Whether the next page is being read ahead now (a test or benchmark that counts what
+        the gallery sent waits until it is not)."""
+        with self._lock:
+            return self._ahead_running
+
+    def _still_shown(self, ahead: _Ahead) -> bool:
+        """Whether the page that ``ahead`` follows is still the one shown."""
+        page = self.state.page
+        return (
+            page is not None
+            and page.target_id == ahead.target.id
+            and page.next_cursor == ahead.cursor
+        )
+
+    def _stop_reading_ahead(self) -> None:
+        with self._lock:
+            self._ahead = None
+
+    def _names(self) -> ShotNames | None:
+        """The shot names to read with the page: the shown project's (None before a target)."""
+        if self._names_of is None:
+            return None
+        return ShotNames(self._names_of, self._wb.schema.has("shots", "position"))
+
+    def _cached_names(self, project_id: uuid.UUID) -> Mapping[uuid.UUID, str]:
+        """The project's shot names as cached (read with a page), else those shown now when
+        they are the same project's, else none yet."""
+        names = self._wb.cache.get(keys.shots(project_id))
+        if isinstance(names, dict):
+            return names
+        return self.state.shot_names if self._names_of == project_id else {}
 
     def _shot_names(self, project_id: uuid.UUID, *, fresh: bool = False) -> Mapping[uuid.UUID, str]:
         """The project's shot names (cached under ``keys.shots``, which shot changes
         invalidate; followed, so a shot made, renamed or deleted anywhere shows here)."""
-        if project_id != self._names_of:
-            if self._unfollow_names is not None:
-                self._unfollow_names()
+        self._follow_names(project_id)
+        names = self._names()
+        assert names is not None
+        return self._wb.generations_service.shot_names(names, fresh=fresh)
 
-            def changed(event: CacheEvent) -> None:
-                if event.kind == "invalidated" and self._names_of == project_id:
-                    self.in_background(
-                        lambda: self._attempt(
-                            lambda: self._update(shot_names=self._shot_names(project_id))
-                        )
+    def _follow_names(self, project_id: uuid.UUID) -> None:
+        """Hear when the project's shots change (and reread their names then)."""
+        if project_id == self._names_of:
+            return
+        if self._unfollow_names is not None:
+            self._unfollow_names()
+
+        def changed(event: CacheEvent) -> None:
+            if event.kind == "invalidated" and self._names_of == project_id:
+                self.in_background(
+                    lambda: self._attempt(
+                        lambda: self._update(shot_names=self._shot_names(project_id))
                     )
+                )
 
-            self._names_of = project_id
-            self._unfollow_names = self._wb.follow(keys.shots(project_id), changed)
-        return self._wb.cache.get_or_fetch(
-            keys.shots(project_id),
-            lambda: {shot.id: shot.name for shot in self._wb.shots(project_id)},
-            force=fresh,
-        )
+        self._names_of = project_id
+        self._unfollow_names = self._wb.follow(keys.shots(project_id), changed)
 
     def _follow(self, mode: Mode, target_id: uuid.UUID) -> None:
         """Reload when the cache says what we show changed (ours, or live from elsewhere)."""

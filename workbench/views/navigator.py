@@ -2,11 +2,15 @@
 
 The chosen project and shot are remembered on this device (``wb.local_state``), so every front
 end opens where the user was last. The whole tree with its counts is one round trip
-(``Workbench.overview``), reloaded when anything in a project's gallery changes.
+(``Workbench.overview``), reloaded when anything in a project's gallery changes. Counting
+reads every generation of every project, seconds beside a project of a million: a front end
+that must paint first asks for the tree alone (``counts=False``: names, one cheap round trip)
+and calls ``load`` once its first page is on screen; the counts then fill in.
 """
 
 from __future__ import annotations
 
+import itertools
 import uuid
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
@@ -78,36 +82,54 @@ class NavigatorModel(ViewModel[NavigatorState]):
     ``load`` (also run by the constructor) blocks on one query: front ends call it from a
     worker thread. When a project's gallery changes (here or, live, elsewhere) the tree is
     read again on a background thread, and listeners are told there.
+
+    With ``counts=False`` the constructor reads the tree without counts (``ProjectsService.
+    tree``: no generation is read, so it costs the same beside a million generations); its
+    summaries are ``counted`` False until the front end calls ``load`` (after its first
+    paint), which reads the tree with every project's counts in one query.
     """
 
-    def __init__(self, wb: Workbench) -> None:
+    def __init__(self, wb: Workbench, *, counts: bool = True) -> None:
         super().__init__(NavigatorState())
         self._wb = wb
-        self.load()
+        # Reads may overlap (the counts after a first paint, a reload after a change): each
+        # takes a ticket, and one that started before the tree shown was read is dropped.
+        self._tickets = itertools.count()
+        self._shown = -1
+        if counts:
+            self.load()
+        else:
+            self._attempt(lambda: self._read(wb.projects_service.tree), loading=True, error=None)
         # A shot's row changing invalidates its project's gallery prefix, counts included.
         self._closers.append(wb.follow(keys.gallery("project"), self._changed))
 
     def load(self) -> None:
-        """Read the tree again (one round trip); keeps the current choice (at first, the one
-        remembered on this device) if it still exists."""
+        """Read the tree with its counts again (one round trip); keeps the current choice (at
+        first, the one remembered on this device) if it still exists."""
+        self._attempt(lambda: self._read(self._wb.overview), loading=True, error=None)
 
-        def work() -> None:
-            summaries = tuple(self._wb.overview())
-            with self._lock:  # the choice as it is now: one made while reading is kept
-                current = self._state
-                wanted = (
-                    {"project": str(current.project_id), "shot": str(current.shot_id or "")}
-                    if current.project_id is not None
-                    else self._wb.local_state.get(LAST) or {}
-                )
-                project_id, shot_id = _known(summaries, wanted)
-                self._state = state = replace(
-                    current, projects=summaries, project_id=project_id, shot_id=shot_id,
-                    loading=False,
-                )  # fmt: skip
-            self._listeners.notify(state)  # outside the lock, as ``_update`` does
-
-        self._attempt(work, loading=True, error=None)
+    def _read(self, summaries_of: Callable[[], Sequence[ProjectSummary]]) -> None:
+        """Show the tree ``summaries_of`` reads, keeping the choice as it is now, unless a
+        read started later was shown meanwhile (this one is older news)."""
+        with self._lock:
+            ticket = next(self._tickets)
+        summaries = tuple(summaries_of())
+        with self._lock:  # the choice as it is now: one made while reading is kept
+            if ticket < self._shown:
+                return
+            self._shown = ticket
+            current = self._state
+            wanted = (
+                {"project": str(current.project_id), "shot": str(current.shot_id or "")}
+                if current.project_id is not None
+                else self._wb.local_state.get(LAST) or {}
+            )
+            project_id, shot_id = _known(summaries, wanted)
+            self._state = state = replace(
+                current, projects=summaries, project_id=project_id, shot_id=shot_id,
+                loading=False,
+            )  # fmt: skip
+        self._listeners.notify(state)  # outside the lock, as ``_update`` does
 
     def select(self, project_id: Ref, shot_id: Ref | None = None) -> None:
         """Choose a project (and a shot of it, or None for the whole project)."""
@@ -237,12 +259,17 @@ def delete_shot_confirmation(entry: ShotSummary) -> Confirmation:
     """What every front end asks before deleting a shot: the shot, what goes with it, what
     stays, and that undo brings it back."""
     counts = entry.counts
+    timeline = (
+        f"its timeline goes: {counts.positioned} positioned and "
+        f"{counts.unpositioned} unpositioned items are unlinked"
+        if entry.counted
+        else "its timeline goes: its items are unlinked"  # counts not read yet
+    )
     return Confirmation(
         f"Delete shot '{entry.shot.name}'?",
         "Delete",
         (
-            f"its timeline goes: {counts.positioned} positioned and "
-            f"{counts.unpositioned} unpositioned items are unlinked",
+            timeline,
             "the items stay in the project; its settings go with it",
             "undo brings the shot, its timeline and its settings back",
         ),

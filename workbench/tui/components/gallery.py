@@ -294,7 +294,8 @@ class GalleryGrid(RendersModel[GalleryState], VerticalScroll, can_focus=True):
                      for n, (item, shown) in pairs]  # fmt: skip
             grid.mount_all(tiles)
             self._selected = -1
-            self.load_thumbnails(list(state.items), tiles)
+            # The tiles are drawn first (captions, badges, empty boxes), the pictures after.
+            self.call_after_refresh(self.load_thumbnails, list(state.items), tiles)
         else:
             for tile in self.query(Tile):
                 if tile.index < len(cards):
@@ -308,6 +309,14 @@ class GalleryGrid(RendersModel[GalleryState], VerticalScroll, can_focus=True):
             empty.update("")
         self._select(state.selected)
         self.refresh_bindings()  # escape (clear the selection) is offered only with one
+
+    def shows_page(self) -> bool:
+        """Whether a page has been rendered and all of its tiles are mounted (so the next
+        screen refresh draws them: the app's first paint). Their thumbnails load after."""
+        if self._page_key is None:
+            return False
+        tiles = list(self.query(Tile))
+        return len(tiles) == len(self.model.state.items) and all(t.is_mounted for t in tiles)
 
     def _select(self, index: int) -> None:
         if index == self._selected:

@@ -16,6 +16,7 @@ from textual.widgets import Tree
 
 from workbench.errors import printable
 from workbench.models import Project, Shot
+from workbench.projects import ProjectSummary, ShotSummary
 from workbench.tui.screens.dialogs import AskName, Confirm, NewProject, PickOne
 from workbench.tui.threads import RendersModel, on_ui
 from workbench.views import NavigatorModel, NavigatorState
@@ -85,6 +86,7 @@ class Navigator(RendersModel[NavigatorState], Tree[Choice]):
         self.show_root = False
         self.guide_depth = 2
         self._rendered: object = None  # the tree's shape when last drawn
+        self._labels: object = None  # its nodes' labels (names and counts) when last drawn
         self._choice: object = None  # the model's choice when last drawn
         self._wanted: tuple[object, object] = (None, None)  # where the cursor goes next
         # The choice last posted as ``Chosen`` (what the app shows): when the model's choice
@@ -97,37 +99,38 @@ class Navigator(RendersModel[NavigatorState], Tree[Choice]):
         )
 
     def render_state(self, state: NavigatorState) -> None:
-        """Rebuild the tree when its projects, shots, counts or aspect ratios changed. The
-        cursor goes to the model's choice when that changed (a new shot is chosen), else it
-        stays on the node it was on (a rename, a move)."""
+        """Rebuild the tree when its projects, shots or aspect ratios changed; when only
+        counts changed (they arrive after the first paint, and after every change), relabel
+        the nodes in place, so folds and the cursor stay. The cursor goes to the model's
+        choice when that changed (a new shot is chosen), else it stays on the node it was on
+        (a rename, a move)."""
         shape = tuple(
-            (e.project.id, e.project.name, e.project.aspect_ratio, e.counts,
-             tuple((s.shot.id, s.shot.name, s.counts) for s in e.shots))
+            (e.project.id, e.project.name, e.project.aspect_ratio,
+             tuple((s.shot.id, s.shot.name) for s in e.shots))
             for e in state.projects
         )  # fmt: skip
+        labels = tuple(
+            (_project_label(e), tuple(_shot_label(s) for s in e.shots)) for e in state.projects
+        )
         choice = (state.project_id, state.shot_id)
         if shape == self._rendered:
+            if labels != self._labels:
+                self._labels = labels
+                for node, (label, shot_labels) in zip(self.root.children, labels, strict=True):
+                    node.set_label(label)
+                    for leaf, shot_label in zip(node.children, shot_labels, strict=True):
+                        leaf.set_label(shot_label)
             if choice != self._choice:
                 self._choice = choice
                 self._cursor_to(choice, choice)
             return
-        self._rendered = shape
+        self._rendered, self._labels = shape, labels
         was = self.cursor_node.data if self.cursor_node is not None else None
         self.clear()
-        for entry in state.projects:
-            total = f" [dim]{entry.counts.total}[/]" if entry.counts else ""
-            ratio = entry.project.aspect_ratio
-            shown = f" [i]{escape(printable(ratio))}[/]" if ratio else ""
-            node = self.root.add(f"[b]{escape(printable(entry.project.name))}[/]{shown}{total}",
-                                 data=(entry.project.id, None), expand=True)  # fmt: skip
-            for shot in entry.shots:
-                counts = shot.counts
-                label = escape(printable(shot.shot.name))
-                if counts is not None:
-                    label += f" [dim]{counts.total}[/]"
-                    if counts.unpositioned:
-                        label += f" [black on yellow] {counts.unpositioned} [/]"
-                node.add_leaf(label, data=(entry.project.id, shot.shot.id))
+        for entry, (label, shot_labels) in zip(state.projects, labels, strict=True):
+            node = self.root.add(label, data=(entry.project.id, None), expand=True)
+            for shot, shot_label in zip(entry.shots, shot_labels, strict=True):
+                node.add_leaf(shot_label, data=(entry.project.id, shot.shot.id))
         self._cursor_to(choice if choice != self._choice else was, choice)
         self._choice = choice
         if state.project_id is not None and (state.project_id, state.shot_id) != self._posted:
@@ -331,3 +334,22 @@ class Navigator(RendersModel[NavigatorState], Tree[Choice]):
 
         self.app.push_screen(PickOne(f"Aspect ratio of '{name}'", ASPECT_RATIOS, current),
                              chosen)  # fmt: skip
+
+
+def _project_label(entry: ProjectSummary) -> str:
+    """A project's node: its name, aspect ratio and total (once counted)."""
+    total = f" [dim]{entry.counts.total}[/]" if entry.counted else ""
+    ratio = entry.project.aspect_ratio
+    shown = f" [i]{escape(printable(ratio))}[/]" if ratio else ""
+    return f"[b]{escape(printable(entry.project.name))}[/]{shown}{total}"
+
+
+def _shot_label(entry: ShotSummary) -> str:
+    """A shot's node: its name, total and (on yellow) its unpositioned images, once counted."""
+    label = escape(printable(entry.shot.name))
+    if entry.counted:
+        counts = entry.counts
+        label += f" [dim]{counts.total}[/]"
+        if counts.unpositioned:
+            label += f" [black on yellow] {counts.unpositioned} [/]"
+    return label

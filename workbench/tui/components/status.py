@@ -25,17 +25,20 @@ class StatusLine(Static):
         *,
         where: str,
         live: bool,
+        live_status: str,
         cache: QueryCache,
         gallery: str,
         connection: str = "online",
     ) -> None:
-        """Show the connection (``where``), whether updates are ``live``, the ``cache``'s
+        """Show the connection (``where``), whether updates are ``live`` (in the core's words,
+        ``live_status``: "live", "polling every 3 s", "not live"), the ``cache``'s
         numbers and the ``gallery``'s status line. A ``connection`` of "offline" (the
         database is unreachable; the workbench keeps retrying) replaces the live dot."""
         if connection != "online":
             dot = f"[bold red]● {connection}[/] [dim]reconnecting…[/]"
         else:
-            dot = "[green]●[/] live" if live else "[dim]○ not live[/]"
+            word = escape(live_status)
+            dot = f"[green]●[/] {word}" if live else f"[dim]○ {word}[/]"
         stats = cache.stats
         lookups = stats.hits + stats.stale_hits + stats.misses
         rate = f"{100 * (stats.hits + stats.stale_hits) / lookups:.0f}%" if lookups else "n/a"
