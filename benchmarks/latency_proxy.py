@@ -48,6 +48,7 @@ from psycopg import conninfo
 
 Split = Literal["half", "reply"]
 _TERMINATE = b"X\x00\x00\x00\x04"  # the frontend's Terminate message: nothing answers it
+_FLUSH = b"H\x00\x00\x00\x04"  # the frontend's Flush message alone
 _CHUNK = 65536
 
 
@@ -358,6 +359,8 @@ class LatencyProxy:
         with self._lock:
             if from_client:
                 stats.sent += len(data)
+                if data == _FLUSH:
+                    return  # asks the server to send what it has: not a request of its own
                 if stats.server_spoke and data != _TERMINATE:
                     stats.round_trips += 1
                     self._round_trips += 1

@@ -55,11 +55,17 @@ class ViewModel(Generic[S]):
         self._closers.clear()
 
     def _update(self, **changes: object) -> S:
-        with self._lock:
-            self._state = replace(self._state, **changes)  # type: ignore[type-var]
-            state = self._state
+        state = self._replace(**changes)
         self._listeners.notify(state)
         return state
+
+    def _replace(self, **changes: object) -> S:
+        """Change the state without telling listeners: for a caller holding ``_lock``, which
+        tells them once it let go. A listener may wait for the UI thread (the TUI's
+        ``call_from_thread``) while the UI thread waits for that lock: a deadlock."""
+        with self._lock:
+            self._state = replace(self._state, **changes)  # type: ignore[type-var]
+            return self._state
 
     def _attempt(self, action: Callable[[], object], **on_start: object) -> bool:
         """Run ``action``; report a failure in ``state.error`` instead of raising it."""

@@ -585,11 +585,12 @@ class GalleryModel(ViewModel[GalleryState]):
             changes: dict[str, object] = {}
             if names is not None:
                 changes["shot_names"] = self._cached_names(names.project_id)
-            self._update(
+            shown = self._replace(
                 page=page, loading=False, selected=selected, live=self._wb.live or self._wb.polling,
                 live_status=self._wb.live_status, marked=marked,
                 **changes,
             )  # fmt: skip
+        self._listeners.notify(shown)  # not under the lock: see _replace
         if read_ahead:
             self._read_ahead(target, page)
 
