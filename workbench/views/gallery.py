@@ -19,12 +19,13 @@ from workbench.cache import CacheEvent
 from workbench.generations.filters import GenerationFilters
 from workbench.generations.page import NO_CURSOR, GenerationPage
 from workbench.generations.query import GalleryTarget, Mode
-from workbench.generations.service import ShotNames
+from workbench.generations.service import ShotNames, check_limit
 from workbench.ids import Ref, as_uuid
 from workbench.models import Generation, Shot
 from workbench.views.base import ViewModel
 from workbench.views.cards import Card, card
 from workbench.views.confirm import Confirmation
+from workbench.views.connection import ConnectionStatus, connection_status
 
 if TYPE_CHECKING:
     from workbench.client import Workbench
@@ -164,6 +165,17 @@ class GalleryState:
         return () if self.selection is None else (self.selection,)
 
     @property
+    def connection(self) -> ConnectionStatus:
+        """The status line's connection word ("loading…", "live", "reconnecting…",
+        "offline"), as every front end shows it."""
+        return connection_status(
+            health="offline" if self.offline else "online",
+            loading=self.loading and self.page is None,
+            live_status=self.live_status,
+            reason=self.error if self.offline else None,
+        )
+
+    @property
     def sortable(self) -> bool:
         """Whether an order choice (newest/oldest) applies: a project's gallery only. A shot
         shows its timeline, in frame order, so front ends hide the order control there."""
@@ -282,6 +294,18 @@ class GalleryModel(ViewModel[GalleryState]):
         def work() -> None:
             filters = GenerationFilters.of(self.state.filters, **changes)
             self._update(filters=filters, selected=0)
+            self._cursor, self._page_number = None, 1
+            self._load(read_ahead=True)
+
+        self._attempt(work, loading=True, error=None)
+
+    def set_limit(self, limit: int) -> None:
+        """Show ``limit`` items a page (a front end's page-size control), from page 1. A
+        bad value is refused (``ValidationError``) before anything changes."""
+        limit = check_limit(limit)
+
+        def work() -> None:
+            self._update(limit=limit, selected=0)
             self._cursor, self._page_number = None, 1
             self._load(read_ahead=True)
 
