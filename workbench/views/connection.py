@@ -10,7 +10,7 @@ Four states, as a creator reads them: "loading" (the first answer is on its way)
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Literal
+from typing import Literal, Protocol
 
 ConnectionState = Literal["loading", "live", "reconnecting", "offline"]
 # A tone per state, for front ends to map to their theme's colours (a notebook: JupyterLab's
@@ -60,3 +60,19 @@ def connection_status(
     if loading:
         return ConnectionStatus("loading", "loading…")
     return ConnectionStatus("live", live_status)
+
+
+class _Reachable(Protocol):
+    @property
+    def connection_state(self) -> str: ...
+
+    @property
+    def live_status(self) -> str: ...
+
+
+def workbench_connection(wb: _Reachable, *, loading: bool = False) -> ConnectionStatus:
+    """The status of a view that keeps no connection state of its own (settings, uploads):
+    the workbench's, as it is now. Front ends re-render on ``wb.health.changed``."""
+    return connection_status(
+        health=wb.connection_state, loading=loading, live_status=wb.live_status
+    )
