@@ -1,40 +1,55 @@
-"""The gallery's detail panel: a larger preview (a resized JPEG; a video plays), the prompt,
-params, lineage and shots of the item under the cursor, and its variants with their actions
-(view, make primary, star, delete); it renders ``DetailModel``. Previous/next walk the
-gallery, across its pages. Deleting (the item or a variant) asks in a confirm row first, as
-the gallery's does; the Undo button brings it back.
+"""The gallery's detail: the item under the cursor in full (the prompt, params, lineage and
+shots, its variants with their actions: view, make primary, star, delete) beside its media on
+a ``Stage``; it renders ``DetailModel``. Previous/next walk the gallery, across its pages.
+Deleting (the item or a variant) asks in a confirm row first, as the gallery's does; the Undo
+button brings it back. The ``Viewer`` (widgets/viewer.py) lays the stage and this panel out
+over the grid.
 
-Videos reach the browser as the browser can load them: a ``<video>`` pointing at an http(s)
-URL (a presigned one for this workbench's bucket), else the file's bytes in an
-``ipywidgets.Video`` up to ``VIDEO_BYTES``; a larger local file shows its poster frame and
-its path instead of going through the kernel's websocket.
+The stage shows each item at its own aspect ratio. An image comes as the thumbnail at once
+(a placeholder), then as a large rendition (``STAGE_PX`` on its long side, a JPEG made on a
+worker thread, never on the thread that handles the browser's messages). A video reaches the
+browser as the browser can load it: an http(s) URL (public, or presigned for this workbench's
+bucket), else the file's bytes as a binary buffer that the browser turns into a Blob URL, up
+to ``VIDEO_BYTES``; a larger local file shows its poster frame and its path instead of going
+through the kernel's websocket.
 """
 
 from __future__ import annotations
 
 import html
 import json
+import threading
 from collections.abc import Callable, Iterable
+from concurrent.futures import Future, ThreadPoolExecutor
+from contextlib import suppress
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 from urllib.parse import unquote, urlparse
 
+import anywidget
 import ipywidgets as W
+import traitlets as T
 from ipywidgets.widgets.widget_string import HTMLStyle
 
 from workbench.client import Workbench
+from workbench.errors import WorkbenchError
 from workbench.media import Thumbnails
 from workbench.models import Generation, Variant
 from workbench.views import DetailModel, DetailState, GalleryModel
+from workbench.views.cards import NEW_BADGE
 from workbench.views.downloads import size_text
 from workbench.views.gallery import caption
 
 from .confirm import ConfirmRow
-from .render import Renderer, classes, error_line, ratio_box
+from .render import Renderer, classes, error_line
 
-PREVIEW_PX = 480
+STATIC = Path(__file__).parent / "static"
+STAGE_PX = 2048  # the large rendition's long side: sharp on a HiDPI screen, ~0.3-0.6 MB
+PLACEHOLDER_PX = 320  # the thumbnail shown at once, scaled up until the rendition arrives
 VIDEO_BYTES = 64 * 1024 * 1024  # a larger local video is not sent through the websocket
-VIDEO_FORMATS = {".mp4": "mp4", ".webm": "webm", ".mov": "mp4", ".m4v": "mp4", ".ogv": "ogg"}
+VIDEO_TYPES = {".mp4": "video/mp4", ".m4v": "video/mp4", ".mov": "video/mp4",
+               ".webm": "video/webm", ".ogv": "video/ogg"}  # fmt: skip
 
 
 def local_path(url: str | None) -> Path | None:
@@ -57,18 +72,70 @@ def file_size(url: str | None) -> int | None:
 def browser_url(wb: Workbench, location: str) -> str | None:
     """An http(s) URL the browser can load for a media location (presigned for an object of
     a private bucket: ``wb.viewable``); None for a local file, which a browser cannot load."""
-    link = wb.viewable(location)
+    try:
+        link = wb.viewable(location)
+    except WorkbenchError:
+        return None
     return link if urlparse(link).scheme in ("http", "https") else None
+
+
+@dataclass(frozen=True)
+class VideoSource:
+    """How a video reaches the browser: ``url`` (http(s): the browser streams it), else
+    ``path`` (a local file of ``size`` bytes, sent as a buffer), else neither, and ``note``
+    says why it cannot be played here and where it is."""
+
+    url: str | None = None
+    path: Path | None = None
+    mime: str = "video/mp4"
+    note: str = ""
+
+
+def video_source(wb: Workbench, location: str | None, limit: int = VIDEO_BYTES) -> VideoSource:
+    """Decide how a video is shown (see the module's doc); a stat and a URL, no reading."""
+    url = browser_url(wb, location) if location else None
+    if url is not None:
+        return VideoSource(url=url)
+    path = local_path(location)
+    size = file_size(location)
+    if path is not None and size is not None and size <= limit:
+        return VideoSource(path=path, mime=VIDEO_TYPES.get(path.suffix.lower(), "video/mp4"))
+    where = str(path) if path is not None else (location or "")
+    why = f"{size_text(size)}: too large to play here" if size else "cannot be played here"
+    return VideoSource(note=f"video ({why}): {where}")
+
+
+class Stage(anywidget.AnyWidget):
+    """The media of the item shown, at its true aspect ratio in the box the page gives it
+    (``object-fit: contain``, never stretched); widgets/static/viewer.js draws it, with the
+    viewer's buttons and keys (they come back as ``{"action": "prev" | "next" | "close" |
+    "star"}`` messages). Binary traits travel as websocket buffers, not base64."""
+
+    _esm = STATIC / "viewer.js"
+    _css = STATIC / "viewer.css"
+    item = T.Int(0).tag(sync=True)  # changes when another item (or variant) is shown
+    kind = T.Unicode("").tag(sync=True)  # "image", "video", or "" (nothing)
+    placeholder = T.Bytes(b"").tag(sync=True)  # the thumbnail (JPEG), shown at once
+    image = T.Bytes(b"").tag(sync=True)  # the large rendition (JPEG), when it is made
+    video = T.Bytes(b"").tag(sync=True)  # a local video's bytes (the browser makes a Blob)
+    video_type = T.Unicode("video/mp4").tag(sync=True)
+    video_url = T.Unicode("").tag(sync=True)  # an http(s) URL the browser streams
+    note = T.Unicode("").tag(sync=True)  # why a video does not play here, and where it is
+    caption = T.Unicode("").tag(sync=True)
+    generation = T.Unicode("").tag(sync=True)  # its id (``data-id`` in the page)
+    position = T.Unicode("").tag(sync=True)  # where in the gallery ("3 / 24 · page 1/2")
+    starred = T.Bool(False).tag(sync=True)
+    shown = T.Bool(False).tag(sync=True)  # the viewer is shown: take the focus and the keys
 
 
 class RowParts:
     """Layouts and styles the variant rows share (each would be a widget of its own)."""
 
     def __init__(self) -> None:
-        self.label = W.Layout(width="440px")
+        self.label = W.Layout(width="100%")  # its own line, the buttons below it
         self.auto = W.Layout(width="auto")
         self.star = W.Layout(width="36px")
-        self.row = W.Layout()
+        self.row = W.Layout(flex_flow="row wrap")
         self.button = W.ButtonStyle()
         self.html = HTMLStyle()
 
@@ -96,12 +163,14 @@ class VariantRow(W.HBox):
                          layout=parts.row, **classes("wb-variant"))  # fmt: skip
 
     def show(self, variant: Variant, viewing: bool) -> None:
+        """Say what the variant is; ``viewing``: it is the one on the stage."""
         kind = html.escape(variant.variant_type or "variant")
         name = f" · {html.escape(variant.name)}" if variant.name else ""
         size = size_text(file_size(variant.location))
+        new = f"<span class='wb-new' style='background:{NEW_BADGE}'>new</span>"
         marks = [
             "<b>primary</b>" if variant.is_primary else "",
-            "<span style='color:#a8730b'>new</span>" if variant.viewed_at is None else "",
+            new if variant.viewed_at is None else "",
             "★" if variant.starred else "",
             html.escape(size),
         ]
@@ -118,10 +187,19 @@ class VariantRow(W.HBox):
 
 class DetailPanel(W.VBox):
     """The detail of one generation. ``gallery`` (the gallery's model) enables previous/next:
-    they move the gallery's cursor (loading the next page when needed) and show that item."""
+    they move the gallery's cursor (loading the next page when needed) and show that item.
+    ``on_step`` and ``on_hide`` let the viewer take previous/next and close over."""
+
+    _built = False
 
     def __init__(
-        self, wb: Workbench, thumbnails: Thumbnails, *, gallery: GalleryModel | None = None
+        self,
+        wb: Workbench,
+        thumbnails: Thumbnails,
+        *,
+        gallery: GalleryModel | None = None,
+        on_step: Callable[[int], None] | None = None,
+        on_hide: Callable[[], None] | None = None,
     ) -> None:
         self.wb = wb
         self.thumbnails = thumbnails
@@ -129,17 +207,18 @@ class DetailPanel(W.VBox):
         self.model: DetailModel | None = None
         self._unsubscribe: Callable[[], None] | None = None
         self._rendering = Renderer()
-        self._viewing: Any = None  # the variant shown in the preview (None: the primary)
-        self._media_key: str | None = None  # what the preview shows, so it is sent once
-        self._ratio: float | None = None  # the preview's shape (see ``set_aspect_ratio``)
+        self._on_step, self._on_hide = on_step, on_hide
+        self._viewing: Any = None  # the variant shown on the stage (None: the primary)
+        self._media_key: str | None = None  # what the stage shows, so it is sent once
+        self._media_lock = threading.Lock()
+        # Showing, hiding and deleting take turns: a viewer follows the gallery on whichever
+        # thread the gallery changed (one lock for both: no lock-order deadlock).
+        self.lock = threading.RLock()
+        # One worker: the large rendition of the item shown (a newer one supersedes it).
+        self._pool = ThreadPoolExecutor(1, thread_name_prefix="workbench-stage")
+        self.pending: Future[None] | None = None  # the rendition or video being made
         self.parts = RowParts()
-        self.image = W.Image(format="jpeg", layout=W.Layout(max_width=f"{PREVIEW_PX}px"),
-                             **classes("wb-detail-image"))  # fmt: skip
-        # The video players are made when a video is first shown (see ``video``, ``player``).
-        self._video: W.Video | None = None
-        self._player: W.HTML | None = None
-        self._media_note: W.HTML | None = None
-        self.preview = W.VBox([self.image])
+        self.stage = Stage(_dom_classes=("wb-stage",))
         self.info = W.HTML(**classes("wb-detail-info"))
         self.error = W.HTML(**classes("wb-detail-error"))
         self.variants = W.VBox(**classes("wb-detail-variants"))
@@ -154,63 +233,28 @@ class DetailPanel(W.VBox):
         self.next = W.Button(description="▶", tooltip="next item", layout=steps, style=style,
                              **classes("wb-detail-next"))  # fmt: skip
         self.hide_button = W.Button(description="close", layout=W.Layout(width="70px"),
-                                    style=style)  # fmt: skip
+                                    style=style, **classes("wb-detail-hide"))  # fmt: skip
         # Deleting asks first, in the panel's own row: the question is about the item shown.
         self.delete = W.Button(description="Delete…", icon="trash", layout=W.Layout(width="100px"),
                                style=style, **classes("wb-detail-delete"))  # fmt: skip
         self.confirm = ConfirmRow()
-        self.star.on_click(lambda _: self.model.toggle_star() if self.model else None)
+        self.star.on_click(lambda _: self.toggle_star())
         self.delete.on_click(lambda _: self._ask_delete())
         self.hide_button.on_click(lambda _: self.hide())
-        self.prev.on_click(lambda _: self.step(-1))
-        self.next.on_click(lambda _: self.step(1))
-        bar = W.HBox([self.prev, self.next, self.star, self.delete, self.hide_button])
+        self.prev.on_click(lambda _: self._step(-1))
+        self.next.on_click(lambda _: self._step(1))
+        bar = W.HBox([self.prev, self.next, self.star, self.delete, self.hide_button],
+                     **classes("wb-detail-bar"))  # fmt: skip
         super().__init__(
-            [bar, self.error, self.confirm, W.HBox([self.preview, self.info]), self.variants],
-            layout=W.Layout(display="none", border="1px solid #d0d7de", padding="6px"),
+            [bar, self.error, self.confirm, self.info, self.variants],
+            layout=W.Layout(display="none"),
             **classes("wb-detail"),
         )
+        self._built = True
 
     def set_aspect_ratio(self, ratio: float | None) -> None:
-        """Shape the preview as the project's aspect ratio (width over height): a box of that
-        shape, the picture inside it at its own aspect (``object-fit: contain``); None: the
-        picture's own size, up to ``PREVIEW_PX`` wide."""
-        width, height = ratio_box(PREVIEW_PX, ratio) if ratio else (None, None)
-        for part in (self.image, self._video):
-            if part is not None:
-                part.layout.width = f"{width}px" if width else None
-                part.layout.height = f"{height}px" if height else None
-                part.layout.object_fit = "contain" if ratio else None
-        self._ratio = ratio
-
-    def _media_part(self, widget: Any) -> Any:
-        self.preview.children = (*self.preview.children, widget)
-        return widget
-
-    @property
-    def video(self) -> W.Video:
-        """The player of a local video's bytes (made when first needed)."""
-        if self._video is None:
-            self._video = self._media_part(W.Video(
-                format="mp4", autoplay=False, loop=False, controls=True,
-                layout=W.Layout(max_width=f"{PREVIEW_PX}px"), **classes("wb-detail-video"),
-            ))  # fmt: skip
-            self.set_aspect_ratio(self._ratio)  # shaped as the image is
-        return self._video
-
-    @property
-    def player(self) -> W.HTML:
-        """A ``<video>`` element for media at an http(s) URL (made when first needed)."""
-        if self._player is None:
-            self._player = self._media_part(W.HTML(**classes("wb-detail-player")))
-        return self._player
-
-    @property
-    def media_note(self) -> W.HTML:
-        """Why a video does not play here, and where it is (made when first needed)."""
-        if self._media_note is None:
-            self._media_note = self._media_part(W.HTML())
-        return self._media_note
+        """Kept for callers of the old preview: the stage shows each item at its own aspect
+        ratio (a project's ratio shapes the grid's tiles, not the viewer)."""
 
     @property
     def showing(self) -> Any:
@@ -219,16 +263,28 @@ class DetailPanel(W.VBox):
 
     def show_item(self, generation_id: Any) -> None:
         """Open a generation (its primary variant counts as viewed, as in Reigh)."""
-        self.confirm.dismiss()
-        self._viewing = None
-        self.star.layout.display = self.delete.layout.display = None  # hidden once deleted
-        if self.model is None:
-            self.model = DetailModel(self.wb, generation_id)
-            self._unsubscribe = self.model.subscribe(self._render)
+        with self.lock:
+            self.confirm.dismiss()
+            self._viewing = None
+            self.star.layout.display = self.delete.layout.display = None  # hidden once deleted
+            if self.model is None:
+                self.model = DetailModel(self.wb, generation_id)
+                self._unsubscribe = self.model.subscribe(self._render)
+            else:
+                self.model.show(generation_id)
+            self._render(self.model.state)
+            self.layout.display = None
+
+    def toggle_star(self) -> None:
+        """Star or unstar the generation shown (the gallery's tile follows by itself)."""
+        if self.model is not None:
+            self.model.toggle_star()
+
+    def _step(self, delta: int) -> None:
+        if self._on_step is not None:
+            self._on_step(delta)
         else:
-            self.model.show(generation_id)
-        self._render(self.model.state)
-        self.layout.display = None
+            self.step(delta)
 
     def step(self, delta: int) -> None:
         """Previous (-1) or next (1) item of the gallery, across its pages."""
@@ -239,8 +295,13 @@ class DetailPanel(W.VBox):
             self.show_item(item.id)
 
     def hide(self) -> None:
-        self.close_model()
-        self.layout.display = "none"
+        """Let go of the item and hide (the viewer, told by ``on_hide``, closes too)."""
+        with self.lock:
+            self.close_model()
+            self.layout.display = "none"
+            self._clear_media()
+        if self._on_hide is not None:
+            self._on_hide()
 
     def follow(self, items: Iterable[Generation]) -> None:
         """The gallery reloaded: reload too if the shown item changed there (a star, say)."""
@@ -257,18 +318,20 @@ class DetailPanel(W.VBox):
 
     # -- variants ------------------------------------------------------------------------------
     def view_variant(self, variant_id: Any) -> None:
-        """Show a variant in the preview; the model marks it viewed."""
+        """Show a variant on the stage; the model marks it viewed."""
         if self.model is not None:
             self._viewing = variant_id
             self.model.view_variant(variant_id)
             self._render(self.model.state)
 
     def make_primary(self, variant_id: Any) -> None:
+        """Make a variant the primary (its media becomes the generation's)."""
         if self.model is not None:
             self._viewing = None
             self.model.set_primary_variant(variant_id)
 
     def star_variant(self, variant_id: Any) -> None:
+        """Star or unstar a variant."""
         if self.model is not None:
             self.model.toggle_variant_star(variant_id)
 
@@ -297,22 +360,30 @@ class DetailPanel(W.VBox):
 
     def _delete(self, model: DetailModel) -> None:
         """Delete the item; once it went, the panel says so in place of its details (the
-        gallery drops its tile by itself), and the actions go: there is nothing left to act
-        on until Undo brings it back. A refusal stays on the panel as the model's error."""
-        detail = model.state.detail
-        if model is not self.model or detail is None or not model.delete():
-            return
+        gallery drops its tile by itself, and a viewer moves on to the next item), and the
+        actions go: there is nothing left to act on until Undo brings it back. A refusal
+        stays on the panel as the model's error."""
+        with self.lock:
+            detail = model.state.detail
+            if model is not self.model or detail is None or not model.delete():
+                return
+            if self.model is not model or self.showing != detail.generation.id:
+                return  # a viewer following the gallery already shows the next item
+            self._deleted(detail.generation)
+
+    def _deleted(self, item: Generation) -> None:
         self.close_model()
-        name = " · ".join(part for part in caption(detail.generation) if part)
+        name = " · ".join(part for part in caption(item) if part)
         self.star.layout.display = self.delete.layout.display = "none"
-        self._show_media(None, None, None)
+        self._clear_media()
         self._set_rows(())
         self.info.value = (
             f"<i>deleted: {html.escape(name)}</i> · "
-            "<span style='color:#6b7280'>Undo brings it back</span>"
+            "<span class='wb-muted'>Undo brings it back</span>"
         )
 
     def close_model(self) -> None:
+        """Stop following the generation shown (its model closes)."""
         self.confirm.dismiss()
         if self._unsubscribe is not None:
             self._unsubscribe()
@@ -321,8 +392,21 @@ class DetailPanel(W.VBox):
         self.model, self._unsubscribe = None, None
 
     def close(self) -> None:
+        """Release the panel: its model, its worker, its stage and its widgets."""
+        if not self._built:  # ipywidgets closes a widget when collected, a half-made one too
+            super().close()
+            return
         self.close_model()
+        self._pool.shutdown(wait=False, cancel_futures=True)
+        self.stage.close()
         super().close()
+
+    def settle(self, timeout: float = 30) -> None:
+        """Wait until the large rendition (or the video's bytes) in the making reached the
+        stage: for scripts and tests that look at what the browser got."""
+        pending = self.pending
+        if pending is not None:
+            pending.result(timeout)
 
     # -- rendering -----------------------------------------------------------------------------
     def _render(self, state: DetailState) -> None:
@@ -343,6 +427,10 @@ class DetailPanel(W.VBox):
         else:
             self._show_media(viewing.location, viewing.thumbnail_url, item.is_video)
         self.star.description = "★ starred" if item.starred else "☆ star"
+        with self.stage.hold_sync():
+            self.stage.caption = " · ".join(part for part in caption(item) if part)
+            self.stage.generation = str(item.id)
+            self.stage.starred = item.starred
         self.info.value = describe(detail)
         self._set_rows(detail.variants)
 
@@ -362,54 +450,69 @@ class DetailPanel(W.VBox):
         if self.variants.children != children:
             self.variants.children = children
 
+    def _clear_media(self) -> None:
+        """Nothing on the stage (the browser drops its Blob URLs)."""
+        with self._media_lock:
+            self._media_key = None
+            stage = self.stage
+            with stage.hold_sync():
+                stage.item += 1
+                stage.kind, stage.note, stage.video_url, stage.generation = "", "", "", ""
+                stage.placeholder = stage.image = stage.video = b""
+
     def _show_media(self, location: str | None, thumbnail: str | None, video: bool | None) -> None:
-        """The preview: a JPEG of an image; a player for a video (see the module's doc)."""
+        """The stage: the thumbnail at once, then the large rendition or the video (see the
+        module's doc). Sent once per item: a star re-renders the panel, not the media."""
         key = f"{location}|{thumbnail}|{video}"
         if key == self._media_key:
             return
-        self._media_key = key
-        self.image.layout.display = "none"
-        for part in (self._video, self._player, self._media_note):
-            if part is not None:
-                part.layout.display = "none"
-                part.value = b"" if part is self._video else ""
         if location is None and thumbnail is None:
-            self.image.value = b""
+            self._clear_media()
+            self._media_key = key
             return
-        if not video:
-            self.image.value = self.thumbnails.jpeg(location or thumbnail, PREVIEW_PX) or b""
-            self.image.layout.display = None
-            return
-        self._show_video(location, thumbnail)
+        poster = thumbnail if video else (thumbnail or location)
+        placeholder = self.thumbnails.jpeg(poster, PLACEHOLDER_PX) or b""
+        source = video_source(self.wb, location) if video else None
+        with self._media_lock:
+            self._media_key = key
+            stage = self.stage
+            with stage.hold_sync():
+                stage.item += 1
+                stage.kind = "video" if video else "image"
+                stage.placeholder, stage.image, stage.video = placeholder, b"", b""
+                stage.video_url = (source.url or "") if source else ""
+                stage.video_type = source.mime if source else "video/mp4"
+                stage.note = source.note if source else ""
+        if source is None:
+            image = location or thumbnail
+            self._later(key, "image", lambda: self.thumbnails.jpeg(image, STAGE_PX) or b"")
+        elif source.path is not None:
+            self._later(key, "video", source.path.read_bytes)
 
-    def _show_video(self, location: str | None, thumbnail: str | None) -> None:
-        url = browser_url(self.wb, location) if location else None
-        if url is not None:
-            poster = browser_url(self.wb, thumbnail) if thumbnail else None
-            poster_attr = f" poster='{html.escape(poster)}'" if poster else ""
-            self.player.value = (
-                f"<video controls preload='metadata' src='{html.escape(url)}'{poster_attr} "
-                f"style='max-width:{PREVIEW_PX}px'></video>"
-            )
-            self.player.layout.display = None
-            return
-        path = local_path(location)
-        size = file_size(location)
-        if path is not None and size is not None and size <= VIDEO_BYTES:
-            self.video.format = VIDEO_FORMATS.get(path.suffix.lower(), "mp4")
-            self.video.value = path.read_bytes()
-            self.video.layout.display = None
-            return
-        # Too large to send (or unreadable): its poster frame and where it is.
-        self.image.value = self.thumbnails.jpeg(thumbnail, PREVIEW_PX) or b""
-        self.image.layout.display = None
-        where = str(path) if path is not None else (location or "")
-        why = f"{size_text(size)}: too large to play here" if size else "cannot be played here"
-        self.media_note.value = (
-            f"<span style='font-size:12px'>video ({html.escape(why)}): "
-            f"<code>{html.escape(where)}</code></span>"
-        )
-        self.media_note.layout.display = None
+    def prefetch(self, item: Generation) -> None:
+        """Make ``item``'s large rendition ahead (into the thumbnails' cache), after the one
+        shown: the next item then shows sharp at once."""
+        if not item.is_video and item.location:
+            location = item.location
+            with suppress(RuntimeError):  # the panel was closed meanwhile
+                self._pool.submit(self.thumbnails.jpeg, location, STAGE_PX)
+
+    def _later(self, key: str, trait: str, make: Callable[[], bytes]) -> None:
+        """Make the large payload on the worker, and send it if the item is still shown."""
+
+        def work() -> None:
+            try:
+                data = make()
+            except OSError:
+                return
+            with self._media_lock:
+                if self._media_key == key:
+                    setattr(self.stage, trait, data)
+
+        try:
+            self.pending = self._pool.submit(work)
+        except RuntimeError:  # the panel was closed meanwhile
+            self.pending = None
 
 
 def describe(detail: Any) -> str:

@@ -1,11 +1,12 @@
-"""The gallery widget: a grid of thumbnails with star toggles, filters, a pager and details,
-a checkbox per tile to select several, and bulk actions on the selection.
+"""The gallery widget: filters, a page-size control, the grid of tiles (one front-end
+component, ``GalleryGrid``: justified rows, mouse and keyboard), a pager, the viewer, and bulk
+actions on the selection.
 
-It renders ``GalleryModel`` (the TUI's gallery model): clicks become model commands, and every
-model change (a page load, a star, another client's change arriving live) re-renders it. A
-tile's image is re-sent only when its item changes, so starring one item sends a few bytes, not
-the page's images again. What a tile says (caption, badges, tooltip) is the model's ``Card``:
-the TUI shows the same words and colours.
+It renders ``GalleryModel`` (the TUI's gallery model): clicks and keys become model commands,
+and every model change (a page load, a star, another client's change arriving live)
+re-renders it. A tile's picture is re-sent only when its item's picture changes, so starring
+one item sends a few bytes, not the page's pictures again. What a tile says (caption, badges,
+tooltip) is the model's ``Card``: the TUI shows the same words and colours.
 
 The bulk actions act on the model's ``targets``: the selection (the ticked tiles, kept across
 pages), else the tile under the cursor. Each is one change in the database and one undo.
@@ -13,15 +14,11 @@ pages), else the tile under the cursor. Each is one change in the database and o
 
 from __future__ import annotations
 
-import html
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
 from functools import partial
 from typing import Any
 
 import ipywidgets as W
-from ipywidgets.widgets.widget_bool import CheckboxStyle, ToggleButtonStyle
-from ipywidgets.widgets.widget_string import HTMLStyle
 
 from workbench.client import Workbench
 from workbench.errors import WorkbenchError, first_line
@@ -29,168 +26,42 @@ from workbench.generations.filters import GenerationFilters
 from workbench.media import Thumbnails
 from workbench.models import Generation
 from workbench.views import GalleryModel, GalleryState
-from workbench.views.cards import SELECTED, Card, card
 from workbench.views.confirm import Confirmation
 from workbench.views.navigator import ratio_value, starting_point
 
 from .confirm import ConfirmRow
-from .detail import DetailPanel
 from .download import DEFAULT_FOLDER, DownloadPanel
-from .render import Renderer, classes, error_line, ok_line, ratio_box
+from .grid import ROW_HEIGHT, GalleryGrid
+from .render import Renderer, classes, error_line, ok_line
 from .session import resolve
+from .status import status_html
 from .undo import UndoButton
+from .viewer import Viewer
 
-THUMBNAIL_THREADS = 4
 MEDIA = (("all media", ""), ("images", "image"), ("videos", "video"))
 ORDER = (("newest", "newest"), ("oldest", "oldest"))
 PLACEMENT = (("at the end", "end"), ("unpositioned", "unpositioned"))
 PLACE_AT_END = (("at the end", ""),)  # the first of "place"'s choices; then before/after items
-# Tiles are styled by class, not by per-tile layouts (each layout is a widget of its own). The
-# cursor (the tile the detail panel and single-item actions follow) is an outline; a selected
-# (ticked) tile has a border in the cards' "selected" colour, as the TUI's tick.
-CSS = f"""<style>
-.wb-tile {{ border: 1px solid #d0d7de; border-radius: 4px; padding: 4px; margin: 2px; }}
-.wb-tile.wb-selected {{ outline: 2px solid #3b82f6; }}
-.wb-tile.wb-marked {{ border: 3px solid {SELECTED}; padding: 2px; }}
-.wb-tile .wb-details {{ height: auto !important; min-height: 28px; white-space: pre-line;
-  text-align: left; font-size: 11px; line-height: 1.3; background: none; padding: 2px 4px; }}
-.wb-tile .wb-details:hover {{ background: #eef2ff; }}
-.wb-tile .wb-mark {{ margin: 0; }}
-.wb-badge {{ display: inline-block; color: #fff; border-radius: 3px; padding: 0 4px;
-  margin: 1px 2px 0 0; font-size: 10px; line-height: 15px; white-space: nowrap; }}
-</style>"""
-TILE_AREAS = '"image image image" "mark star details" "badges badges badges"'
+PAGE_SIZES = (25, 50, 100, 200)
 
 
-class TileParts:
-    """Layouts and styles every tile shares. Each is a widget of its own in the browser, and
-    widgets cost bytes and time to create there, so a tile is six widgets (grid, image,
-    checkbox, star, caption button, badges) and shares the rest with every other tile."""
-
-    def __init__(self, size: int, ratio: float = 1.0) -> None:
-        self.size = size
-        self.tile = W.Layout(grid_template_columns="22px 36px 1fr",
-                             grid_template_areas=TILE_AREAS, width=f"{size + 10}px",
-                             grid_gap="2px 4px")  # fmt: skip
-        width, height = ratio_box(size, ratio)
-        self.image = W.Layout(width=f"{width}px", height=f"{height}px", object_fit="contain",
-                              grid_area="image", margin="0 auto")  # fmt: skip
-        self.mark = W.Layout(width="22px", grid_area="mark")
-        self.star = W.Layout(width="36px", grid_area="star")
-        self.details = W.Layout(width="auto", grid_area="details")
-        self.badges = W.Layout(grid_area="badges", margin="0")
-        self.toggle_style = ToggleButtonStyle()
-        self.button_style = W.ButtonStyle()
-        self.checkbox_style = CheckboxStyle()
-        self.html_style = HTMLStyle()
-
-    def shape(self, ratio: float) -> None:
-        """Every tile's image box takes the shape ``ratio`` (width over height) within the
-        tile's square: one shared layout, so two small messages reshape the whole grid."""
-        width, height = ratio_box(self.size, ratio)
-        self.image.width, self.image.height = f"{width}px", f"{height}px"
-
-
-class Tile(W.GridBox):
-    """One item: its thumbnail, a checkbox that selects it for bulk actions, a star toggle,
-    its caption (the button that puts the cursor on it and shows its details) and its badges.
-    The cursor and the selection are CSS classes (see ``CSS``).
-
-    A tile is made showing its first item (the arguments of ``show``): what a widget is made
-    with goes to the browser in the message that creates it, while every value set afterwards
-    (a CSS class too) is a message of its own, headers and all."""
-
-    def __init__(
-        self,
-        index: int,
-        parts: TileParts,
-        item: Generation | None = None,
-        jpeg: bytes | None = None,
-        selected: bool = False,
-        *,
-        shown: Card | None = None,
-        marked: bool = False,
-    ) -> None:
-        self.index = index
-        self.item_id: Any = None
-        self.image_key: str | None = None
-        shown = shown or (card(item) if item is not None else None)
-        star = shown is not None and shown.starred
-        self.image = W.Image(value=jpeg or b"", format="jpeg", layout=parts.image,
-                             _dom_classes=("wb-thumb",))  # fmt: skip
-        self.mark = W.Checkbox(value=marked, indent=False, layout=parts.mark,
-                               style=parts.checkbox_style, _dom_classes=("wb-mark",))  # fmt: skip
-        self.star = W.ToggleButton(value=star, description="★" if star else "☆",
-                                   tooltip="star / unstar", layout=parts.star,
-                                   style=parts.toggle_style, _dom_classes=("wb-star",))  # fmt: skip
-        self.details = W.Button(description=caption_text(shown), tooltip=shown.summary if shown
-                                else "", layout=parts.details, style=parts.button_style,
-                                _dom_classes=("wb-details",))  # fmt: skip
-        self.badges = W.HTML(value=badges_html(shown) if shown else "", layout=parts.badges,
-                             style=parts.html_style, _dom_classes=("wb-badges",))  # fmt: skip
-        children = [self.image, self.mark, self.star, self.details, self.badges]
-        classes = ("wb-tile", *(("wb-selected",) if selected else ()),
-                   *(("wb-marked",) if marked else ()))  # fmt: skip
-        super().__init__(children, layout=parts.tile, _dom_classes=classes)
-        if item is not None:
-            self.item_id, self.image_key = item.id, image_key(item)
-
-    def wants_image(self, item: Generation) -> bool:
-        """Whether showing ``item`` needs a new image (a star or a selection does not)."""
-        return image_key(item) != self.image_key
-
-    def show(
-        self,
-        item: Generation,
-        jpeg: bytes | None,
-        selected: bool,
-        *,
-        shown: Card | None = None,
-        marked: bool = False,
-    ) -> None:
-        """Show ``item`` as its card says (``shown``: the gallery state's, which names its
-        shots); ``jpeg`` is used when ``wants_image`` said so (else it is None). ``selected``:
-        the tile under the cursor; ``marked``: a ticked tile."""
-        shown = shown or card(item)
-        if self.wants_image(item):
-            self.image.value = jpeg or b""
-            self.image_key = image_key(item)
-        self.item_id = item.id
-        self.mark.value = marked
-        self.star.value = shown.starred
-        self.star.description = "★" if shown.starred else "☆"
-        self.details.description = caption_text(shown)
-        self.details.tooltip = shown.summary
-        self.badges.value = badges_html(shown)
-        for css, on in (("wb-selected", selected), ("wb-marked", marked)):
-            if on:
-                self.add_class(css)
-            else:
-                self.remove_class(css)
-
-
-def caption_text(shown: Card | None) -> str:
-    """The caption button's two lines (what the item is; its prompt or name)."""
-    return "" if shown is None else "\n".join(p for p in (shown.kind, shown.text) if p)
-
-
-def image_key(item: Generation) -> str:
-    return f"{item.id}:{item.thumbnail_url}"
-
-
-def badges_html(shown: Card) -> str:
-    """The card's badges as coloured labels (white text on the card's colour)."""
-    return "".join(
-        f"<span class='wb-badge' style='background:{html.escape(b.colour)}'>"
-        f"{html.escape(b.label)}</span>"
-        for b in shown.badges
-    )
+def page_sizes(limit: int) -> list[tuple[str, int]]:
+    """The page-size control's choices: the usual sizes, and the one shown when it is not
+    one of them (a gallery made with ``limit=24``)."""
+    return [(f"{n} a page", n) for n in sorted({*PAGE_SIZES, limit})]
 
 
 class Gallery(W.VBox):
     """``Gallery(wb, project=..., shot=..., limit=50)``; with no ``wb``, the kernel's default
     connection, and with no project, the one this device used last. ``download_folder`` is
-    where Download writes its ZIPs (relative to the kernel's working directory)."""
+    where Download writes its ZIPs (relative to the kernel's working directory);
+    ``tile_size`` is the height (CSS pixels) the grid's justified rows aim at.
+
+    In the grid: a click puts the cursor on a tile and opens the viewer; the star and the
+    select box on a tile's hover overlay star it and select it for bulk actions (shift: a
+    run from the cursor). Keys, once the grid has focus (one Tab stop): arrows move the
+    cursor (past the page's last tile: the next page), Enter opens the viewer, ``f`` stars,
+    space selects, Esc closes the viewer."""
 
     _built = False  # ipywidgets closes a widget when collected, also one whose __init__ failed
 
@@ -202,7 +73,7 @@ class Gallery(W.VBox):
         shot: Any = None,
         limit: int = 50,
         filters: GenerationFilters | dict[str, Any] | None = None,
-        tile_size: int = 160,
+        tile_size: int = ROW_HEIGHT,
         model: GalleryModel | None = None,
         thumbnails: Thumbnails | None = None,
         undo: bool = True,
@@ -217,8 +88,7 @@ class Gallery(W.VBox):
                 filters=GenerationFilters.of(filters),
             )  # fmt: skip
         self.model = model
-        self.thumbnails = thumbnails or Thumbnails(self.wb.storage)
-        self._pool = ThreadPoolExecutor(THUMBNAIL_THREADS, thread_name_prefix="workbench-tiles")
+        self.thumbnails = thumbnails or self.wb.thumbnails
         self.tile_size = tile_size
         self._rendering = Renderer()
         self._asked: tuple[Any, ...] | None = None  # the targets the confirm row asks about
@@ -239,9 +109,11 @@ class Gallery(W.VBox):
                                        **classes("wb-unpositioned"))  # fmt: skip
         self.order = W.Dropdown(options=ORDER, value="newest", layout=W.Layout(width="100px"),
                                 **classes("wb-order"))  # fmt: skip
-        columns = f"repeat(auto-fill, minmax({tile_size + 12}px, 1fr))"
-        self.grid = W.GridBox(layout=W.Layout(grid_template_columns=columns),
-                              **classes("wb-grid"))  # fmt: skip
+        self.page_size = W.Dropdown(options=page_sizes(model.state.limit),
+                                    value=model.state.limit, layout=W.Layout(width="120px"),
+                                    tooltip="items a page", **classes("wb-page-size"))  # fmt: skip
+        self.grid = GalleryGrid(self.model, self.thumbnails, on_open=self._open,
+                                on_close=self._close_viewer, row_height=tile_size)  # fmt: skip
         self.prev = W.Button(description="◀ prev", layout=W.Layout(width="80px"),
                              **classes("wb-prev"))  # fmt: skip
         self.next = W.Button(description="next ▶", layout=W.Layout(width="80px"),
@@ -250,13 +122,12 @@ class Gallery(W.VBox):
                                      layout=W.Layout(width="140px"),
                                      **classes("wb-page"))  # fmt: skip
         self.pages = W.Label(layout=self.plain, **classes("wb-pages"))
-        self.detail = DetailPanel(self.wb, self.thumbnails, gallery=self.model)
+        self.viewer = Viewer(self.wb, self.thumbnails, gallery=self.model)
+        self.detail = self.viewer.detail
 
         self._build_actions(undo, download_folder)
-        self.tiles: list[Tile] = []  # kept across pages; only those in the grid are shown
         self.aspect_ratio: str | None = None
         self._shaped = False
-        self.parts = TileParts(tile_size)
         self.set_aspect_ratio(aspect_ratio)
 
         self.search.observe(lambda c: self._filter(search=c["new"].strip() or None), "value")
@@ -264,12 +135,15 @@ class Gallery(W.VBox):
         self.starred.observe(lambda c: self._filter(starred=True if c["new"] else None), "value")
         self.unpositioned.observe(lambda c: self._filter(unpositioned=c["new"]), "value")
         self.order.observe(lambda c: self._filter(sort=c["new"]), "value")
+        self.page_size.observe(self._page_size, "value")
         self.prev.on_click(lambda _: self.model.prev_page())
         self.next.on_click(lambda _: self.model.next_page())
         self.page.observe(self._jump, "value")
 
-        controls = [self.search, self.media, self.starred, self.unpositioned, self.order]
-        filters_bar = W.HBox(controls, layout=self.plain)
+        controls = [self.search, self.media, self.starred, self.unpositioned, self.order,
+                    self.page_size]  # fmt: skip
+        # Wraps at narrow widths (at 900 px the order dropdown was cut off).
+        filters_bar = W.HBox(controls, layout=W.Layout(flex_flow="row wrap"))
         selection_bar = W.HBox([self.select_page, self.select_none, self.count], layout=self.plain)
         pager = W.HBox([self.prev, self.page, self.pages, self.next], layout=self.plain)
         actions = W.HBox(
@@ -281,10 +155,9 @@ class Gallery(W.VBox):
             [self.new_shot_name, self.new_shot, self.move_choice, self.move, self.place_at,
              self.place], layout=W.Layout(flex_flow="row wrap"),
         )  # fmt: skip
-        children = [W.HTML(CSS, layout=self.plain), self.status, filters_bar, selection_bar,
-                    actions, shot_actions, self.error, self.confirm, self.grid, pager,
-                    self.download]  # fmt: skip
-        super().__init__([*children, self.detail], **classes("wb-gallery"))
+        children = [self.status, filters_bar, selection_bar, actions, shot_actions, self.error,
+                    self.confirm, self.viewer, self.grid, pager, self.download]  # fmt: skip
+        super().__init__(children, **classes("wb-gallery"))
         self._unsubscribe = self.model.subscribe(self._render)
         self._render(self.model.state)
         self._built = True
@@ -351,27 +224,18 @@ class Gallery(W.VBox):
         if not self._rendering.active:
             self.model.set_filters(**changes)
 
+    def _page_size(self, change: dict[str, Any]) -> None:
+        """The page-size control: that many items a page, from page 1."""
+        if not self._rendering.active and change["new"] != self.model.state.limit:
+            try:
+                self.model.set_limit(change["new"])
+            except WorkbenchError as exc:
+                self.error.value = error_line(first_line(exc))
+
     def _jump(self, change: dict[str, Any]) -> None:
         page = self.model.state.page
         if not self._rendering.active and page is not None and change["new"] != page.page:
             self.model.jump(change["new"])
-
-    def _mark(self, tile: Tile, change: dict[str, Any]) -> None:
-        """A tile's checkbox: select or unselect its item (the model keeps the selection)."""
-        if self._rendering.active or tile.item_id is None:
-            return
-        if change["new"] != (tile.item_id in self.model.state.marked_ids):
-            self.model.toggle_mark(tile.index)
-
-    def _star(self, tile: Tile, change: dict[str, Any]) -> None:
-        """A tile's star stars that item alone, also while others are selected (the bulk
-        star button is for the selection)."""
-        if self._rendering.active or tile.item_id is None:
-            return
-        self.model.select(tile.index)
-        item = self.model.state.selection
-        if item is not None and item.starred != change["new"]:
-            self.model.toggle_star(item)
 
     def _add_to_shot(self) -> None:
         shot_id = self.shot_choice.value
@@ -441,25 +305,23 @@ class Gallery(W.VBox):
         """Ask in the confirm row, then remove the targets from the shot shown."""
         self._ask(self.model.confirm_remove_from_shot(), self.model.remove_from_shot)
 
-    def _open(self, tile: Tile) -> None:
-        if tile.item_id is not None:
-            self.model.select(tile.index)
-            self.detail.show_item(tile.item_id)
+    def _open(self, index: int) -> None:
+        """A tile clicked (or Enter): the grid put the cursor there; show it in the viewer."""
+        items = self.model.state.items
+        if 0 <= index < len(items):
+            self.viewer.open(items[index].id)
+
+    def _close_viewer(self) -> None:
+        """Esc in the grid: close the viewer when it is open."""
+        if self.viewer.is_open:
+            self.viewer.close()
 
     # -- rendering -------------------------------------------------------------------------
     def _render(self, state: GalleryState) -> None:
         self._rendering(self._show, state)
 
     def _show(self, state: GalleryState) -> None:
-        if state.offline:  # the same word as the TUI's status line
-            connection = " · <span style='color:#dc2626'><b>offline</b></span> (reconnecting…)"
-        else:
-            connection = (
-                f" · <span style='color:#16a34a'>{html.escape(state.live_status)}</span>"
-                if state.live
-                else ""
-            )
-        self.status.value = f"<b>{html.escape(state.status)}</b>{connection}"
+        self.status.value = status_html(state.status, state.connection)
         self.error.value = error_line(state.error) or ok_line(state.notice)
         filters = state.filters
         self.search.value = filters.search or ""
@@ -470,21 +332,11 @@ class Gallery(W.VBox):
         self.order.value = filters.sort
         self.order.layout.display = None if state.sortable else "none"  # a shot: its timeline
         self._show_actions(state)
-        items, cards, marked = state.items, state.cards, state.marked_ids
-        tiles = self.tiles
-        wanted = [item if i >= len(tiles) or tiles[i].wants_image(item) else None
-                  for i, item in enumerate(items)]  # fmt: skip
-        for index, (item, jpeg) in enumerate(zip(items, self._thumbnails(wanted), strict=True)):
-            args = (item, jpeg, index == state.selected)
-            if index < len(tiles):
-                tiles[index].show(*args, shown=cards[index], marked=item.id in marked)
-            else:  # a new tile is made showing its item (see Tile)
-                tiles.append(self._new_tile(index, *args, shown=cards[index],
-                                            marked=item.id in marked))  # fmt: skip
-        for tile in self.tiles[len(items) :]:
-            tile.item_id = None
-        if len(self.grid.children) != len(items):
-            self.grid.children = tuple(self.tiles[: len(items)])
+        if self.page_size.value != state.limit:
+            if state.limit not in [n for _, n in self.page_size.options]:
+                self.page_size.options = page_sizes(state.limit)
+            self.page_size.value = state.limit
+        self.grid.show(state)
         page = state.page
         self.prev.disabled = page is None or not page.prev_cursor
         self.next.disabled = page is None or not page.next_cursor
@@ -492,7 +344,6 @@ class Gallery(W.VBox):
             self.page.max = max(page.pages, 1)
             self.page.value = page.page
             self.pages.value = f"of {page.pages} · {page.total_label}"
-        self.detail.follow(items)
 
     def _show_actions(self, state: GalleryState) -> None:
         """The selection bar and the action buttons: what they would act on, and whether."""
@@ -560,34 +411,17 @@ class Gallery(W.VBox):
             widget.layout.display = None if in_shot else "none"
 
     def set_aspect_ratio(self, aspect_ratio: str | None) -> None:
-        """Shape the tiles and the detail view as ``aspect_ratio`` ("16:9"; the navigator's:
-        the shot's own, else its project's); None: square tiles."""
+        """The shape (``"16:9"``; the navigator's: the shot's own, else its project's) of a
+        tile's placeholder before its thumbnail arrives (then the picture's own aspect
+        rules), and of the detail view; None: square."""
         if self._shaped and aspect_ratio == self.aspect_ratio:
             return
         self.aspect_ratio, self._shaped = aspect_ratio, True
         ratio = ratio_value(aspect_ratio) if aspect_ratio else None
-        self.parts.shape(ratio or 1.0)
-        self.detail.set_aspect_ratio(ratio)
-
-    def _thumbnails(self, items: list[Generation | None]) -> list[bytes | None]:
-        """Tile JPEGs for the items given (None: no image wanted), made on a few threads
-        (Pillow decodes and encodes without the GIL)."""
-
-        def jpeg(item: Generation | None) -> bytes | None:
-            if item is None:
-                return None
-            return self.thumbnails.jpeg(item.thumbnail_url or item.location, self.tile_size)
-
-        return list(self._pool.map(jpeg, items))
-
-    def _new_tile(
-        self, index: int, item: Generation, jpeg: bytes | None, selected: bool, **shown: Any
-    ) -> Tile:
-        tile = Tile(index, self.parts, item, jpeg, selected, **shown)
-        tile.mark.observe(lambda change: self._mark(tile, change), "value")
-        tile.star.observe(lambda change: self._star(tile, change), "value")
-        tile.details.on_click(lambda _: self._open(tile))
-        return tile
+        self.grid.aspect = ratio or 1.0
+        set_ratio = getattr(self.detail, "set_aspect_ratio", None)
+        if set_ratio is not None:
+            set_ratio(ratio)
 
     @property
     def selection(self) -> Generation | None:
@@ -605,11 +439,11 @@ class Gallery(W.VBox):
         if self._built:
             self._unsubscribe()
             self.model.close()
-            self.detail.close()
+            self.viewer.shutdown()
+            self.grid.close()
             self.download.close()
             if self.undo is not None:
                 self.undo.close()
-            self._pool.shutdown(wait=False)
         super().close()
 
     def __repr__(self) -> str:

@@ -34,14 +34,28 @@ class Renderer:
                 self._local.depth -= 1
 
 
+def themed(variable: str, fallback: str) -> str:
+    """A JupyterLab theme variable as a CSS colour, with the colour front ends without
+    JupyterLab's themes (VS Code, Colab, a saved notebook) show instead."""
+    return f"var({variable}, {fallback})"
+
+
+ERROR = themed("--jp-error-color1", "#d32f2f")
+"""Errors and refusals: JupyterLab's error colour (light and dark themes both read it)."""
+OK = themed("--jp-success-color1", "#388e3c")
+"""What went well."""
+MUTED = themed("--jp-ui-font-color2", "#616161")
+"""Secondary text: hints, defaults, the last change."""
+
+
 def error_line(message: str | None) -> str:
     """A model's error as every widget shows it (empty when there is none)."""
-    return f"<span style='color:#dc2626'>⚠ {html.escape(message)}</span>" if message else ""
+    return f"<span style='color:{ERROR}'>⚠ {html.escape(message)}</span>" if message else ""
 
 
 def ok_line(message: str | None) -> str:
     """What the last action did, as every widget shows it (empty when nothing to say)."""
-    return f"<span style='color:#16a34a'>✓ {html.escape(message)}</span>" if message else ""
+    return f"<span style='color:{OK}'>✓ {html.escape(message)}</span>" if message else ""
 
 
 def classes(*names: str) -> dict[str, tuple[str, ...]]:

@@ -1,6 +1,7 @@
 """The LoRAs widget: your LoRAs, newest first, each with an "add to <scope>" button that adds
 it to a tool's LoRA list for the current place (its shot, its project or the user), at the
 strength chosen. It renders ``ResourcesModel``; the words come from ``workbench.views``.
+Colours are JupyterLab's theme variables; the status line ends with the connection's word.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ import ipywidgets as W
 
 from workbench.client import Workbench
 from workbench.resources import MAX_STRENGTH, MIN_STRENGTH
+from workbench.views.connection import workbench_connection
 from workbench.views.navigator import starting_point
 from workbench.views.resources import (
     COLUMNS,
@@ -21,8 +23,9 @@ from workbench.views.resources import (
     ResourcesState,
 )
 
-from .render import Renderer, error_line
+from .render import MUTED, OK, Renderer, error_line
 from .session import resolve
+from .status import status_html
 
 
 def row_html(row: LoraRow) -> str:
@@ -61,7 +64,7 @@ class Resources(W.VBox):
                                            max=MAX_STRENGTH, step=0.05,
                                            description="strength")  # fmt: skip
         self.reload = W.Button(description="reload", layout=W.Layout(width="80px"))
-        self.summary = W.HTML()
+        self.summary = W.HTML()  # the status line: how many LoRAs, then the connection
         self.line = W.HTML()
         self.rows = W.VBox()
         self.add_buttons: dict[str, W.Button] = {}
@@ -72,7 +75,8 @@ class Resources(W.VBox):
         self.strength.observe(self._strength, "value")
         self.reload.on_click(lambda _: self.model.load())
         header = "".join(
-            f"<th style='width:150px;padding:0 4px;text-align:left'>{c}</th>" for c in COLUMNS
+            f"<th style='width:150px;padding:0 4px;text-align:left;color:{MUTED}'>{c}</th>"
+            for c in COLUMNS
         )
         super().__init__([
             W.HBox([self.tool, self.scope, self.strength, self.reload]),
@@ -83,6 +87,10 @@ class Resources(W.VBox):
         self.add_class("wb-loras")
         self._unsubscribe: Any = lambda: None
         self._bind(model)
+        # The connection's word follows the workbench's health (told on a thread of its own).
+        self._unhealthy = self.wb.health.changed.add(
+            lambda _: self._rendering(self._show_status, self.model.state)
+        )
         self._built = True
 
     def retarget(self, *, project_id: Any, shot_id: Any = None) -> None:
@@ -132,11 +140,11 @@ class Resources(W.VBox):
             self.scope.options = options
         self.scope.value = state.scope
         self.strength.value = state.strength
-        self.summary.value = f"<b>{html.escape(state.summary)}</b>"
+        self._show_status(state)
         if state.error:
             self.line.value = error_line(state.error)
         else:
-            colour = "#1e8e3e" if state.notice else "#767e8a"
+            colour = OK if state.notice else MUTED
             text = html.escape(state.notice or state.line)
             self.line.value = f"<span style='color:{colour}'>{text}</span>"
         rows, self.add_buttons = [], {}
@@ -151,11 +159,17 @@ class Resources(W.VBox):
             old.close()
         self.rows.children = rows
 
+    def _show_status(self, state: ResourcesState) -> None:
+        """The status line: how many LoRAs, then the connection's word."""
+        connection = workbench_connection(self.wb, loading=state.loading)
+        self.summary.value = status_html(state.summary, connection)
+
     # -- lifecycle -------------------------------------------------------------------------
     def close(self) -> None:
         """Stop rendering the model and remove the widget."""
         if self._built:
             self._unsubscribe()
+            self._unhealthy()
             self.model.close()
         super().close()
 

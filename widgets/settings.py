@@ -7,6 +7,14 @@ the model refuses (unknown field, wrong type, a choice Reigh does not know) is n
 the typed text stays, with the reason beside it. "reset" removes the value at the "edit at"
 scope only; a reset that reaches beyond this target asks first in a confirm row.
 
+Each field is edited with the control its type takes (``FieldRow.editor``, decided by the
+view model): a number box, a checkbox, a dropdown of the known choices, a text box holding the
+text itself (no JSON quotes), or JSON text for the rest. The grid has column headers; a row's
+status says "saving…", "saved" (just now: an untouched row says nothing) or "failed" (a write
+that failed, or a value refused before anything was written, its reason beside the field).
+Colours are JupyterLab's theme variables (readable in its light and dark themes); the status
+line ends with the connection's word, re-rendered when it changes.
+
 Each row shows the field's type and default (the view model's words). A list or an object
 has an "items" toggle that opens its structured editor under the row: one line per item and
 field, indented, with a value box per leaf, ↑ ↓ ✕ per list item and "+ add" per list (each
@@ -22,26 +30,29 @@ from __future__ import annotations
 
 import html
 import json
+from collections.abc import Callable
 from typing import Any
 
 import ipywidgets as W
+from ipywidgets.widgets.widget_bool import CheckboxStyle
+from ipywidgets.widgets.widget_description import DescriptionStyle
 from ipywidgets.widgets.widget_string import HTMLStyle, TextStyle
 
 from workbench.client import Workbench
-from workbench.errors import ValidationError
 from workbench.settings.registry import DEFAULT_TOOL
-from workbench.settings.resolve import parse_value
 from workbench.views import FieldRow, SettingsModel, SettingsState
 from workbench.views.confirm import Confirmation
+from workbench.views.connection import workbench_connection
 from workbench.views.navigator import starting_point
 from workbench.views.presentation import STATUS_BADGES, scope_badge
-from workbench.views.settings import FieldStatus
-from workbench.views.settings_structure import Node
+from workbench.views.settings import COLUMN_TITLES, FieldStatus
+from workbench.views.settings_structure import Editor, Node
 
 from .confirm import ConfirmRow
-from .render import Renderer, error_line
+from .render import MUTED, Renderer, error_line, themed
 from .session import resolve
 from .settings_history import Extras
+from .status import status_html as line_html
 
 COLUMNS = (
     "minmax(140px, 1fr) minmax(200px, 2fr) minmax(90px, auto) 80px minmax(120px, 1.5fr) 64px auto"
@@ -59,9 +70,11 @@ class _Shared:
         self.html = HTMLStyle()
         self.button = W.ButtonStyle()
         self.text = TextStyle()
+        self.description = DescriptionStyle()
+        self.checkbox = CheckboxStyle()
         self.reset = W.Layout(width="56px")
         self.promote = W.Layout(width="72px")
-        self.items_shown = W.Layout(width="64px")
+        self.items_shown = W.Layout(width="64px", flex="0 0 auto")  # never squeezed to "i…"
         self.items_hidden = W.Layout(width="64px", display="none")
         # The structured editor's columns.
         self.label = W.Layout(width="180px")
@@ -87,10 +100,21 @@ def shared() -> _Shared:
     return _shared
 
 
-def status_html(status: FieldStatus) -> str:
-    """A save status as the shared badge's word in its colour (the TUI shows the same)."""
+STATUS_THEME: dict[FieldStatus, str] = {
+    "saved": "--jp-success-color1",
+    "saving": "--jp-warn-color1",
+    "failed": "--jp-error-color1",
+}
+"""The theme variable each save status takes in JupyterLab (the TUI's colour as fallback)."""
+
+
+def status_html(status: FieldStatus | None) -> str:
+    """A save status as the shared badge's word in its theme colour, the TUI's colour as the
+    fallback (the TUI shows the same word); None (an untouched row): nothing."""
+    if status is None:
+        return ""
     badge = STATUS_BADGES[status]
-    return f"<span style='color:{badge.colour}'>{badge.label}</span>"
+    return f"<span style='color:{themed(STATUS_THEME[status], badge.colour)}'>{badge.label}</span>"
 
 
 def overrides(row: FieldRow) -> str:
@@ -105,6 +129,48 @@ def slug(key: str) -> str:
 
 def _small(text: str) -> str:
     return f"<span style='font-size:11px'>{html.escape(text)}</span>"
+
+
+def _muted(text: str) -> str:
+    return f"<span style='font-size:11px;color:{MUTED}'>{html.escape(text)}</span>"
+
+
+def header_cells() -> list[W.HTML]:
+    """The grid's column headers (the view model's words), one cell per column."""
+    cells = []
+    for title in COLUMN_TITLES:
+        cell = W.HTML(f"<b style='font-size:12px;color:{MUTED}'>{html.escape(title)}</b>",
+                      layout=shared().cell, style=shared().html)  # fmt: skip
+        cell.add_class("wb-settings-header")
+        cells.append(cell)
+    return cells
+
+
+def make_control(editor: Editor, choices: tuple[Any, ...]) -> W.Widget:
+    """The control a field of this ``editor`` is edited with (see ``FieldRow.editor``)."""
+    common = shared()
+    if editor == "integer":
+        return W.IntText(continuous_update=False, layout=common.auto, style=common.description)
+    if editor == "number":
+        return W.FloatText(continuous_update=False, layout=common.auto,
+                           style=common.description)  # fmt: skip
+    if editor == "bool":
+        return W.Checkbox(indent=False, layout=common.auto, style=common.checkbox)
+    if editor == "choice":
+        return W.Dropdown(options=[(str(c), c) for c in choices], value=None,
+                          layout=common.auto, style=common.description)  # fmt: skip
+    return W.Text(continuous_update=False, layout=common.auto, style=common.text)
+
+
+def control_value(row: FieldRow) -> Any:
+    """What ``row``'s control holds: the number, the bool, the choice, or the text."""
+    if row.editor == "integer":
+        return int(row.value)
+    if row.editor == "number":
+        return float(row.value)
+    if row.editor in ("bool", "choice"):
+        return row.value
+    return row.entry
 
 
 class NodeLine:
@@ -124,7 +190,7 @@ class NodeLine:
             else W.HTML(layout=common.node_value, style=common.html)
         )
         self.kind = W.HTML(_small(node.kind), layout=common.node_kind, style=common.html)
-        self.default = W.HTML(_small(f"default {node.default}"), layout=common.node_default,
+        self.default = W.HTML(_muted(f"default {node.default}"), layout=common.node_default,
                               style=common.html)  # fmt: skip
         self.up = W.Button(description="↑", tooltip="move up", layout=common.small,
                            style=common.button)  # fmt: skip
@@ -235,14 +301,19 @@ class NestedEditor(W.VBox):
 
 
 class FieldWidgets:
-    """The widgets of one row, kept while the tool stays the same."""
+    """The widgets of one row, kept while the tool stays the same; the value's control is
+    made again when the field's editor changes (a reset to a default of another type)."""
 
-    def __init__(self, path: str) -> None:
+    def __init__(
+        self, path: str, on_entry: Callable[[FieldWidgets, Any], None] | None = None
+    ) -> None:
         self.path = path
         self.row: FieldRow | None = None
+        self._on_entry = on_entry or (lambda widgets, entry: None)  # None: shown, not edited
         common = shared()
         self.name = common.html_cell(f"<code>{html.escape(path)}</code>")
-        self.value = W.Text(continuous_update=False, layout=common.auto, style=common.text)
+        self.editor: tuple[Editor, tuple[Any, ...]] = ("text", ())
+        self.value: W.Widget = self._control("text", ())
         self.error = common.html_cell()  # why the typed value was refused, under it
         self.items = W.ToggleButton(description="items", tooltip="edit item by item",
                                     layout=common.items_hidden)  # fmt: skip
@@ -260,11 +331,21 @@ class FieldWidgets:
         self.actions = W.HBox([self.reset, self.promote], layout=common.cell)
         self.nested: NestedEditor | None = None  # the structured editor, while open
         key = slug(path)
-        for name in ("value", "error", "items", "kind", "scope", "overrides", "status",
+        for name in ("error", "items", "kind", "scope", "overrides", "status",
                      "reset", "promote"):  # fmt: skip
             widget = getattr(self, name)
             widget.add_class(f"wb-field-{name}")
             widget.add_class(f"wb-field-{name}-{key}")
+
+    def _control(self, editor: Editor, choices: tuple[Any, ...]) -> W.Widget:
+        """A new value control (classes ``wb-field-value``, ``wb-field-value-<field>`` and
+        ``wb-editor-<editor>``) whose changes go to ``on_entry``."""
+        control = make_control(editor, choices)
+        for name in ("wb-field-value", f"wb-field-value-{slug(self.path)}", f"wb-editor-{editor}"):
+            control.add_class(name)
+        control.observe(lambda change: self._on_entry(self, change["new"]), "value")
+        self.editor = (editor, choices)
+        return control
 
     def close(self) -> None:
         for cell in self.cells:
@@ -279,17 +360,23 @@ class FieldWidgets:
         return [*cells, self.nested] if self.nested is not None else cells
 
     def show(self, row: FieldRow, edit_scope: str, error: str | None = None) -> None:
-        """Show ``row``; while ``error`` (a refusal) stands, the typed text stays as typed.
+        """Show ``row``; while ``error`` (a refusal) stands, the typed value stays as typed.
         "reset" is enabled when the "edit at" scope itself sets the field; "promote" shows on
         a shot's rows, enabled where the shot sets the field; "items" on lists and objects."""
         self.row = row
+        if (row.editor, row.choices) != self.editor and error is None:
+            old, self.value = self.value, self._control(row.editor, row.choices)
+            self.value_line.children = [self.value, self.items]
+            old.close()
         if error is None:
-            self.value.value = row.shown
+            wanted = control_value(row)
+            if self.value.value != wanted or type(self.value.value) is not type(wanted):
+                self.value.value = wanted
         self.error.value = error_line(error)
-        self.kind.value = _small(row.kind) + "<br>" + _small(f"default {row.default}")
+        self.kind.value = _small(row.kind) + "<br>" + _muted(f"default {row.default}")
         self.scope.value = scope_badge(row.scope)
         self.overrides.value = f"<span style='font-size:11px'>{overrides(row)}</span>"
-        self.status.value = status_html(row.status)
+        self.status.value = status_html(row.status_shown)
         self.reset.disabled = not row.set_at(edit_scope)
         self.reset.tooltip = f"remove the value set at {edit_scope} scope"
         self.promote.disabled = not row.promotable
@@ -320,6 +407,7 @@ class Settings(W.VBox):
         self.model = model
         self._rendering = Renderer()
         self.rows: dict[str, FieldWidgets] = {}
+        self.headers = header_cells()  # the grid's first line, while it has rows
 
         self.tool = W.Dropdown(description="tool", layout=W.Layout(width="320px"))
         self.edit_scope = W.Dropdown(description="edit at", layout=W.Layout(width="200px"))
@@ -352,6 +440,8 @@ class Settings(W.VBox):
                           self.confirm, self.grid, self.extras.panel])  # fmt: skip
         self.add_class("wb-settings")
         self._unsubscribe = self.model.subscribe(self._render)
+        # The connection's word follows the workbench's health (told on a thread of its own).
+        self._unhealthy = self.wb.health.changed.add(lambda _: self._render_status())
         self.model.keep_sources = True  # the dropdown follows the target the model opens
         if self.model.state.copy_label is not None:
             self.model.load_sources()  # the dropdown's shots (projects): one or two queries
@@ -371,18 +461,12 @@ class Settings(W.VBox):
         if not self._rendering.active and change["new"]:
             self.model.set_edit_scope(change["new"])
 
-    def _edited(self, widgets: FieldWidgets, change: dict[str, Any]) -> None:
-        row = widgets.row
-        if self._rendering.active or row is None:
+    def _edited(self, widgets: FieldWidgets, entry: Any) -> None:
+        """A value entered in a row's control: the model reads it by the row's editor (the
+        value already there clears a refusal; a refusal shows beside the field)."""
+        if self._rendering.active or widgets.row is None:
             return
-        try:
-            same = parse_value(change["new"]) == row.value
-        except ValidationError:
-            same = False
-        if not same:  # refusals, unreadable JSON included, show beside the field
-            self.model.set_typed(row.path, change["new"], scope=self.edit_scope.value)
-        else:  # typed back what is there: the refusal beside it no longer applies
-            self.model.clear_field_error(row.path)
+        self.model.set_entry(widgets.row.path, entry, scope=self.edit_scope.value)
 
     def _apply_from(self) -> None:
         """Plan applying the chosen shot's (project's) settings here; ask with its lines."""
@@ -413,8 +497,13 @@ class Settings(W.VBox):
         elif not change["new"] and widgets.nested is not None:
             widgets.nested.close()
             widgets.nested = None
-        self.grid.children = [cell for w in self.rows.values() for cell in w.cells]
+        self._lay_out()
         self._render(self.model.state)
+
+    def _lay_out(self) -> None:
+        """The grid's cells: the headers (when there are rows), then each row's."""
+        cells = [cell for w in self.rows.values() for cell in w.cells]
+        self.grid.children = [*self.headers, *cells] if cells else []
 
     def _reset(self, widgets: FieldWidgets) -> None:
         """Reset at "edit at" only; ask in the confirm row first when the model says so."""
@@ -444,10 +533,10 @@ class Settings(W.VBox):
             self.edit_scope.options = state.scopes
         self.edit_scope.value = state.edit_scope  # the model's: the narrowest when opened
         self.target.value = f"<span style='font-size:12px'>for this {state.scope}</span>"
-        self.status.value = status_html(state.status)
+        self._show_status(state)
         self.error.value = error_line(state.error)
         self.notice.value = (
-            f"<span style='font-size:12px'>{html.escape(state.notice)}</span>"
+            f"<span style='font-size:12px;color:{MUTED}'>{html.escape(state.notice)}</span>"
             if state.notice else ""
         )  # fmt: skip
         self.retry.layout.display = None if state.status == "failed" else "none"
@@ -463,7 +552,7 @@ class Settings(W.VBox):
             old, self.rows = self.rows, {p: self.rows.get(p) or self._new_row(p) for p in paths}
             for path in old.keys() - self.rows.keys():
                 old[path].close()
-            self.grid.children = [cell for w in self.rows.values() for cell in w.cells]
+            self._lay_out()
         for row in state.rows:
             widgets = self.rows[row.path]
             widgets.show(row, state.edit_scope, state.field_errors.get(row.path))
@@ -471,9 +560,16 @@ class Settings(W.VBox):
             if widgets.nested is not None:
                 widgets.nested.show(state)
 
+    def _show_status(self, state: SettingsState) -> None:
+        """The status line: the fields and their edits, then the connection's word."""
+        connection = workbench_connection(self.wb, loading=state.loading)
+        self.status.value = line_html(state.status_text, connection)
+
+    def _render_status(self) -> None:
+        self._rendering(self._show_status, self.model.state)
+
     def _new_row(self, path: str) -> FieldWidgets:
-        widgets = FieldWidgets(path)
-        widgets.value.observe(lambda change: self._edited(widgets, change), "value")
+        widgets = FieldWidgets(path, self._edited)
         widgets.reset.on_click(lambda _: self._reset(widgets))
         widgets.promote.on_click(lambda _: self._promote(widgets))
         widgets.items.observe(lambda change: self._toggle_items(widgets, change), "value")
@@ -484,6 +580,7 @@ class Settings(W.VBox):
         """Write what is queued, stop following the database, remove the widget."""
         if self._built:
             self._unsubscribe()
+            self._unhealthy()
             self.extras.close()
             self.model.close()
         super().close()

@@ -25,11 +25,13 @@ from workbench.views.settings_history import (
 )
 
 from .confirm import ConfirmRow
-from .render import Renderer, error_line
+from .render import MUTED, Renderer, error_line
 
 
 def _badge(scope: str | None) -> str:
-    return scope_badge(scope) if scope else "<span style='color:#767e8a'>-</span>"  # type: ignore[arg-type]
+    if not scope:
+        return f"<span style='color:{MUTED}'>-</span>"
+    return scope_badge(scope)  # type: ignore[arg-type]
 
 
 def entry_html(entry: EntryRow) -> str:

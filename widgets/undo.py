@@ -12,7 +12,7 @@ from workbench.changes import Change
 from workbench.client import Workbench
 from workbench.errors import WorkbenchError, first_line
 
-from .render import error_line
+from .render import MUTED, error_line
 
 
 class UndoButton(W.HBox):
@@ -49,7 +49,7 @@ class UndoButton(W.HBox):
         self.button.disabled = upcoming is None
         self.button.tooltip = f"undo: {upcoming}" if upcoming else "nothing to undo"
         self.message.value = (
-            f"<span style='color:#6b7280'>last change: {html.escape(upcoming)}</span>"
+            f"<span style='color:{MUTED}'>last change: {html.escape(upcoming)}</span>"
             if upcoming
             else ""
         )

@@ -2,7 +2,8 @@
 that manage shots and projects) over Gallery, Settings, Upload and LoRAs tabs. The navigator renders
 ``NavigatorModel``, so the choice is remembered on this device and shared with the TUI (both
 open where the other left off); the tabs follow its choice, and the gallery's tiles and detail
-view take the shape of its aspect ratio."""
+view take the shape of its aspect ratio. Its status line, over the tabs, says the connection's
+word ("loading…", "live", "reconnecting…", "offline"), following the workbench's health."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ import ipywidgets as W
 from workbench.client import Workbench as Client
 from workbench.settings.registry import DEFAULT_TOOL
 from workbench.views import GalleryModel, NavigatorModel, NavigatorState, SettingsModel
+from workbench.views.connection import workbench_connection
 from workbench.views.resources import ResourcesModel
 from workbench.views.uploads import UploadModel
 
@@ -22,6 +24,7 @@ from .navigator import Navigator, choices
 from .resources import Resources
 from .session import resolve
 from .settings import Settings
+from .status import status_html
 from .undo import UndoButton
 from .uploader import Uploader
 
@@ -68,10 +71,15 @@ class Workbench(W.VBox):
         remembered = self.wb.local_state.get(TAB_KEY)
         self.tabs.selected_index = TABS.index(remembered) if remembered in TABS else 0
         self.tabs.observe(self._tab_changed, "selected_index")
-        super().__init__([self.nav, self.tabs])
+        self.status = W.HTML()  # the connection's word, over the tabs
+        self.status.add_class("wb-workbench-status")
+        super().__init__([self.nav, self.status, self.tabs])
         self.add_class("wb-workbench")
         self._unsubscribe = self.navigator.subscribe(self._follow)
         self._follow(self.navigator.state)
+        self._show_status()
+        # Told on a thread of its own; the ``HTML`` value is one assignment, safe from there.
+        self._unhealthy = self.wb.health.changed.add(lambda _: self._show_status())
         self._built = True
 
     def retarget(self, project_id: uuid.UUID | None, shot_id: uuid.UUID | None) -> None:
@@ -87,6 +95,13 @@ class Workbench(W.VBox):
         """The gallery takes the choice's aspect ratio. (Its shot names follow shots made,
         renamed or deleted by themselves: ``GalleryModel`` follows ``keys.shots``.)"""
         self.gallery.set_aspect_ratio(state.aspect_ratio)
+        if self._built:
+            self._show_status()
+
+    def _show_status(self) -> None:
+        """The status line: the connection's word (each tab says what it shows)."""
+        loading = self.navigator.state.loading
+        self.status.value = status_html("", workbench_connection(self.wb, loading=loading))
 
     def _tab_changed(self, change: dict[str, Any]) -> None:
         index = change["new"]
@@ -96,6 +111,7 @@ class Workbench(W.VBox):
     def close(self) -> None:
         if self._built:
             self._unsubscribe()
+            self._unhealthy()
             self.nav.close()
             self.navigator.close()
             for part in (self.gallery, self.settings, self.uploader, self.resources, self.undo):

@@ -73,6 +73,7 @@ if TYPE_CHECKING:
 
     from workbench.demo import DemoSummary
     from workbench.downloads import DownloadProgress, DownloadResult
+    from workbench.media.thumbnail_cache import Thumbnails
     from workbench.storage.base import TransferOptions
     from workbench.uploads import UploadProgress, UploadResult
     from workbench.uploads.sources import PathInput
@@ -109,6 +110,7 @@ class Workbench:
         self._manage: ManageService | None = None
         self._workflows: SettingsWorkflows | None = None
         self._local_state: LocalState | None = None
+        self._thumbnails: Thumbnails | None = None
         self.cache = QueryCache()
         self.cache.configure(keys.GALLERY, FamilyOptions(stale_time=30.0, gc_time=600.0))
         self._generations: GenerationsService | None = None
@@ -714,10 +716,24 @@ class Workbench:
         return "not live"
 
     @property
+    def thumbnails(self) -> Thumbnails:
+        """Small pictures for front ends, made once per workbench: every gallery and viewer
+        of this process shares them, so a notebook cell run again or a second gallery of the
+        same project shows its tiles without making them again (48 MB at most)."""
+        if self._thumbnails is None:
+            from workbench.media.thumbnail_cache import Thumbnails
+
+            self._thumbnails = Thumbnails(self.storage)
+        return self._thumbnails
+
+    @property
     def connection_state(self) -> State:
-        """The database's reachability: "online", or "offline" from a call (or live updates,
-        or a poll) finding it unreachable until it answers again. Front ends show it in their
-        status line."""
+        """The database's reachability: "online"; "reconnecting" just after a call (or live
+        updates, or a poll) found it unreachable, while one retry is under way; "offline"
+        once that retry failed too, until a probe (every 2 s) finds it answering again.
+        Offline, calls fail at once. Front ends show it in their status line through
+        ``workbench.views.connection.connection_status``; ``health.changed`` tells each
+        transition."""
         return self.health.state
 
     def _reachable(self, online: bool) -> None:

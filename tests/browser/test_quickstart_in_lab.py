@@ -59,18 +59,13 @@ def test_star_and_edit_a_setting_in_jupyterlab(
     run_notebook(page, lab.url, "quickstart.ipynb", timeout=120, ws_bytes=ws_bytes)
 
     gallery = page.locator(".wb-gallery").first
-    thumbs = gallery.locator("img.wb-thumb")
-    expect(thumbs).to_have_count(24)
-    page.wait_for_function(
-        "() => [...document.querySelectorAll('.wb-gallery')][0].querySelectorAll("
-        "'img.wb-thumb').length > 0 && [...[...document.querySelectorAll('.wb-gallery')][0]"
-        ".querySelectorAll('img.wb-thumb')].every(i => i.complete && i.naturalWidth > 0)"
-    )
+    expect(gallery.locator("img.wb-thumb")).to_have_count(24)
+    expect(gallery.locator(".wb-tile.wb-loaded")).to_have_count(24)  # every picture painted
     assert ws_bytes.received < 3_000_000, f"the notebook sent {ws_bytes.received} bytes"
 
     # Star: click the first tile's toggle; exactly that item flips in the database.
     before = stars(demo_dsn)
-    star = gallery.locator(".wb-tile").first.locator(".wb-star")
+    star = gallery.locator(".wb-tile").first.locator(".wb-tile-star")
     shown = star.inner_text()
     star.click()
     wait_until(lambda: stars(demo_dsn) != before, what="the star to reach the database",
@@ -94,8 +89,9 @@ def test_star_and_edit_a_setting_in_jupyterlab(
     tabs_settings = page.locator(".wb-workbench .wb-settings .wb-field-value-amountOfMotion input")
     expect(tabs_settings).to_have_value("33")
 
-    # Details of the starred item.
-    gallery.locator(".wb-tile").first.locator(".wb-details").click()
+    # A click on the starred item's tile opens the viewer on it.
+    gallery.locator(".wb-tile").first.click()
+    expect(gallery.locator(".wb-viewer.wb-open")).to_have_count(1)
     expect(gallery.locator(".wb-detail")).to_be_visible()
     expect(gallery.locator(".wb-detail-info")).to_contain_text(str(changed[0]))
     page.screenshot(path=tmp_path / "quickstart.png", full_page=True)

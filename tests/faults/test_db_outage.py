@@ -82,18 +82,20 @@ def test_a_call_with_the_database_down_fails_within_the_timeout_naming_it(
         wb.generations(setup.project, fresh=True)
     assert time.monotonic() - started < HANG_GUARD_S
     message = str(caught.value)
-    assert "unreachable" in message
+    assert "does not answer" in message or "unreachable" in message
     assert mask_dsn(fault_dsn) in message  # which database
     assert isinstance(caught.value, workbench.WorkbenchError)
-    assert wb.connection_state == "offline"
+    assert wb.connection_state == "offline"  # the retry under way failed too
 
     for call in (
         lambda: list(wb.iter_generations(setup.project)),
         lambda: wb.settings("travel-between-images", project_id=setup.project),
         wb.projects,
     ):
-        with pytest.raises(workbench.ConnectionError, match="unreachable"):
+        started = time.monotonic()
+        with pytest.raises(workbench.ConnectionError, match=r"^offline: .* does not answer"):
             call()
+        assert time.monotonic() - started < 1.0  # offline: at once, no pool wait
 
 
 def test_reads_after_a_restart_work_on_the_first_call(
@@ -156,7 +158,7 @@ def test_a_write_during_an_outage_fails_and_is_applied_once_after_it(
     fault_pg.stop()
 
     started = time.monotonic()
-    with pytest.raises(workbench.ConnectionError, match="unreachable"):
+    with pytest.raises(workbench.ConnectionError, match=r"unreachable|does not answer"):
         wb.add_to_shot(gid, setup.shot)
     assert time.monotonic() - started < HANG_GUARD_S
     with pytest.raises(workbench.ConnectionError):
@@ -223,7 +225,7 @@ def test_views_say_offline_and_recover_without_a_restart(
         fault_pg.stop()
         gallery.reload()
         assert gallery.state.error is not None
-        assert "unreachable" in gallery.state.error
+        assert "does not answer" in gallery.state.error or "unreachable" in gallery.state.error
         wait_until(lambda: gallery.state.offline, what="the gallery saying offline")
         wait_until(lambda: "offline" in widget.status.value, what="the widget saying offline")
 

@@ -36,7 +36,7 @@ from workbench.views.downloads import size_text
 from workbench.views.gallery import caption
 from workbench.views.settings import FieldRow, FieldStatus
 from workbench.views.uploads import FileRow, UploadState, count_done, split_paths
-from workbench.widgets import gallery as nb_gallery
+from workbench.widgets import grid as nb_grid
 from workbench.widgets import settings as nb_settings
 from workbench.widgets import workbench as nb_workbench
 
@@ -56,7 +56,9 @@ def markup(rich: str) -> tuple[str, str]:
 
 def html_text(value: str) -> tuple[str, str]:
     """(colour, word) of a ``<span style='color:…'>word</span>``."""
-    found = re.fullmatch(r"<span style='color:(#[0-9a-f]{6})'>([^<]*)</span>", value)
+    found = re.fullmatch(
+        r"<span style='color:(?:var\(--jp-[a-z0-9-]+, )?(#[0-9a-f]{6})\)?'>([^<]*)</span>", value
+    )
     assert found, value
     return found.group(1), found.group(2)
 
@@ -146,12 +148,8 @@ def test_the_tui_and_the_notebook_caption_a_tile_with_the_same_text(
     generation: Generation, lines: tuple[str, str]
 ) -> None:
     assert caption(generation) == lines
-    tile = nb_gallery.Tile(0, nb_gallery.TileParts(120))
-    try:
-        tile.show(generation, None, selected=False)
-        notebook = tile.details.description.split("\n")
-    finally:
-        tile.close()
+    tile = nb_grid.tile_json(0, generation, card(generation))  # what the grid's tile shows
+    notebook = [tile["kind"], tile["text"]]
     star = "★" if generation.starred else "☆"
     assert notebook == list(lines)
     assert tui_gallery.caption(card(generation)).split("\n") == [f"{star} {lines[0]}", lines[1]]
@@ -226,6 +224,8 @@ def test_card_colours_read_on_light_and_dark_backgrounds_and_under_white_text() 
     for colour in colours:
         assert contrast(colour, "#ffffff") >= 3.5, colour
         assert contrast(colour, "#121212") >= 3.5, colour
+    for badge in (NEW_BADGE, VARIANTS_BADGE, SHOT_BADGE, UNPOSITIONED_BADGE):
+        assert contrast(badge, "#ffffff") >= 4.5, badge  # white 10-11 px text on it
     assert NEW_BADGE != VARIANTS_BADGE
     assert SHOT_BADGE != UNPOSITIONED_BADGE
 

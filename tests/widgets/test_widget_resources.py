@@ -1,8 +1,9 @@
-"""The uploader's LoRA fields and the LoRAs widget, clicked without a browser, on a real
-database (a local folder store)."""
+"""The uploader's LoRA fields, typed paths refused as they are added, sizes in their unit, and
+the LoRAs widget, clicked without a browser, on a real database (a local folder store)."""
 
 from __future__ import annotations
 
+import html
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -17,6 +18,7 @@ from waiting import wait_until
 from workbench.client import Workbench
 from workbench.startup import connect
 from workbench.storage import LocalStorage
+from workbench.views.downloads import size_text
 from workbench.widgets import Uploader
 from workbench.widgets.resources import Resources
 
@@ -40,15 +42,33 @@ def loras(dsn: str, table: str, row_id: Any) -> Any:
 
 
 def test_lora_fields_in_the_uploader_then_add_to_shot_and_project(
-    wb: Workbench, place: Setup, db_dsn: str
+    wb: Workbench, place: Setup, db_dsn: str, tmp_path: Path
 ) -> None:
     uploader = Uploader(wb, project=place.project, shot=place.shot)
     try:
         assert uploader.lora.layout.display == "none"  # nothing queued: no LoRA fields
+        assert uploader.picker.tooltip  # a real tooltip, not "null"
+        assert "data-state='live'" in uploader.status.value  # the connection's word
+        # Typed paths that cannot be uploaded are refused as they are added: nothing queued,
+        # the reason beside the box, the text kept to fix.
+        (tmp_path / "empty").mkdir()
+        for typed, reason in [
+            (f"{tmp_path / 'nowhere.png'}", "no such file or folder"),
+            ("'a\x00b.png'", "NUL byte"),
+            ("'\ud800.png'", "lone surrogate"),
+            (f"{tmp_path / 'empty'}", "a folder with no file in it"),
+        ]:
+            uploader.paths.value = typed
+            uploader.add_paths.click()
+            assert reason in html.unescape(uploader.path_error.value), typed
+            assert uploader.paths.value == typed
+            assert uploader.model.state.files == ()
+        content = samples.safetensors()
         picked = ({"name": "neon.safetensors", "type": "", "size": 0,
                    "last_modified": datetime.now(UTC),
-                   "content": memoryview(samples.safetensors())},)  # fmt: skip
+                   "content": memoryview(content)},)  # fmt: skip
         uploader.picker.value = picked
+        assert uploader.path_error.value == ""
         assert uploader.lora.layout.display == ""
         uploader.lora_name.value = "Neon\x00Drift"
         uploader.upload.click()  # refused before anything starts
@@ -61,6 +81,9 @@ def test_lora_fields_in_the_uploader_then_add_to_shot_and_project(
         uploader.upload.click()
         assert uploader.wait(60)
         assert [f.status for f in uploader.model.state.files] == ["uploaded"]
+        size = size_text(len(content))  # "4.6 kB of 4.6 kB", never "0.0 of 0.0 MB"
+        wait_until(lambda: f"1/1 files · {size} of {size}" in uploader.summary.value,
+                   what="the summary in the size's unit")  # fmt: skip
     finally:
         uploader.close()
     (neon,) = wb.resources()
@@ -70,7 +93,7 @@ def test_lora_fields_in_the_uploader_then_add_to_shot_and_project(
 
     widget = Resources(wb, project=place.project, shot=place.shot)
     try:
-        assert widget.summary.value == "<b>1 LoRA</b>"
+        assert widget.summary.value.startswith("<b>1 LoRA</b> · <span class='wb-connection'")
         button = widget.add_buttons[str(neon.id)]
         assert button.description == "add to shot"
         button.click()
@@ -85,7 +108,7 @@ def test_lora_fields_in_the_uploader_then_add_to_shot_and_project(
         assert [e["strength"] for e in loras(db_dsn, "projects", place.project)] == [0.25]
         button.click()  # the same again: refused, shown in red
         wait_until(lambda: "already in" in widget.line.value, what="the refusal")
-        assert "#dc2626" in widget.line.value
+        assert "var(--jp-error-color1" in widget.line.value  # the theme's error colour
         assert repr(widget) == "<Resources 1 LoRA · add to project (project p-" + (
             place.project.hex[:6] + ")>"
         )

@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import zipfile
 from collections.abc import Iterator
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -17,7 +18,6 @@ from waiting import wait_until
 from workbench.client import Workbench
 from workbench.views.cards import SELECTED, card
 from workbench.widgets import Gallery
-from workbench.widgets.gallery import CSS
 
 PROJECT = "Neon Coastline"
 
@@ -44,10 +44,24 @@ def gallery(demo_wb: Workbench) -> Iterator[Gallery]:
 
 
 def tick(gallery: Gallery, *indexes: int) -> list[Any]:
-    """Tick tiles as a user does; returns their items' ids."""
+    """Tick tiles as a user does (a click on each tile's select box); returns their ids."""
     for index in indexes:
-        gallery.tiles[index].mark.value = True
-    return [gallery.tiles[i].item_id for i in indexes]
+        gallery.grid.handle({"type": "mark", "index": index})
+    return [gallery.model.state.items[i].id for i in indexes]
+
+
+def ticked(gallery: Gallery) -> list[bool]:
+    """Which tiles show their select box ticked (the grid's ``marked`` ids)."""
+    return [tile["id"] in gallery.grid.marked for tile in gallery.grid.tiles]
+
+
+def star_shown(gallery: Gallery, index: int) -> bool:
+    return gallery.grid.tiles[index]["id"] in gallery.grid.starred
+
+
+def open_tile(gallery: Gallery, index: int) -> None:
+    """A click on a tile: the cursor goes there and the viewer opens."""
+    gallery.grid.handle({"type": "open", "index": index})
 
 
 # -- the selection -----------------------------------------------------------------------------
@@ -59,46 +73,54 @@ def test_checkboxes_select_and_the_selection_survives_paging(gallery: Gallery) -
     assert [item.id for item in state.marked] == ids  # in the order ticked
     assert "3 selected" in gallery.count.value
     assert state.status.endswith("· 3 selected")
-    for index, tile in enumerate(gallery.tiles):
-        assert tile.mark.value is (index in (0, 3, 5))
-        assert ("wb-marked" in tile._dom_classes) is (index in (0, 3, 5))
-    assert f"border: 3px solid {SELECTED}" in CSS  # a selected tile's look
+    assert ticked(gallery) == [index in (0, 3, 5) for index in range(12)]
+    assert gallery.grid.marked_colour == SELECTED  # a selected tile's ring: the TUI's tick
     assert gallery.bulk_star.description.endswith(" 3")  # the actions say how many
 
-    gallery.tiles[3].mark.value = False
+    gallery.grid.handle({"type": "mark", "index": 3})  # untick
     assert [item.id for item in gallery.model.state.marked] == [ids[0], ids[2]]
     assert "2 selected" in gallery.count.value
 
     gallery.next.click()  # another page: nothing ticked there, the selection stays
-    assert not any(tile.mark.value for tile in gallery.tiles)
+    assert not any(ticked(gallery))
     assert "2 selected" in gallery.count.value
     gallery.prev.click()
-    assert gallery.tiles[0].mark.value
-    assert gallery.tiles[5].mark.value
+    assert ticked(gallery)[0]
+    assert ticked(gallery)[5]
+
+    # Shift+click: a run from the cursor to that tile, the cursor following.
+    gallery.grid.handle({"type": "cursor", "index": 7})
+    gallery.grid.handle({"type": "mark", "index": 9, "shift": True})
+    assert ticked(gallery)[7:10] == [True, True, True]
+    assert gallery.grid.cursor == 9
+    assert len(gallery.model.state.marked) == 5
+    gallery.grid.handle({"type": "extend", "delta": 1})  # shift+→
+    assert ticked(gallery)[10]
+    assert gallery.grid.cursor == 10
 
     gallery.select_page.click()
     assert len(gallery.model.state.marked) == 12
-    assert all(tile.mark.value for tile in gallery.tiles)
+    assert all(ticked(gallery))
     gallery.select_page.click()  # all selected already: unselect the page
     assert gallery.model.state.marked == ()
     tick(gallery, 1)
     gallery.select_none.click()
     assert gallery.model.state.marked == ()
-    assert not any(tile.mark.value for tile in gallery.tiles)
+    assert not any(ticked(gallery))
     assert gallery.count.value == "0 selected"
 
 
 def test_tiles_render_their_cards(gallery: Gallery, demo_wb: Workbench) -> None:
     state = gallery.model.state
     assert any(c.badges for c in state.cards), "the demo has items in shots"
-    for tile, item in zip(gallery.tiles, state.items, strict=True):
+    for tile, item in zip(gallery.grid.tiles, state.items, strict=True):
         shown = card(item, state.shot_names)
-        assert tile.details.tooltip == shown.summary
-        assert tile.details.description.splitlines()[0] == shown.kind
-        for badge in shown.badges:
-            assert badge.label in tile.badges.value
-            assert f"background:{badge.colour}" in tile.badges.value
-        assert tile.badges.value.count("wb-badge") == len(shown.badges)
+        assert tile["summary"] == replace(shown, starred=False).summary  # the star: its own
+        assert (tile["kind"], tile["text"]) == (shown.kind, shown.text)
+        assert tile["badges"] == [{"label": b.label, "colour": b.colour} for b in shown.badges]
+        assert (tile["variants"], tile["new"], tile["video"]) == (
+            shown.variants, shown.new, shown.is_video,
+        )  # fmt: skip
 
 
 # -- bulk actions --------------------------------------------------------------------------------
@@ -110,20 +132,20 @@ def test_bulk_star_of_three_is_one_change_and_one_undo(gallery: Gallery, demo_ds
     assert gallery.bulk_star.description == "★ star 3"
     gallery.bulk_star.click()
     assert starred(demo_dsn, ids) == [True, True, True]
-    wait_until(lambda: all(gallery.tiles[i].star.value for i in plain), what="three stars")
+    wait_until(lambda: all(star_shown(gallery, i) for i in plain), what="three stars")
     assert gallery.bulk_star.description == "☆ unstar 3"  # all starred: the button unstars
 
     gallery.undo.button.click()  # one undo takes all three back
     assert starred(demo_dsn, ids) == [False, False, False]
     assert gallery.undo.message.value.startswith("undid:")
-    wait_until(lambda: not any(gallery.tiles[i].star.value for i in plain), what="no stars")
+    wait_until(lambda: not any(star_shown(gallery, i) for i in plain), what="no stars")
 
 
 def test_a_tiles_star_stars_that_item_alone(gallery: Gallery, demo_dsn: str) -> None:
     items = gallery.model.state.items
     ids = tick(gallery, 0, 1)
     other = next(i for i in range(2, 12) if not items[i].starred)
-    gallery.tiles[other].star.value = True
+    gallery.grid.handle({"type": "star", "index": other})
     assert starred(demo_dsn, [items[other].id]) == [True]
     assert starred(demo_dsn, ids) == [items[0].starred, items[1].starred]
 
@@ -137,9 +159,9 @@ def test_bulk_delete_asks_once_and_one_undo_brings_all_back(
     assert gallery.confirm.asking
     assert gallery.confirm.go.description == "Delete 3"
     assert "Delete 3 generations" in gallery.confirm.message.value
-    gallery.tiles[6].mark.value = True  # the selection changed: the question goes
+    tick(gallery, 6)  # the selection changed: the question goes
     assert not gallery.confirm.asking
-    gallery.tiles[6].mark.value = False
+    tick(gallery, 6)  # and back
 
     gallery.delete.click()
     gallery.confirm.go.click()  # one question, one click
@@ -166,7 +188,7 @@ def test_add_to_shot_unpositioned_and_at_the_end(
                   "WHERE shot_id = %s AND generation_id = ANY(%s)", shot_id, ids)  # fmt: skip
     assert sorted(str(g) for g, _ in frames) == sorted(str(i) for i in ids)
     assert all(frame is None for _, frame in frames)
-    wait_until(lambda: f"{name} (unpositioned)" in gallery.tiles[outside[0]].badges.value,
+    wait_until(lambda: f"{name} (unpositioned)" in str(gallery.grid.tiles[outside[0]]["badges"]),
                what="the unpositioned badge")  # fmt: skip
 
     gallery.select_none.click()
@@ -273,7 +295,7 @@ def test_detail_variant_buttons(gallery: Gallery, demo_dsn: str) -> None:
     upscaled = add_variant(demo_dsn, item, "upscaled")
     edit = add_variant(demo_dsn, item, "edit")
     index = gallery.model.state.items.index(item)
-    gallery.tiles[index].details.click()
+    open_tile(gallery, index)
     detail = gallery.detail
     assert detail.showing == item.id
     assert detail.model is not None
@@ -316,13 +338,13 @@ def test_opening_marks_the_primary_viewed(gallery: Gallery, demo_dsn: str) -> No
     with psycopg.connect(demo_dsn, autocommit=True) as conn:
         conn.execute("UPDATE generation_variants SET viewed_at = NULL WHERE generation_id = %s",
                      (item.id,))  # fmt: skip
-    gallery.tiles[2].details.click()
+    open_tile(gallery, 2)
     assert variant_row(demo_dsn, item.primary_variant_id)[2] is not None  # type: ignore[index]
 
 
 def test_previous_and_next_cross_page_boundaries(gallery: Gallery) -> None:
     first_page = gallery.model.state.items
-    gallery.tiles[10].details.click()
+    open_tile(gallery, 10)
     detail = gallery.detail
     detail.next.click()
     assert detail.showing == first_page[11].id
@@ -336,17 +358,3 @@ def test_previous_and_next_cross_page_boundaries(gallery: Gallery) -> None:
     assert gallery.model.state.page.page == 1  # type: ignore[union-attr]
     assert detail.showing == first_page[11].id
     assert gallery.model.state.selected == 11
-
-
-def test_a_video_plays_in_the_detail(gallery: Gallery) -> None:
-    gallery.media.value = "video"
-    video = gallery.model.state.items[0]
-    assert video.is_video
-    gallery.tiles[0].details.click()
-    detail = gallery.detail
-    if detail.video.layout.display is None:  # local file, small: the bytes in a Video widget
-        assert detail.video.value[4:8] == b"ftyp"
-        assert detail.video.format == "mp4"
-    else:  # an http(s) URL: a <video> element
-        assert "<video controls" in detail.player.value
-    assert detail.image.layout.display == "none"

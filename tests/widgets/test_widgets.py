@@ -17,6 +17,7 @@ from waiting import wait_until
 from workbench.client import Workbench
 from workbench.widgets import Gallery, Settings, Uploader
 from workbench.widgets import Workbench as WorkbenchWidget
+from workbench.widgets.grid import tile_source
 
 TOOL = "travel-between-images"
 
@@ -45,19 +46,35 @@ def gallery(demo_wb: Workbench, project: Any) -> Iterator[Gallery]:
     widget.close()
 
 
-def visible(gallery: Gallery) -> list[Any]:
-    return list(gallery.grid.children)
+def visible(gallery: Gallery) -> list[dict[str, Any]]:
+    """The grid's tiles as the browser gets them (one JSON record each)."""
+    return list(gallery.grid.tiles)
+
+
+def star_shown(gallery: Gallery, index: int) -> bool:
+    """Whether tile ``index`` shows its star (the grid's ``starred`` ids)."""
+    return gallery.grid.tiles[index]["id"] in gallery.grid.starred
 
 
 # -- gallery -------------------------------------------------------------------------------
-def test_gallery_shows_a_page_of_small_jpegs(gallery: Gallery, demo_wb: Workbench) -> None:
+def test_gallery_shows_a_page_of_small_thumbnails(gallery: Gallery, demo_wb: Workbench) -> None:
     state = gallery.model.state
     assert len(visible(gallery)) == len(state.items) == 12
-    for tile, item in zip(gallery.tiles, state.items, strict=True):
-        assert tile.image.value[:3] == b"\xff\xd8\xff", "thumbnails go out as JPEG"
-        assert len(tile.image.value) < 40_000
-        assert tile.star.value == item.starred
-        assert tile.star.description == ("★" if item.starred else "☆")
+    grid = gallery.grid
+    assert grid.delivered == {}  # nothing before the browser says it can take pictures
+    grid.handle({"type": "ready"})
+    wait_until(lambda: len(grid.delivered) == 12, what="every tile's thumbnail sent")
+    for index, (tile, item) in enumerate(zip(grid.tiles, state.items, strict=True)):
+        assert tile["id"] == str(item.id)
+        assert tile["index"] == index
+        picture = gallery.thumbnails.tile(tile_source(item), 720, 360)
+        assert picture is not None
+        assert picture[8:12] == b"WEBP", "thumbnails go out as WebP"
+        assert len(picture) < 40_000
+        assert star_shown(gallery, index) == item.starred
+    assert 0 < grid.bytes_sent < 12 * 40_000
+    assert gallery.page_size.value == 12  # the control shows the page's size
+    assert [n for _, n in gallery.page_size.options] == [12, 25, 50, 100, 200]
     assert "Neon Coastline" in gallery.status.value
     assert gallery.unpositioned.layout.display == "none"  # a project has no timeline
     assert gallery.page.value == 1
@@ -71,33 +88,35 @@ def test_gallery_shows_a_page_of_small_jpegs(gallery: Gallery, demo_wb: Workbenc
 
 
 def test_star_toggle_is_stored_and_shown(gallery: Gallery, demo_dsn: str) -> None:
-    tile = gallery.tiles[2]
     item = gallery.model.state.items[2]
-    tile.star.value = not item.starred  # what a click in the browser does
+    gallery.grid.handle({"type": "star", "index": 2, "id": str(item.id)})  # a click on its star
     assert starred_in_db(demo_dsn, item.id) is not item.starred
     wait_until(lambda: gallery.model.state.items[2].starred is not item.starred,
                what="the star in the gallery's model")  # fmt: skip
-    assert tile.star.description == ("☆" if item.starred else "★")
+    assert star_shown(gallery, 2) is not item.starred
     assert gallery.model.state.selected == 2
-    assert "wb-selected" in tile._dom_classes
-    assert "wb-selected" not in gallery.tiles[0]._dom_classes
+    assert gallery.grid.cursor == 2  # the cursor went to the starred tile
 
 
 def test_an_unchanged_tile_is_not_sent_again(
     gallery: Gallery, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    sent = [t.image.value for t in gallery.tiles]
-    keys = [t.image_key for t in gallery.tiles]
+    grid = gallery.grid
+    grid.handle({"type": "ready"})
+    wait_until(lambda: len(grid.delivered) == 12 and not grid.busy, what="thumbnails sent")
+    delivered, sent, tiles = grid.delivered, grid.bytes_sent, grid.tiles
     made: list[str | None] = []
-    real = gallery.thumbnails.jpeg
+    real = gallery.thumbnails.tile
     monkeypatch.setattr(
-        gallery.thumbnails, "jpeg", lambda url, side: made.append(url) or real(url, side)
+        gallery.thumbnails, "tile", lambda url, w, h: made.append(url) or real(url, w, h)
     )
-    gallery.tiles[0].star.value = not gallery.tiles[0].star.value
-    wait_until(lambda: gallery.model.state.items[0].starred == gallery.tiles[0].star.value,
-               what="the model to follow the tile's star")  # fmt: skip
-    assert [t.image_key for t in gallery.tiles] == keys
-    assert all(a is b for a, b in zip(sent, (t.image.value for t in gallery.tiles), strict=True))
+    was = gallery.model.state.items[0].starred
+    grid.handle({"type": "star", "index": 0})
+    wait_until(lambda: star_shown(gallery, 0) is not was,
+               what="the tile to follow the model's star")  # fmt: skip
+    assert grid.delivered == delivered
+    assert grid.bytes_sent == sent
+    assert grid.tiles == tiles  # equal: not synced again (a star is the "starred" ids)
     assert made == [], "a star makes no thumbnail"
 
 
@@ -116,6 +135,7 @@ def test_filters_and_pager(gallery: Gallery) -> None:
     gallery.search.value = "zzz-no-such-prompt"
     assert gallery.model.state.items == ()
     assert visible(gallery) == []
+    assert gallery.grid.empty == "No item matches: 'zzz-no-such-prompt'"
     gallery.search.value = ""
 
     first = gallery.model.state.items[0].id
@@ -135,22 +155,21 @@ def test_filters_and_pager(gallery: Gallery) -> None:
 
 
 def test_details_panel_follows_the_selection(gallery: Gallery, demo_dsn: str) -> None:
-    assert gallery.detail.layout.display == "none"
+    assert not gallery.viewer.is_open
     item = gallery.model.state.items[4]
-    gallery.tiles[4].details.click()
+    gallery.grid.handle({"type": "open", "index": 4, "id": str(item.id)})  # a click on the tile
     assert gallery.selection == item
-    assert gallery.detail.layout.display is None
-    assert gallery.detail.image.value[:3] == b"\xff\xd8\xff"
+    assert gallery.grid.cursor == 4
+    assert gallery.viewer.is_open
+    assert gallery.detail is gallery.viewer.detail
     assert str(item.id) in gallery.detail.info.value
     gallery.detail.star.click()  # star from the panel: the grid follows
     # The gallery reloads on another thread when the cache says the page changed.
-    wait_until(lambda: gallery.tiles[4].star.value is not item.starred,
+    wait_until(lambda: star_shown(gallery, 4) is not item.starred,
                what="the grid to follow the detail panel's star")  # fmt: skip
-    assert gallery.tiles[4].star.description == ("☆" if item.starred else "★")
     assert starred_in_db(demo_dsn, item.id) is not item.starred
-    gallery.detail.hide_button.click()
-    assert gallery.detail.layout.display == "none"
-    assert gallery.detail.showing is None
+    gallery.grid.handle({"type": "close"})  # Esc in the grid
+    assert not gallery.viewer.is_open
 
 
 def test_another_clients_change_arrives_live(gallery: Gallery, demo_dsn: str) -> None:
@@ -159,7 +178,7 @@ def test_another_clients_change_arrives_live(gallery: Gallery, demo_dsn: str) ->
     item = gallery.model.state.items[1]
     with psycopg.connect(demo_dsn, autocommit=True) as conn:
         conn.execute("UPDATE generations SET starred = NOT starred WHERE id = %s", (item.id,))
-    wait_until(lambda: gallery.tiles[1].star.value is not item.starred,
+    wait_until(lambda: star_shown(gallery, 1) is not item.starred,
                what="the other client's star on the tile")  # fmt: skip
     assert "live" in gallery.status.value
 
@@ -172,8 +191,8 @@ def test_gallery_of_a_shot(demo_wb: Workbench, project: Any) -> None:
         assert shot.name in widget.status.value
         framed = [i for i in widget.model.state.items if i.timeline_frame is not None]
         assert framed
-        captions = [t.details.description for t in widget.tiles]
-        assert any(c.startswith(f"image @{framed[0].timeline_frame}\n") for c in captions)
+        captions = [t["kind"] for t in widget.grid.tiles]
+        assert f"image @{framed[0].timeline_frame}" in captions
         assert widget.unpositioned.layout.display is None  # offered in a shot only
         widget.unpositioned.value = True
         assert widget.model.state.items
@@ -205,11 +224,11 @@ def test_settings_show_value_scope_and_overrides(settings: Settings) -> None:
     assert settings.edit_scope.options == ("user", "project")
     assert settings.edit_scope.value == "project"
     motion = settings.rows["amountOfMotion"]
-    assert motion.value.value == "65"
+    assert motion.value.value == 65  # a number box (the field's default is an integer)
     assert "wb-badge-project" in motion.scope.value
     assert "user 40" in motion.overrides.value
     assert "defaults 50" in motion.overrides.value
-    assert "saved" in motion.status.value
+    assert motion.status.value == ""  # untouched: no word; an edit saved here says "saved"
     assert settings.rows["batchVideoSteps"].reset.disabled  # a default: nothing to reset
     assert repr(settings).startswith(f"<Settings {TOOL} for project")
 
@@ -218,7 +237,7 @@ def test_edit_at_a_chosen_scope_then_reset(
     settings: Settings, demo_dsn: str, project: Any, demo_wb: Workbench
 ) -> None:
     row = settings.rows["amountOfMotion"]
-    row.value.value = "80"  # typed, then Enter or focus out
+    row.value.value = 80  # typed, then Enter or focus out
     assert "wb-badge-project" in row.scope.value
     assert settings.flush(10)
     wait_until(lambda: "saved" in row.status.value, what="the row's 'saved' status")
@@ -236,7 +255,7 @@ def test_edit_at_a_chosen_scope_then_reset(
     settings.edit_scope.value = "project"  # a reset acts at "edit at" only
     row.reset.click()  # removes the project's value: the user's shows through
     assert settings.flush(10)
-    wait_until(lambda: row.value.value == "40", what="the user's value to show through")
+    wait_until(lambda: row.value.value == 40, what="the user's value to show through")
     assert "wb-badge-user" in row.scope.value
     assert "amountOfMotion" not in project_settings(demo_dsn, project.id)
 
@@ -249,10 +268,10 @@ def test_a_failed_write_rolls_back_and_can_be_retried(settings: Settings, demo_d
         )
         conn.execute("CREATE TRIGGER refuse BEFORE UPDATE ON projects EXECUTE FUNCTION refuse()")
     row = settings.rows["amountOfMotion"]
-    row.value.value = "99"
+    row.value.value = 99
     assert settings.flush(10)
     wait_until(lambda: "failed" in row.status.value, what="the row's 'failed' status")
-    assert row.value.value == "65", "the optimistic value is rolled back"
+    assert row.value.value == 65, "the optimistic value is rolled back"
     assert "settings are frozen" in settings.error.value
     assert settings.retry.layout.display is None
 
@@ -260,7 +279,7 @@ def test_a_failed_write_rolls_back_and_can_be_retried(settings: Settings, demo_d
         conn.execute("DROP TRIGGER refuse ON projects")
     settings.retry.click()
     assert settings.flush(10)
-    wait_until(lambda: "saved" in row.status.value and row.value.value == "99",
+    wait_until(lambda: "saved" in row.status.value and row.value.value == 99,
                what="the retried value saved")  # fmt: skip
     assert settings.retry.layout.display == "none"
 

@@ -14,6 +14,7 @@ import select
 import time
 import weakref
 from collections.abc import Callable, Iterator
+from functools import partial
 from typing import Any, TypeVar
 
 import psycopg
@@ -26,6 +27,8 @@ from workbench.errors import ConfigError, WorkbenchConnectionError, first_line
 
 CONNECT_TIMEOUT_S = 5
 RECONNECT_EVERY_S = 1.0  # the pool's longest wait between reconnection attempts
+WAIT_SLICE_S = 0.1  # a request waiting for a connection checks the health this often
+RECHECK_S = 1.0  # offline, an action waits this long at most for the probe's fresh attempt
 T = TypeVar("T")
 
 
@@ -151,20 +154,35 @@ class WorkbenchPool(ConnectionPool):
         if not conn.broken:
             self.health.succeeded()
 
+    def close(self, timeout: float = 5.0) -> None:
+        """Close the pool and stop the health's probe (nothing is left retrying)."""
+        self.health.close()
+        super().close(timeout)
+
     def _checkout(self, wait: float) -> psycopg.Connection[Any]:
         """A connection within ``wait`` seconds, pinged only when the server spoke to it while
         it was idle (it is ending it: ``_has_input``), which costs no round trip otherwise.
+
+        Offline, it fails at once (``_refuse``): the pool has nothing to give, and waiting
+        ``wait`` seconds to say so is what made a click in a notebook hang. A request made
+        while online waits in short slices, so an outage noticed meanwhile (the pool's own
+        connection attempt failing, the live-updates listener) ends the wait too.
 
         (Not psycopg_pool's ``check``: after each failed check it sleeps a second or more,
         so a restart that left a few dead connections in the pool made the first call time
         out. Here a dead one is dropped, and the next one tried, at once.)
         """
         deadline = time.monotonic() + wait
+        self._refuse(deadline)
         while True:
+            left = deadline - time.monotonic()
             try:
-                conn = self.getconn(timeout=max(deadline - time.monotonic(), 0.001))
+                conn = self.getconn(timeout=max(min(left, WAIT_SLICE_S), 0.001))
             except PoolTimeout:
-                raise self._timed_out(wait) from None
+                if time.monotonic() >= deadline:
+                    raise self._timed_out(wait) from None
+                self._refuse(deadline)
+                continue
             if not _has_input(conn):
                 return conn
             try:
@@ -173,6 +191,25 @@ class WorkbenchPool(ConnectionPool):
                 self.putconn(conn)  # broken: the pool closes it and makes another
                 continue
             return conn
+
+    def _refuse(self, deadline: float) -> None:
+        """Raise at once while the database is known not to answer; just after a failure
+        ("reconnecting"), wait for the retry under way (a moment for a server that is down,
+        connection refused; at most until ``deadline``). Offline, the health's probe tries
+        once more now (``recheck``, at most ``RECHECK_S``): a refused connection is
+        instant, and the first action after the database came back works."""
+        if self.health.online:
+            return
+        state = self.health.settle(max(deadline - time.monotonic(), 0.0))
+        if state == "offline":  # the probe tries now: refused at once, or back
+            state = self.health.recheck(min(max(deadline - time.monotonic(), 0.0), RECHECK_S))
+        if state == "online":
+            return
+        reason = self.health.last_error or "no answer"
+        raise WorkbenchConnectionError(
+            f"offline: the database at {self.health.where} does not answer ({reason}; "
+            f"{_hint(reason)}); the workbench keeps trying and views reload once it is back"
+        )
 
     def _connect(self, timeout: float | None = None) -> psycopg.Connection[Any]:
         """The connection ``open_pool`` made, the first time; a new one afterwards."""
@@ -252,9 +289,22 @@ class _PoolLogFilter(logging.Filter):
 
 
 def _quiet_pool_log() -> None:
+    """Keep psycopg_pool's own log off stderr, once per process.
+
+    Its outage warnings are demoted to DEBUG (``_PoolLogFilter``: the health tells the news
+    once). And a ``NullHandler`` on ``psycopg.pool`` means none of its records reaches
+    Python's last-resort handler, which prints to stderr when nothing is configured: in a
+    notebook kernel that stderr is JupyterLab's log console or a cell's output, where a
+    user read pool internals ("rolling back returned connection", "error resetting
+    connection") for what the status line already says. An application that configures
+    logging still gets every record (they propagate to its handlers); the workbench's own
+    warnings (``workbench.*``) are untouched and still reach a REPL's stderr.
+    """
     if not _installed:
         _installed.append(_PoolLogFilter())
-        logging.getLogger("psycopg.pool").addFilter(_installed[0])
+        pool_log = logging.getLogger("psycopg.pool")
+        pool_log.addFilter(_installed[0])
+        pool_log.addHandler(logging.NullHandler())
 
 
 def open_pool(
@@ -269,7 +319,7 @@ def open_pool(
     connect_timeout = max(2, math.ceil(timeout))  # libpq: whole seconds, at least 2
     options = {"connect_timeout": connect_timeout, "autocommit": True, **_dead_peer(timeout)}
     first = connect(dsn, **options)  # fail fast with our message
-    health = ConnectionHealth(mask_dsn(dsn))
+    health = ConnectionHealth(mask_dsn(dsn), probe=partial(_probe, dsn, connect_timeout))
     try:
         pool = WorkbenchPool(
             dsn,
@@ -289,6 +339,12 @@ def open_pool(
         first.close()
         raise
     return pool
+
+
+def _probe(dsn: str, connect_timeout: int) -> None:
+    """One connection attempt, closed at once: whether the database answers again (the
+    health's probe while offline; not the pool, which would queue a reconnection loop)."""
+    psycopg.connect(dsn, connect_timeout=connect_timeout, autocommit=True).close()
 
 
 def _dead_peer(timeout: float) -> dict[str, int]:

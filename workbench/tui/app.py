@@ -275,7 +275,7 @@ class WorkbenchApp(App[None]):
         except Exception as exc:
             on_ui(self, self._failed, exc)
             return
-        models = Models(wb, navigator, gallery, None, Thumbnails(wb.storage))
+        models = Models(wb, navigator, gallery, None, wb.thumbnails)
         if not self._on_ui_thread(self._show_workbench, models):
             for model in models.all():
                 model.close()

@@ -13,17 +13,20 @@ import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass
 
+from workbench.generations.filters import GenerationFilters
 from workbench.models import Generation
 from workbench.settings.scopes import Badge
 
 CAPTION_TEXT = 48  # characters of prompt or name a card keeps; a front end may fit fewer
 
-# Mid-tones, like the scope badges, readable on light and dark backgrounds (white text on
-# them has a contrast of at least 3.5; tests/unit/test_presentation.py checks).
-NEW_BADGE = "#a8730b"  # Reigh shows "N new" in yellow; amber keeps white text readable
-VARIANTS_BADGE = "#767e8a"  # grey: a count, nothing to act on
-SHOT_BADGE = "#d4500f"  # orange, as the shot scope: positioned on the shot's timeline
-UNPOSITIONED_BADGE = "#767e8a"  # grey: in the shot, without a frame
+# Badge backgrounds under white text, 4.5:1 or more (WCAG's minimum for small text: a badge
+# is 10-11 px), in light and dark themes alike; tests/unit/test_presentation.py checks. The
+# orange is a darker shade of the shot scope's (a scope colour is also used as text, so it
+# stays a mid-tone).
+NEW_BADGE = "#946508"  # Reigh shows "N new" in yellow; a dark amber keeps white text readable
+VARIANTS_BADGE = "#68707c"  # grey: a count, nothing to act on
+SHOT_BADGE = "#c2410c"  # orange, as the shot scope: positioned on the shot's timeline
+UNPOSITIONED_BADGE = "#68707c"  # grey: in the shot, without a frame
 SELECTED = "#1e8e3e"  # green: the mark of a selected card (a tick), as "saved"
 
 
@@ -56,6 +59,9 @@ class Card:
     shots: tuple[ShotBadge, ...]
     variants: int
     new: int
+    # A video's length as its params recorded it ("0:04", the detail view's words); "" when
+    # not a video or not known. Front ends show it on the video badge.
+    duration: str = ""
 
     @property
     def badges(self) -> tuple[Badge, ...]:
@@ -103,4 +109,27 @@ def card(item: Generation, shot_names: Mapping[uuid.UUID, str] | None = None) ->
         shots=shots,
         variants=item.variant_count,
         new=item.unviewed_variant_count,
+        duration=video_duration(item) if item.is_video else "",
     )
+
+
+def video_duration(item: Generation) -> str:
+    """The video's duration from its params (``duration_seconds``, recorded on upload and
+    by the demo) as ``0:04``; "" when it is not recorded or not a positive number."""
+    seconds = item.params.get("duration_seconds")
+    if isinstance(seconds, bool) or not isinstance(seconds, int | float) or not seconds > 0:
+        return ""
+    if seconds == float("inf"):
+        return ""
+    from workbench.media.frames import duration_label  # the words the detail view uses
+
+    return duration_label(seconds)
+
+
+def empty_message(filters: GenerationFilters, place: str = "project") -> str:
+    """What an empty gallery page says, the same in every front end: with filters, that no
+    item matches them (in ``describe()``'s words); without, that the ``place`` ("project",
+    "shot") has nothing yet. The order is no filter: it does not empty a page."""
+    if GenerationFilters.of(filters, sort="newest") == GenerationFilters():
+        return f"This {place} has no generations yet"
+    return f"No item matches: {GenerationFilters.of(filters, sort='newest').describe()}"

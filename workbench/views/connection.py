@@ -35,6 +35,8 @@ class ConnectionStatus:
 
     @property
     def tone(self) -> Tone:
+        """The state's tone ("muted", "ok", "warn", "error"), which each front end maps to
+        its theme's colours."""
         return TONES[self.state]
 
     @property

@@ -113,7 +113,9 @@ class GalleryState:
     ``page`` is the page shown (None until the first load) and ``selected`` the selection's
     index in it; ``loading`` is true while a page is read; ``error`` is the last failure's
     one-line message; ``live`` is whether other clients' changes arrive by themselves;
-    ``offline`` whether the database was found unreachable (front ends say "offline").
+    ``health`` the workbench's connection state ("online", "reconnecting", "offline"; with
+    ``health_reason`` its last failure), which ``connection`` turns into the status line's
+    word.
     """
 
     mode: Mode = "project"
@@ -129,7 +131,8 @@ class GalleryState:
     live: bool = False
     # What the status line says of it: "live", "polling every 3 s", "not live".
     live_status: str = "not live"
-    offline: bool = False
+    health: str = "online"
+    health_reason: str | None = None
     # The selection for bulk actions, in the order it was made; it survives paging. Each is
     # the item as last seen (a page reload refreshes those it shows).
     marked: tuple[Generation, ...] = ()
@@ -165,14 +168,20 @@ class GalleryState:
         return () if self.selection is None else (self.selection,)
 
     @property
+    def offline(self) -> bool:
+        """Whether the database was found unreachable (reconnecting or offline): actions
+        fail at once, the page shown may be stale."""
+        return self.health != "online"
+
+    @property
     def connection(self) -> ConnectionStatus:
         """The status line's connection word ("loading…", "live", "reconnecting…",
         "offline"), as every front end shows it."""
         return connection_status(
-            health="offline" if self.offline else "online",
+            health=self.health,
             loading=self.loading and self.page is None,
             live_status=self.live_status,
-            reason=self.error if self.offline else None,
+            reason=(self.health_reason or self.error) if self.offline else None,
         )
 
     @property
@@ -228,7 +237,9 @@ class GalleryModel(ViewModel[GalleryState]):
         limit: int = 50,
         filters: GenerationFilters | None = None,
     ) -> None:
-        super().__init__(GalleryState(limit=limit, filters=filters or GenerationFilters()))
+        health = wb.health
+        state = GalleryState(limit=limit, filters=filters or GenerationFilters())
+        super().__init__(replace(state, health=health.state, health_reason=health.last_error))
         self._wb = wb
         self._cursor: str | None = None
         self._page_number: int | None = None
@@ -541,13 +552,15 @@ class GalleryModel(ViewModel[GalleryState]):
 
     # -- internals -------------------------------------------------------------------------
     def _connection_changed(self, online: bool) -> None:
-        """Offline: say so. Back online: the failure shown was (most likely) the outage, so
-        it goes, and the page is read again: no restart, no key press needed."""
+        """Reconnecting or offline: say so (the word comes from the workbench's state, as it
+        is now). Back online: the failure shown was (most likely) the outage, so it goes, and
+        the page is read again: no restart, no key press needed."""
+        health = self._wb.health
         if online:
-            self._update(offline=False, error=None)
+            self._update(health="online", health_reason=None, error=None)
             self._reload_soon()
         else:
-            self._update(offline=True)
+            self._update(health=health.state, health_reason=health.last_error)
 
     def _reload_soon(self) -> None:
         """One invalidation touches many keys (pages, counts, cursors): reload once for all,

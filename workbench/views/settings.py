@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import copy
 import json
+import math
 import uuid
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -24,6 +25,7 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from workbench.errors import ValidationError, echo, first_line
 from workbench.ids import Ref
+from workbench.inputs import check_json
 from workbench.resources import check_strength
 from workbench.settings.handle import SettingsHandle
 from workbench.settings.registry import DEFAULT_TOOL, registered_tools
@@ -43,10 +45,12 @@ from workbench.views.confirm import Confirmation
 from workbench.views.settings_structure import (
     LORA_SHAPES,
     NO_DEFAULT,
+    Editor,
     NestedPath,
     Node,
     changed_at,
     field_default,
+    field_editor,
     field_kind,
     item_field,
     kind_problem,
@@ -63,6 +67,8 @@ if TYPE_CHECKING:
 # Settings values are JSON (numbers, text, lists, objects), so a value is typed Any here.
 
 FieldStatus = Literal["saved", "saving", "failed"]
+COLUMN_TITLES = ("field", "value", "type / default", "scope", "overrides", "status", "actions")
+"""A settings grid's column headers, in its columns' order."""
 
 
 @dataclass(frozen=True)
@@ -106,11 +112,27 @@ class FieldRow:
     kind: str = ""  # its type in words: "integer", "text", "one of batch, timeline, by-pair"
     default: str = NO_DEFAULT  # the registry's default as JSON text, or "no default"
     promotable: bool = False  # a shot's own value, which "promote to project" can take up
+    editor: Editor = "json"  # the control it is edited with (``field_editor``)
+    choices: tuple[Any, ...] = ()  # a "choice" editor's values, in the registry's order
+    fresh: bool = False  # edited here since the last edit of another field
 
     @property
     def shown(self) -> str:
         """The value as JSON text, the way a user types it back."""
         return json.dumps(self.value)
+
+    @property
+    def entry(self) -> str:
+        """The value as its value box shows it: a text field's text itself (``abc``, not
+        ``"abc"``), anything else as JSON text."""
+        return self.value if self.editor == "text" else self.shown
+
+    @property
+    def status_shown(self) -> FieldStatus | None:
+        """The status word the row shows: None for a field nobody edited here (no word at
+        all), so a freshly saved field ("saved") stands out from the untouched ones; "saving…"
+        and "failed" always show (a refused value is "failed" too: nothing was written)."""
+        return None if self.status == "saved" and not self.fresh else self.status
 
     @property
     def nested(self) -> bool:
@@ -159,6 +181,19 @@ class SettingsState:
     promote_label: str | None = None
     sources: tuple[Source, ...] = ()
 
+    @property
+    def status_text(self) -> str:
+        """The status line's words before the connection's: how many fields, and what the
+        edits are doing when not all saved ("12 fields · saving…", "12 fields · 1 failed")."""
+        count = len(self.rows)
+        words = f"{count} field{'' if count == 1 else 's'}"
+        failed = sum(row.status == "failed" for row in self.rows)
+        if self.loading:
+            return ""
+        if any(row.status == "saving" for row in self.rows) or self.status == "saving":
+            return f"{words} · saving…"
+        return f"{words} · {failed} failed" if failed else words
+
 
 WORKFLOW_LABELS: Mapping[str, tuple[str | None, str | None, str | None]] = {
     "shot": ("apply settings from another shot", "reset to project", "promote to project"),
@@ -195,6 +230,8 @@ class SettingsModel(ViewModel[SettingsState]):
         self.keep_sources = False
         # The plan a confirmation showed, and how to carry it out (``apply_plan``).
         self._planned: tuple[SettingsPlan, Callable[[SettingsPlan], SettingsPlan]] | None = None
+        # The fields edited here since another field's edit began (``FieldRow.fresh``).
+        self._fresh: set[str] = set()
         self._open()
 
     def switch_tool(self, tool_id: str) -> None:
@@ -223,6 +260,7 @@ class SettingsModel(ViewModel[SettingsState]):
         if handle is None:
             return "the settings are not open yet"
         try:
+            check_json(value, path)  # the limits every write has (depth, size, safe integers)
             handle.check(path_patch(parse_path(path), value))
             handle.check_scope(scope or self.state.edit_scope)
         except ValidationError as exc:
@@ -241,29 +279,56 @@ class SettingsModel(ViewModel[SettingsState]):
         target = scope or self.state.edit_scope
         message = None if force else self.check(path, value, target)
         if message is not None:
-            self._update(field_errors={**self.state.field_errors, path: message}, notice=None)
-            return False
+            return self._refuse(path, message)
         errors = {p: m for p, m in self.state.field_errors.items() if p != path}
+        self._freshen(path)
+        if errors != self.state.field_errors:
+            self._set_errors(errors)
         return self._attempt(
-            lambda: handle.set(path, value, scope=target, force=force),
-            error=None, notice=None, field_errors=errors,
-        )  # fmt: skip
+            lambda: handle.set(path, value, scope=target, force=force), error=None, notice=None
+        )
 
     def set_typed(self, path: str, text: str, *, scope: str | None = None) -> bool:
         """``set_field`` with the text a value box holds (``parse_value``: JSON when it parses,
         else the text); JSON Python cannot even read is refused beside the field too."""
+        if not isinstance(text, str):
+            return self._refuse(path, f"type the value as text, not {echo(text)}")
         try:
             value = parse_value(text)
         except ValidationError as exc:
-            self._update(field_errors={**self.state.field_errors, path: str(exc)}, notice=None)
-            return False
+            return self._refuse(path, str(exc))
+        return self.set_field(path, value, scope=scope)
+
+    def set_entry(self, path: str, entry: Any, *, scope: str | None = None) -> bool:
+        """Set a field from its row's control (``FieldRow.editor``): a number box's number
+        (a whole float becomes an integer, as Reigh's sliders store them), a checkbox's
+        bool, a dropdown's choice, a text box's text as it is (no JSON quotes), a JSON box's
+        text read as JSON (``set_typed``). Text given to a number or a checkbox is read as
+        typed text too, so its refusal names what the field takes. The value already there
+        writes nothing and clears a refusal beside the field."""
+        row = next((r for r in self.state.rows if r.path == path), None)
+        editor: Editor = row.editor if row is not None else "json"
+        value: Any = entry
+        if editor == "json" or (isinstance(entry, str) and editor != "text"):
+            if not isinstance(entry, str):
+                return self._refuse(path, f"type the value as text, not {echo(entry)}")
+            try:
+                value = parse_value(entry)
+            except ValidationError as exc:
+                return self._refuse(path, str(exc))
+        elif editor in ("integer", "number") and isinstance(entry, float):
+            if not math.isfinite(entry):
+                return self._refuse(path, f"{path} must be a finite number, not {entry}")
+            value = int(entry) if entry.is_integer() and abs(entry) < 2**53 else entry
+        if row is not None and same_value(value, row.value):
+            self.clear_field_error(path)
+            return True
         return self.set_field(path, value, scope=scope)
 
     def clear_field_error(self, path: str) -> None:
         """Forget the refusal shown beside ``path`` (the user typed the old value back)."""
         if path in self.state.field_errors:
-            errors = {p: m for p, m in self.state.field_errors.items() if p != path}
-            self._update(field_errors=errors)
+            self._set_errors({p: m for p, m in self.state.field_errors.items() if p != path})
 
     def reset_confirmation(self, path: str | None, scope: str | None = None) -> Confirmation | None:
         """The question to ask before resetting ``path`` (None: the whole tool) at ``scope``
@@ -295,6 +360,7 @@ class SettingsModel(ViewModel[SettingsState]):
             what = path if path is not None else f"{self.state.tool_id}"
             self._update(notice=f"{what} is not set at {target} scope: nothing to reset")
             return False
+        self._freshen(path)
         return self._attempt(lambda: handle.reset(path, scope=target), error=None, notice=None)
 
     # -- nested values (the structured editor) ---------------------------------------------
@@ -455,8 +521,24 @@ class SettingsModel(ViewModel[SettingsState]):
         return value
 
     def _refuse(self, key: str, message: str) -> bool:
-        self._update(field_errors={**self.state.field_errors, key: message}, notice=None)
+        """Show why the edit at ``key`` (a field, or a nested place) was refused; its row
+        says "failed". Nothing is written."""
+        self._set_errors({**self.state.field_errors, key: message}, notice=None)
         return False
+
+    def _set_errors(self, errors: dict[str, str], **changes: Any) -> None:
+        """New refusals, and the rows' statuses that follow from them, in one update."""
+        handle = self._handle
+        rows = self._rows(handle, errors) if handle is not None else self.state.rows
+        self._update(field_errors=errors, rows=rows, **changes)
+
+    def _freshen(self, path: str | None) -> None:
+        """A new edit of ``path`` begins: it is fresh; the fields saved since earlier edits
+        are not any more (those still saving or failed keep their word anyway)."""
+        handle = self._handle
+        busy = (handle.pending_paths() | handle.failed_paths()) if handle is not None else set()
+        kept = {p for p in self._fresh if _touches(p, busy)}
+        self._fresh = kept | ({path} if path is not None else set())
 
     def _write_nested(self, place: NestedPath, change: Callable[[Any], Any], key: str) -> bool:
         """One write for a change at ``place``: the object path down to the first list index
@@ -477,11 +559,12 @@ class SettingsModel(ViewModel[SettingsState]):
         except ValidationError as exc:
             return self._refuse(key, str(exc))
         errors = {p: m for p, m in self.state.field_errors.items() if p != key}
-        self._update(field_errors=errors)
+        if errors != self.state.field_errors:
+            self._set_errors(errors)
         accepted = self.set_field(dotted(head), value)
         if not accepted and dotted(head) in self.state.field_errors and key != dotted(head):
             message = self.state.field_errors[dotted(head)]
-            self._update(field_errors={**self.state.field_errors, key: message})
+            self._set_errors({**self.state.field_errors, key: message})
         return accepted
 
     # -- workflows: apply from another target, reset overrides, promote --------------------
@@ -663,6 +746,7 @@ class SettingsModel(ViewModel[SettingsState]):
                 handle.target.id,
             )
             edit_at = self.state.edit_scope if same and self.state.edit_scope in scopes else None
+            self._fresh = set()
             copy_label, reset_label, promote_label = WORKFLOW_LABELS[handle.target.scope]
             self._update(scope=handle.target.scope, target_id=handle.target.id, scopes=scopes,
                          edit_scope=edit_at or scopes[-1], field_errors={}, notice=None,
@@ -679,22 +763,31 @@ class SettingsModel(ViewModel[SettingsState]):
     def _render(self, handle: SettingsHandle) -> None:
         if handle is not self._handle:
             return  # a handle we already left
+        rows = self._rows(handle, self.state.field_errors)
+        error = first_line(handle.error) if handle.error else None
+        self._update(rows=rows, status=handle.status, error=error, loading=False)
+
+    def _rows(self, handle: SettingsHandle, errors: Mapping[str, str]) -> tuple[FieldRow, ...]:
+        """The target's fields as rows: "saving" while a write of theirs is queued, "failed"
+        when one failed or an edit of theirs (or of a place inside) was refused."""
         resolved = handle.resolved
         pending, failed = handle.pending_paths(), handle.failed_paths()
+        refused = set(errors)
         rows = []
         tool, shot = handle.tool_id, handle.target.scope == "shot"
         for path, value, scope in resolved:
             lower = tuple(resolved.overrides(path))
-            status: FieldStatus = (
-                "saving"
-                if _touches(path, pending)
-                else ("failed" if _touches(path, failed) else "saved")
-            )
+            status: FieldStatus = "saved"
+            if _touches(path, pending):
+                status = "saving"
+            elif _touches(path, failed) or _refused(path, refused):
+                status = "failed"
             parts = tuple(path.split("."))
+            editor, choices = field_editor(tool, parts, value)
             rows.append(FieldRow(path, value, scope, lower, status, field_kind(tool, parts, value),
-                                 field_default(tool, parts), shot and scope == "shot"))  # fmt: skip
-        error = first_line(handle.error) if handle.error else None
-        self._update(rows=tuple(rows), status=handle.status, error=error, loading=False)
+                                 field_default(tool, parts), shot and scope == "shot", editor,
+                                 choices, _touches(path, self._fresh)))  # fmt: skip
+        return tuple(rows)
 
 
 def is_set(resolved: ResolvedSettings, path: str | None, scope: TargetScope) -> bool:
@@ -756,6 +849,18 @@ def _shots(n: int) -> str:
 
 def _leaves(value: Any) -> list[tuple[str, Any]]:
     return [(dotted(p), v) for p, v in leaves(value)] if isinstance(value, dict) else []
+
+
+def same_value(a: Any, b: Any) -> bool:
+    """Whether two JSON values are the same value: ``True`` is not ``1``, ``1.0`` is ``1``."""
+    return json.dumps(a, sort_keys=True) == json.dumps(b, sort_keys=True) or (
+        type(a) in (int, float) and type(b) in (int, float) and a == b
+    )
+
+
+def _refused(path: str, keys: set[str]) -> bool:
+    """Whether a refusal is about the field ``path`` or a place inside it."""
+    return any(k == path or k.startswith((f"{path}.", f"{path}[")) for k in keys)
 
 
 def _touches(path: str, edited: set[str]) -> bool:

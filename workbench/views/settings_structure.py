@@ -155,6 +155,34 @@ def field_kind(tool_id: str, path: NestedPath, value: Any = None) -> str:
     return _value_kind(value)
 
 
+Editor = Literal["integer", "number", "bool", "choice", "text", "json"]
+"""The control a field is edited with: a whole-number box, a number box, a checkbox, a
+dropdown of the field's known choices, a text box holding the text itself (no JSON quotes),
+or a box of JSON text (lists, objects, null, and values whose type the field does not
+expect: those stay editable, and a refusal says what the field takes)."""
+
+
+def field_editor(tool_id: str, path: NestedPath, value: Any) -> tuple[Editor, tuple[Any, ...]]:
+    """(editor, choices) for a field holding ``value``: the registry's choices (a dropdown,
+    when the value is one of them or unset), else by the value's own type refined by the
+    field's (a number of an "integer" field gets a whole-number box). Decided here, so the
+    notebook and the TUI offer the same control for the same field."""
+    tool = get_tool(tool_id)
+    name = ".".join(str(p) for p in path) if all(isinstance(p, str) for p in path) else ""
+    choices = tuple(tool.choices.get(name, ()))
+    if choices and (value is None or (isinstance(value, str) and value in choices)):
+        return "choice", choices
+    if isinstance(value, bool):
+        return "bool", ()
+    if isinstance(value, int) and field_kind(tool_id, path, value) == "integer":
+        return "integer", ()
+    if isinstance(value, (int, float)):
+        return "number", ()
+    if isinstance(value, str):
+        return "text", ()
+    return "json", ()
+
+
 def field_default(tool_id: str, path: NestedPath) -> str:
     """A field's default as JSON text (the registry's, or a known item shape's starting value),
     or "no default"."""

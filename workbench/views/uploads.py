@@ -1,25 +1,29 @@
 """An upload batch as a front end shows it: the queue, per-file and overall progress, errors.
 
-Also the two rules every front end applies to uploads, decided once here: how typed paths are
-split (``split_paths``) and which files count as done (``count_done``).
+Also the rules every front end applies to uploads, decided once here: how typed paths are
+split (``split_paths``), which paths may be queued (``check_path``: a missing file, a NUL byte
+or a folder with nothing in it is refused when it is added, not when the upload runs), which
+files count as done (``count_done``) and how a batch's size is said (``UploadState.summary``).
 """
 
 from __future__ import annotations
 
 import os
 import shlex
+import stat
 import threading
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
-from workbench.errors import ValidationError, WorkbenchError, first_line
+from workbench.errors import NotFoundError, ValidationError, WorkbenchError, echo, first_line
 from workbench.ids import Ref
 from workbench.resources import DEFAULT_BASE_MODEL, LoraFields
 from workbench.uploads import UploadProgress, UploadResult
 from workbench.uploads.sources import UploadData
 from workbench.views.base import ViewModel
+from workbench.views.downloads import size_text
 
 if TYPE_CHECKING:
     from workbench.client import Workbench
@@ -64,6 +68,57 @@ def split_paths(text: str) -> list[str]:
         raise ValidationError(f"cannot read the paths ({exc}): {text}") from None
 
 
+PICKER_TOOLTIP = "choose images, videos or LoRA (.safetensors) files from this computer"
+"""What the file picker says when hovered (a notebook's button, a TUI's hint)."""
+MAX_PATH_CHARS = 4096
+"""A typed path longer than this is refused (no file system has longer ones)."""
+
+
+def check_path(path: str | os.PathLike[str]) -> str:
+    """The path to queue (``~`` expanded), or a ``WorkbenchError`` saying why it cannot be
+    uploaded: a NUL byte or a character no file name can hold (a lone surrogate), no such
+    file or folder, not a regular file or folder (a FIFO, a device), a folder holding no
+    file. Checked when a path is added to the queue, so the user hears at once, beside the
+    box they typed it in, not when the batch runs. One ``stat`` (a folder: one walk until
+    its first file)."""
+    text = os.fspath(path) if isinstance(path, os.PathLike) else path
+    if not isinstance(text, str):
+        raise ValidationError(f"a path to upload is text, not {echo(text)}")
+    if "\x00" in text:
+        raise ValidationError(f"{echo(text)}: a path cannot hold a NUL byte")
+    if len(text) > MAX_PATH_CHARS:
+        raise ValidationError(f"{echo(text)}: longer than any path ({MAX_PATH_CHARS:,} chars)")
+    try:
+        os.fsencode(text)
+    except UnicodeError:
+        raise ValidationError(
+            f"{echo(text)}: holds a character no file name can (a lone surrogate)"
+        ) from None
+    full = Path(text).expanduser()
+    try:
+        info = full.stat()
+    except FileNotFoundError:
+        raise NotFoundError(f"{text}: no such file or folder") from None
+    except (OSError, ValueError) as exc:
+        reason = getattr(exc, "strerror", None) or type(exc).__name__
+        raise ValidationError(f"{echo(text)}: cannot be read ({reason})") from None
+    if stat.S_ISDIR(info.st_mode):
+        if not _holds_a_file(full):
+            raise ValidationError(f"{text}: a folder with no file in it; nothing to upload")
+    elif not stat.S_ISREG(info.st_mode):
+        raise ValidationError(f"{text}: not a file or a folder (a device, a FIFO?)")
+    return str(full)
+
+
+def _holds_a_file(folder: Path) -> bool:
+    """Whether a folder holds a file the uploader would take (hidden ones are skipped)."""
+    for _, dirnames, filenames in os.walk(folder):
+        dirnames[:] = [d for d in dirnames if not d.startswith(".")]
+        if any(not name.startswith(".") for name in filenames):
+            return True
+    return False
+
+
 @dataclass(frozen=True)
 class FileRow:
     """One file of a batch: its ``path`` (or in-memory name), its ``status``, and the
@@ -79,6 +134,7 @@ class UploadState:
     """What an upload view shows.
 
     ``project_id`` and ``shot_id`` say where files go (a shot: onto its timeline too);
+    ``path_error`` says why the paths last typed were not queued (shown beside the box);
     ``lora_name``, ``trigger_word``, ``base_model`` and ``description`` are the LoRA form's
     fields as typed (checked when the upload starts, sent only when ``has_lora``);
     ``files`` are the queued and finished files; ``bytes_done`` and ``bytes_total`` measure the
@@ -96,6 +152,7 @@ class UploadState:
     running: bool = False
     loading: bool = False
     error: str | None = None
+    path_error: str | None = None
     lora_name: str = ""
     trigger_word: str = ""
     base_model: str = DEFAULT_BASE_MODEL
@@ -123,6 +180,15 @@ class UploadState:
         return self.files_done / len(self.files) if self.files else 0.0
 
     @property
+    def summary(self) -> str:
+        """The batch in words: "1/3 files", then its size while one runs or has run, each in
+        the unit that fits ("4.6 kB of 12 kB", not "0.0 of 0.0 MB"; ``size_text``)."""
+        words = f"{self.files_done}/{len(self.files)} files"
+        if self.bytes_total:
+            words += f" · {size_text(self.bytes_done)} of {size_text(self.bytes_total)}"
+        return words
+
+    @property
     def failed(self) -> tuple[FileRow, ...]:
         """The files that failed, to list with their errors."""
         return tuple(f for f in self.files if f.status == "failed")
@@ -146,25 +212,33 @@ class UploadModel(ViewModel[UploadState]):
 
     def add(self, *items: str | Path | UploadData) -> None:
         """Queue files or folders (a folder is expanded by the uploader), or named bytes (a
-        browser's file picker): those stay in memory, never written to the kernel's disk."""
-        rows = []
+        browser's file picker): those stay in memory, never written to the kernel's disk.
+        Each path is checked first (``check_path``): one that cannot be uploaded raises its
+        ``WorkbenchError`` and nothing of this call is queued."""
+        rows, data = [], {}
         for item in items:
             if isinstance(item, UploadData):
-                self._data[item.name] = item
+                data[item.name] = item
                 rows.append(FileRow(item.name))
-            elif str(item).strip():
-                rows.append(FileRow(str(Path(item).expanduser())))
-        self._update(files=self.state.files + tuple(rows), error=None)
+            elif isinstance(item, (str, os.PathLike)):
+                if str(item).strip():
+                    rows.append(FileRow(check_path(item)))
+            else:
+                raise ValidationError(f"cannot upload {echo(item)}: a path or UploadData")
+        self._data.update(data)
+        self._update(files=self.state.files + tuple(rows), error=None, path_error=None)
 
     def add_typed(self, text: str) -> bool:
-        """Queue the paths a user typed (``split_paths``); False, with the error shown, when
-        they cannot be read, so the front end keeps the text for the user to fix."""
+        """Queue the paths a user typed (``split_paths``); False, with the reason in
+        ``path_error`` (nothing queued), when they cannot be read or one of them cannot be
+        uploaded, so the front end keeps the text for the user to fix."""
         try:
-            paths = split_paths(text)
-        except ValidationError as exc:
-            self._update(error=first_line(exc))
+            if not isinstance(text, str):
+                raise ValidationError(f"type the paths as text, not {echo(text)}")
+            self.add(*split_paths(text))
+        except WorkbenchError as exc:
+            self._update(path_error=first_line(exc))
             return False
-        self.add(*paths)
         return True
 
     def set_lora(

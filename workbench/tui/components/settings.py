@@ -119,7 +119,8 @@ class SettingsPane(RendersModel[SettingsState], Vertical):
         for row in state.rows:
             over = ", ".join(f"{s} {_short(v)}" for s, v in row.overrides[:2])
             table.add_row(escape(row.path), escape(_short(row.value, 30)), BADGES[row.scope],
-                          escape(over), STATUS[row.status], escape(row.kind),
+                          escape(over), STATUS[row.status_shown] if row.status_shown else "",
+                          escape(row.kind),
                           escape(_short_text(row.default, 16)), key=row.path)  # fmt: skip
         if state.rows:
             table.move_cursor(row=min(cursor, len(state.rows) - 1))

@@ -7,6 +7,16 @@ from textual.widgets import Static
 
 from workbench.cache import QueryCache
 from workbench.errors import printable
+from workbench.views.connection import Tone, connection_status
+
+# The connection's tones in Textual markup (the notebook maps the same tones to JupyterLab's
+# theme colours: widgets/status.py).
+TONE_MARKUP: dict[Tone, str] = {
+    "muted": "dim",
+    "ok": "green",
+    "warn": "bold yellow",
+    "error": "bold red",
+}
 
 
 class StatusLine(Static):
@@ -32,12 +42,14 @@ class StatusLine(Static):
     ) -> None:
         """Show the connection (``where``), whether updates are ``live`` (in the core's words,
         ``live_status``: "live", "polling every 3 s", "not live"), the ``cache``'s
-        numbers and the ``gallery``'s status line. A ``connection`` of "offline" (the
-        database is unreachable; the workbench keeps retrying) replaces the live dot."""
-        if connection != "online":
-            dot = f"[bold red]● {connection}[/] [dim]reconnecting…[/]"
+        numbers and the ``gallery``'s status line. A ``connection`` other than "online"
+        (the workbench's ``connection_state``: "reconnecting" or "offline") replaces the
+        live dot with the word every front end shows (``connection_status``), in its tone."""
+        status = connection_status(health=connection, live_status=live_status)
+        word = escape(status.words)
+        if not status.connected:
+            dot = f"[{TONE_MARKUP[status.tone]}]● {word}[/]"
         else:
-            word = escape(live_status)
             dot = f"[green]●[/] {word}" if live else f"[dim]○ {word}[/]"
         stats = cache.stats
         lookups = stats.hits + stats.stale_hits + stats.misses

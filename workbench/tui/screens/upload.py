@@ -84,12 +84,10 @@ class UploadScreen(RendersModel[UploadState], Screen[None]):
         self.query_one("#lora").set_class(state.has_lora, "shown")
         self.query_one(ProgressBar).update(progress=state.fraction)
         failed = len(state.failed)
-        mb = f"{state.bytes_done / 1e6:.1f} of {state.bytes_total / 1e6:.1f} MB"
         note = f" · [red]{failed} failed[/]" if failed else ""
-        error = f" · [red]{escape(printable(state.error))}[/]" if state.error else ""
-        self.query_one("#summary", Label).update(
-            f"{state.files_done}/{len(state.files)} files · {mb}{note}{error}"
-        )
+        problem = state.error or state.path_error
+        error = f" · [red]{escape(printable(problem))}[/]" if problem else ""
+        self.query_one("#summary", Label).update(f"{escape(state.summary)}{note}{error}")
         table = self.query_one(DataTable)
         table.clear()
         for row in state.files:
