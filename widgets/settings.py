@@ -67,6 +67,8 @@ class _Shared:
     def __init__(self) -> None:
         self.cell = W.Layout()
         self.auto = W.Layout(width="auto")
+        # A text box shares its cell with the "items" toggle: it gives way, the toggle not.
+        self.fill = W.Layout(width="auto", flex="1 1 auto", min_width="0")
         self.html = HTMLStyle()
         self.button = W.ButtonStyle()
         self.text = TextStyle()
@@ -159,7 +161,7 @@ def make_control(editor: Editor, choices: tuple[Any, ...]) -> W.Widget:
     if editor == "choice":
         return W.Dropdown(options=[(str(c), c) for c in choices], value=None,
                           layout=common.auto, style=common.description)  # fmt: skip
-    return W.Text(continuous_update=False, layout=common.auto, style=common.text)
+    return W.Text(continuous_update=False, layout=common.fill, style=common.text)
 
 
 def control_value(row: FieldRow) -> Any:
@@ -424,9 +426,10 @@ class Settings(W.VBox):
         self.workflows = W.HBox([self.source, self.apply_from, self.reset_overrides])
         self.grid = W.GridBox(layout=W.Layout(grid_template_columns=COLUMNS, grid_gap="2px 8px",
                                               align_items="center"))  # fmt: skip
-        for name in ("tool", "edit_scope", "status", "error", "grid", "retry", "source",
+        for name in ("tool", "edit_scope", "status", "error", "retry", "source",
                      "apply_from", "reset_overrides"):  # fmt: skip
             getattr(self, name).add_class(f"wb-{name.replace('_', '-')}")
+        self.grid.add_class("wb-fields")  # not "wb-grid": the gallery's grid is that
         self.tool.observe(self._switch_tool, "value")
         self.edit_scope.observe(self._switch_edit_scope, "value")
         self.retry.on_click(lambda _: self.model.retry())
