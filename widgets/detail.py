@@ -252,10 +252,6 @@ class DetailPanel(W.VBox):
         )
         self._built = True
 
-    def set_aspect_ratio(self, ratio: float | None) -> None:
-        """Kept for callers of the old preview: the stage shows each item at its own aspect
-        ratio (a project's ratio shapes the grid's tiles, not the viewer)."""
-
     @property
     def showing(self) -> Any:
         """The id of the generation shown, or None when the panel is closed."""

@@ -413,15 +413,12 @@ class Gallery(W.VBox):
     def set_aspect_ratio(self, aspect_ratio: str | None) -> None:
         """The shape (``"16:9"``; the navigator's: the shot's own, else its project's) of a
         tile's placeholder before its thumbnail arrives (then the picture's own aspect
-        rules), and of the detail view; None: square."""
+        rules); None: square. The viewer shows each item at its own aspect."""
         if self._shaped and aspect_ratio == self.aspect_ratio:
             return
         self.aspect_ratio, self._shaped = aspect_ratio, True
         ratio = ratio_value(aspect_ratio) if aspect_ratio else None
         self.grid.aspect = ratio or 1.0
-        set_ratio = getattr(self.detail, "set_aspect_ratio", None)
-        if set_ratio is not None:
-            set_ratio(ratio)
 
     @property
     def selection(self) -> Generation | None:

@@ -63,12 +63,3 @@ def classes(*names: str) -> dict[str, tuple[str, ...]]:
     message that creates the widget, while each ``add_class`` afterwards is a message of its
     own (a few hundred bytes of headers), which adds up over a page of tiles."""
     return {"_dom_classes": names}
-
-
-def ratio_box(side: int, ratio: float) -> tuple[int, int]:
-    """(width, height) in pixels of the largest box of shape ``ratio`` (width over height)
-    within a ``side``-pixel square: what a tile's or the preview's image fills, with
-    ``object-fit: contain`` keeping each picture's own aspect inside it."""
-    if ratio >= 1:
-        return side, max(1, round(side / ratio))
-    return max(1, round(side * ratio)), side
