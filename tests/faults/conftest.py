@@ -15,6 +15,7 @@ from dataclasses import dataclass
 import psycopg
 import pytest
 from psycopg import sql
+from upload_setup import Setup, make_setup
 
 from workbench.db import connection, migrate
 from workbench.db.embedded import EmbeddedPostgres
@@ -61,3 +62,16 @@ def fault_dsn(fault_pg: FaultServer) -> Iterator[str]:
     with psycopg.connect(fault_pg.dsn, autocommit=True) as conn:
         name = psycopg.conninfo.conninfo_to_dict(dsn)["dbname"]
         conn.execute(sql.SQL("DROP DATABASE {} WITH (FORCE)").format(sql.Identifier(name)))
+
+
+@pytest.fixture
+def setup(fault_dsn: str) -> Setup:
+    """A user with a project (five images) and a shot."""
+    found = make_setup(fault_dsn)
+    with psycopg.connect(fault_dsn, autocommit=True) as conn:
+        conn.execute(
+            "INSERT INTO generations (project_id, type, location) "
+            "SELECT %s, 'image', 'file:///x/' || n FROM generate_series(1, 5) n",
+            (found.project,),
+        )
+    return found

@@ -13,7 +13,7 @@ from typing import Any
 
 import psycopg
 import pytest
-from upload_setup import Setup, make_setup
+from upload_setup import Setup
 from waiting import wait_until
 
 import workbench
@@ -21,18 +21,6 @@ from workbench.client import Workbench
 from workbench.startup import connect
 from workbench.storage import LocalStorage
 from workbench.views.gallery import GalleryModel
-
-
-@pytest.fixture
-def setup(fault_dsn: str) -> Setup:
-    found = make_setup(fault_dsn)
-    with psycopg.connect(fault_dsn, autocommit=True) as conn:
-        conn.execute(
-            "INSERT INTO generations (project_id, type, location) "
-            "SELECT %s, 'image', 'file:///x/' || n FROM generate_series(1, 3) n",
-            (found.project,),
-        )
-    return found
 
 
 @pytest.fixture

@@ -21,7 +21,7 @@ from typing import Any
 
 import psycopg
 import pytest
-from upload_setup import Setup, make_setup
+from upload_setup import Setup
 from waiting import wait_until
 
 import workbench
@@ -33,19 +33,6 @@ from workbench.widgets import Gallery
 
 TIMEOUT_S = 2.0  # database.timeout in these tests
 HANG_GUARD_S = 15.0  # far below psycopg's 30 s wait: "does not hang", not a speed claim
-
-
-@pytest.fixture
-def setup(fault_dsn: str) -> Setup:
-    """A user with a project (five images) and a shot."""
-    found = make_setup(fault_dsn)
-    with psycopg.connect(fault_dsn, autocommit=True) as conn:
-        conn.execute(
-            "INSERT INTO generations (project_id, type, location) "
-            "SELECT %s, 'image', 'file:///x/' || n FROM generate_series(1, 5) n",
-            (found.project,),
-        )
-    return found
 
 
 @pytest.fixture
