@@ -159,21 +159,25 @@ def in_browser(home: Path, repeat: int, scale: float = 1) -> dict[str, Any]:
     of each, then ``repeat`` timed displays of each, interleaved (both grids share the
     machine's noise)."""
     sys.path.insert(0, str(ROOT / "tests"))
-    from browser.lab import CHROMIUM, CHROMIUM_ARGS, WebSocketBytes, run_notebook, running_lab
+    from browser.lab import (
+        CHROMIUM,
+        CHROMIUM_ARGS,
+        WebSocketBytes,
+        run_notebook,
+        running_lab,
+        write_notebook,
+    )  # fmt: skip
 
     try:
-        import nbformat
+        import nbformat  # noqa: F401  (write_notebook needs it: missing, say so here)
         from playwright.sync_api import sync_playwright
     except ImportError as exc:
         return {"skipped": str(exc)}
     if not CHROMIUM.exists():
         return {"skipped": f"{CHROMIUM} is missing"}
-    notebook = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(NOTEBOOK_SETUP)])
-    notebook.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3",
-                                       "language": "python"}  # fmt: skip
     samples: dict[str, list[tuple[float, float, int]]] = {"naive": [], "ours": []}
     with running_lab(home / "lab", dict(os.environ)) as lab, sync_playwright() as playwright:
-        nbformat.write(notebook, lab.root_dir / "bench.ipynb")
+        write_notebook(lab.root_dir / "bench.ipynb", [NOTEBOOK_SETUP])
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         page = browser.new_page(viewport={"width": 1400, "height": 1000}, device_scale_factor=scale)
         page.set_default_timeout(120_000)

@@ -35,7 +35,7 @@ from preconditions import unavailable
 from waiting import WaitTimeout, wait_until
 
 if TYPE_CHECKING:
-    from playwright.sync_api import Browser, Page, WebSocket
+    from playwright.sync_api import Browser, Locator, Page, WebSocket
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage"]
@@ -56,6 +56,83 @@ LAB_SETTINGS: dict[str, dict[str, Any]] = {
 def _unavailable(reason: str) -> NoReturn:
     """Skip a browser test on a developer's machine; fail it in CI, where it must run."""
     unavailable(reason)
+
+
+# --- what a user sees ---------------------------------------------------------------------
+
+# For each visible element under ``root`` with text of its own (or a form control's value):
+# its text colour and the background it sits on, both as the browser resolved them, and
+# their contrast. The background is the first ancestor-or-self layers composed from the
+# bottom up (a translucent hover colour over the tile over the notebook); opacity multiplies
+# down the chain. Disabled controls are exempt (WCAG 1.4.3), as is text over a picture
+# (a background image: no single colour to measure against) and text faded out (opacity
+# near 0: a hover overlay not shown; it is measured while hovered), and whatever ``exempt``
+# (a selector) matches.
+CONTRAST_JS = """(root, exempt) => {
+  const parse = c => { const m = c.match(/rgba?\\(([^)]+)\\)/); if (!m) return [0, 0, 0, 0];
+    const p = m[1].split(/[ ,\\/]+/).filter(Boolean).map(Number);
+    return [p[0], p[1], p[2], p.length > 3 ? p[3] : 1]; };
+  const over = (top, bottom) => { const a = top[3] + bottom[3] * (1 - top[3]);
+    if (a === 0) return [0, 0, 0, 0];
+    return [0, 1, 2].map(i => (top[i] * top[3] + bottom[i] * bottom[3] * (1 - top[3])) / a)
+      .concat([a]); };
+  const lum = c => { const [r, g, b] = c.slice(0, 3).map(v => { v /= 255;
+    return v <= 0.03928 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4; });
+    return 0.2126 * r + 0.7152 * g + 0.0722 * b; };
+  const ratio = (a, b) => { const [x, y] = [lum(a), lum(b)].sort((p, q) => q - p);
+    return (x + 0.05) / (y + 0.05); };
+  const visible = el => { const r = el.getBoundingClientRect(); const s = getComputedStyle(el);
+    return r.width > 0 && r.height > 0 && s.visibility !== 'hidden' && s.display !== 'none'; };
+  const found = [];
+  for (const el of [root, ...root.querySelectorAll('*')]) {
+    const control = ['INPUT', 'SELECT', 'TEXTAREA'].includes(el.tagName);
+    const own = [...el.childNodes].some(n => n.nodeType === 3 && n.textContent.trim());
+    if (!(own || (control && (el.value || '').trim())) || !visible(el)) continue;
+    if (el.closest(':disabled, [aria-disabled=true]' + (exempt ? ', ' + exempt : ''))) continue;
+    if (el.tagName === 'INPUT' && ['checkbox', 'radio', 'range'].includes(el.type)) continue;
+    let layers = [], opacity = 1, picture = false;
+    for (let node = el; node; node = node.parentElement) {
+      const s = getComputedStyle(node);
+      opacity *= Number(s.opacity);
+      // A picture behind the text, not the element's own icon (a <select>'s arrow).
+      if (node !== el && s.backgroundImage && s.backgroundImage !== 'none' && node !== document.body
+          && !s.backgroundImage.startsWith('linear-gradient')) picture = true;
+      const bg = parse(s.backgroundColor);
+      if (bg[3] > 0) layers.push(bg);
+      if (bg[3] >= 1) break;
+    }
+    if (picture || opacity < 0.1) continue;  // over a picture, or not shown (a hover overlay)
+    let background = [255, 255, 255, 1];
+    for (const layer of layers.reverse()) background = over(layer, background);
+    const fg = parse(getComputedStyle(el).color);
+    fg[3] *= opacity;
+    const text = over(fg, background);
+    const name = el.tagName.toLowerCase() + [...el.classList].map(c => '.' + c).join('');
+    found.push({name, text: (own ? el.textContent : el.value).trim().slice(0, 30),
+      ratio: Math.round(ratio(text, background) * 100) / 100,
+      color: getComputedStyle(el).color, background: 'rgb(' + background.slice(0, 3)
+        .map(Math.round).join(',') + ')'});
+  }
+  return found;
+}"""
+
+
+def text_contrast(root: Locator, exempt: str = "") -> list[dict[str, Any]]:
+    """Every text under ``root`` with its contrast (WCAG) against what it is drawn on,
+    worst first: ``name`` (tag and classes), ``text``, ``ratio``, ``color``, ``background``.
+    ``exempt``: a selector for text not to measure (with its descendants)."""
+    found: list[dict[str, Any]] = root.evaluate(CONTRAST_JS, exempt)
+    return sorted(found, key=lambda item: item["ratio"])
+
+
+def choose_theme(page: Page, theme: str = "JupyterLab Dark") -> None:
+    """Choose a JupyterLab theme as a user does (Settings → Theme → ``theme``) and wait until
+    it is applied."""
+    page.get_by_role("menuitem", name="Settings", exact=True).click()
+    page.locator(".lm-Menu-item", has_text="Theme").first.hover()
+    page.locator(".lm-Menu-item", has_text=theme).first.click()
+    page.wait_for_function("name => document.body.dataset.jpThemeName === name", arg=theme)
+    page.wait_for_timeout(500)  # the theme's stylesheet applied
 
 
 # --- JupyterLab ---------------------------------------------------------------------------
@@ -390,6 +467,21 @@ def _describe(name: str, state: dict[str, Any]) -> str:
                 shown = [*shown[:4], "...", *shown[-7:]]
             lines += [f"      {line}" for line in shown]
     return "\n".join(lines)
+
+
+def write_notebook(path: Path, cells: list[str], kernelspec: bool = True) -> None:
+    """An unexecuted notebook of code cells; with the kernelspec JupyterLab starts its kernel
+    without asking (``run_notebook`` needs it)."""
+    import nbformat
+
+    notebook = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(c) for c in cells])
+    if kernelspec:
+        notebook.metadata["kernelspec"] = {
+            "name": "python3",
+            "display_name": "Python 3 (ipykernel)",
+            "language": "python",
+        }
+    nbformat.write(notebook, path)
 
 
 def run_notebook(

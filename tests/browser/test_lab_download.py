@@ -14,9 +14,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-import nbformat
 import pytest
-from browser.lab import LabServer, run_notebook
+from browser.lab import LabServer, run_notebook, write_notebook
 
 if TYPE_CHECKING:
     from playwright.sync_api import Page
@@ -46,13 +45,7 @@ def test_download_three_ticked_tiles_as_a_zip(
     lab = start_lab(
         {**os.environ, "WORKBENCH_DSN": demo_dsn, "WORKBENCH_ASSETS_DIR": str(demo_assets)}
     )
-    notebook = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(c) for c in CELLS])
-    notebook.metadata["kernelspec"] = {
-        "name": "python3",
-        "display_name": "Python 3 (ipykernel)",
-        "language": "python",
-    }
-    nbformat.write(notebook, lab.root_dir / "download.ipynb")
+    write_notebook(lab.root_dir / "download.ipynb", CELLS)
     run_notebook(page, lab.url, "download.ipynb", timeout=120)
 
     gallery = page.locator(".wb-gallery").first

@@ -12,10 +12,9 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-import nbformat
 import psycopg
 import pytest
-from browser.lab import LabServer, run_notebook
+from browser.lab import LabServer, run_notebook, write_notebook
 from waiting import wait_until
 
 from workbench.db import connection, migrate
@@ -86,10 +85,7 @@ def test_the_gallery_says_offline_fails_a_star_at_once_and_comes_back(
         "import workbench\nfrom workbench.widgets import Gallery\n"
         f"gallery = Gallery(workbench.connect(), project={row[0]!r}, limit={TILES})\ngallery"
     )
-    notebook = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(cell)])
-    notebook.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3",
-                                       "language": "python"}  # fmt: skip
-    nbformat.write(notebook, lab.root_dir / "offline.ipynb")
+    write_notebook(lab.root_dir / "offline.ipynb", [cell])
     run_notebook(page, lab.url, "offline.ipynb", timeout=120)
 
     status = page.locator(".wb-gallery .wb-connection").first

@@ -14,10 +14,9 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-import nbformat
 import psycopg
 import pytest
-from browser.lab import LabServer, run_notebook
+from browser.lab import LabServer, choose_theme, run_notebook, text_contrast, write_notebook
 from waiting import wait_until
 
 if TYPE_CHECKING:
@@ -27,50 +26,6 @@ pytestmark = pytest.mark.slow
 PROJECT = "Neon Coastline"
 TOOL = "travel-between-images"
 MINIMUM = 4.5  # WCAG AA for normal text
-
-# Each visible element with text of its own (or a form control's value) inside ``root``: its
-# colour and the background it is drawn on (ancestors' colours composed), and their contrast.
-# Scope badges are left out: white on the TUI's mid-tones, shared by every front end.
-CONTRAST_JS = """root => {
-  const parse = c => { const m = c.match(/rgba?\\(([^)]+)\\)/); if (!m) return [0, 0, 0, 0];
-    const p = m[1].split(/[ ,\\/]+/).filter(Boolean).map(Number);
-    return [p[0], p[1], p[2], p.length > 3 ? p[3] : 1]; };
-  const over = (top, bottom) => { const a = top[3] + bottom[3] * (1 - top[3]);
-    if (a === 0) return [0, 0, 0, 0];
-    return [0, 1, 2].map(i => (top[i] * top[3] + bottom[i] * bottom[3] * (1 - top[3])) / a)
-      .concat([a]); };
-  const lum = c => { const [r, g, b] = c.slice(0, 3).map(v => { v /= 255;
-    return v <= 0.03928 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4; });
-    return 0.2126 * r + 0.7152 * g + 0.0722 * b; };
-  const ratio = (a, b) => { const [x, y] = [lum(a), lum(b)].sort((p, q) => q - p);
-    return (x + 0.05) / (y + 0.05); };
-  const found = [];
-  for (const el of [root, ...root.querySelectorAll('*')]) {
-    const control = ['INPUT', 'SELECT', 'TEXTAREA'].includes(el.tagName);
-    const own = [...el.childNodes].some(n => n.nodeType === 3 && n.textContent.trim());
-    const r = el.getBoundingClientRect(), s = getComputedStyle(el);
-    if (!(own || (control && (el.value || '').trim())) || !r.width || !r.height
-        || s.visibility === 'hidden' || el.closest(':disabled, .wb-badge')) continue;
-    if (el.tagName === 'INPUT' && ['checkbox', 'radio'].includes(el.type)) continue;
-    let layers = [], opacity = 1;
-    for (let node = el; node; node = node.parentElement) {
-      const ns = getComputedStyle(node);
-      opacity *= Number(ns.opacity);
-      const bg = parse(ns.backgroundColor);
-      if (bg[3] > 0) layers.push(bg);
-      if (bg[3] >= 1) break;
-    }
-    let background = [255, 255, 255, 1];
-    for (const layer of layers.reverse()) background = over(layer, background);
-    const fg = parse(s.color);
-    fg[3] *= opacity;
-    found.push({name: el.tagName.toLowerCase() + [...el.classList].map(c => '.' + c).join(''),
-      text: (own ? el.textContent : el.value).trim().slice(0, 30),
-      ratio: Math.round(ratio(over(fg, background), background) * 100) / 100,
-      color: s.color});
-  }
-  return found.sort((a, b) => a.ratio - b.ratio);
-}"""
 
 
 def stored(dsn: str) -> list[Any]:
@@ -102,10 +57,7 @@ def test_typed_settings_editors_refusal_save_and_dark_theme(
         "import workbench\nfrom workbench.widgets import Settings\n"
         f"Settings(workbench.connect(), {TOOL!r}, project={PROJECT!r})"
     )
-    notebook = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(cell)])
-    notebook.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3",
-                                       "language": "python"}  # fmt: skip
-    nbformat.write(notebook, lab.root_dir / "settings.ipynb")
+    write_notebook(lab.root_dir / "settings.ipynb", [cell])
     run_notebook(page, lab.url, "settings.ipynb", timeout=120)
     settings = page.locator(".wb-settings").first
 
@@ -147,12 +99,9 @@ def test_typed_settings_editors_refusal_save_and_dark_theme(
     expect(settings.locator(".wb-field-status-batchVideoSteps")).to_have_text("")
 
     # JupyterLab Dark, chosen as a user does: the settings' text stays readable.
-    page.get_by_role("menuitem", name="Settings", exact=True).click()
-    page.locator(".lm-Menu-item", has_text="Theme").first.hover()
-    page.locator(".lm-Menu-item", has_text="JupyterLab Dark").first.click()
-    page.wait_for_function("() => document.body.dataset.jpThemeName === 'JupyterLab Dark'")
-    page.wait_for_timeout(500)  # the theme's stylesheet applied
-    found: list[dict[str, Any]] = settings.evaluate(CONTRAST_JS)
+    choose_theme(page, "JupyterLab Dark")
+    # Scope badges are left out: white on the TUI's mid-tones, shared by every front end.
+    found = text_contrast(settings, exempt=".wb-badge")
     names = {item["name"] for item in found}  # headers (b), values, field names, status
     for kind in ("b", "input.widget-input", "select", "code", "span.wb-connection"):
         assert kind in names, f"no {kind} text measured in the dark theme: {names}"

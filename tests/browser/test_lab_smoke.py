@@ -15,9 +15,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-import nbformat
 import pytest
-from browser.lab import LabServer, WebSocketBytes, run_notebook
+from browser.lab import LabServer, WebSocketBytes, run_notebook, write_notebook
 from waiting import wait_until
 
 if TYPE_CHECKING:
@@ -66,18 +65,6 @@ widgets.VBox([show, image])""",
 ]
 
 
-def _write_notebook(path: Path, cells: list[str], kernelspec: bool = True) -> None:
-    """An unexecuted notebook; with the kernelspec JupyterLab starts without asking."""
-    notebook = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(c) for c in cells])
-    if kernelspec:
-        notebook.metadata["kernelspec"] = {
-            "name": "python3",
-            "display_name": "Python 3 (ipykernel)",
-            "language": "python",
-        }
-    nbformat.write(notebook, path)
-
-
 def _wait_for_file(path: Path, timeout: float = 15) -> str:
     """The file's text once a kernel-side handler has written it (handlers run async)."""
     return wait_until(  # empty: being written
@@ -96,7 +83,7 @@ def test_widgets_round_trip_in_a_real_browser(
     started = time.monotonic()
     lab = start_lab({**os.environ, "SMOKE_OUT": str(out)})
     up = time.monotonic()
-    _write_notebook(lab.root_dir / "smoke.ipynb", CELLS)
+    write_notebook(lab.root_dir / "smoke.ipynb", CELLS)
 
     run_notebook(page, lab.url, "smoke.ipynb", ws_bytes=ws_bytes)
     ran = time.monotonic()
@@ -141,7 +128,7 @@ def test_run_notebook_reports_what_went_wrong(
     start_lab: Callable[..., LabServer], page: Page
 ) -> None:
     lab = start_lab()
-    _write_notebook(lab.root_dir / "fails.ipynb", ["x = 1", "1 / 0", "print('never runs')"])
+    write_notebook(lab.root_dir / "fails.ipynb", ["x = 1", "1 / 0", "print('never runs')"])
     with pytest.raises(AssertionError, match=r"(?s)ZeroDivisionError.*never runs"):
         run_notebook(page, lab.url, "fails.ipynb", timeout=30)
 
@@ -154,10 +141,10 @@ class Broken(DOMWidget):
     _view_name = Unicode("BrokenView").tag(sync=True)
 
 Broken()"""
-    _write_notebook(lab.root_dir / "broken-widget.ipynb", [broken_widget])
+    write_notebook(lab.root_dir / "broken-widget.ipynb", [broken_widget])
     with pytest.raises(AssertionError, match=r"(?s)\[widget\].*no-such-module"):
         run_notebook(page, lab.url, "broken-widget.ipynb", timeout=30)
 
-    _write_notebook(lab.root_dir / "no-kernelspec.ipynb", ["x = 1"], kernelspec=False)
+    write_notebook(lab.root_dir / "no-kernelspec.ipynb", ["x = 1"], kernelspec=False)
     with pytest.raises(AssertionError, match="Select Kernel"):
         run_notebook(page, lab.url, "no-kernelspec.ipynb", timeout=30)

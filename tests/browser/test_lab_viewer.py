@@ -10,10 +10,9 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-import nbformat
 import psycopg
 import pytest
-from browser.lab import LabServer, run_notebook
+from browser.lab import LabServer, choose_theme, run_notebook, text_contrast, write_notebook
 from PIL import Image
 
 if TYPE_CHECKING:
@@ -68,27 +67,9 @@ SHARP_JS = """([id, position]) => { const v = document.querySelector('.wb-viewer
     && v.querySelector('.wb-stage').dataset.id !== (id || '')
     && v.querySelector('.wb-stage-position').textContent.startsWith(position); }"""
 
-# The contrast (WCAG) of the viewer's words with the colour they are drawn on.
-CONTRAST_JS = """() => {
-  const rgb = (c) => (c.match(/[\\d.]+/g) || []).map(Number);
-  const lum = ([r, g, b]) => { const f = (v) => { v /= 255;
-    return v <= 0.03928 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4; };
-    return 0.2126 * f(r) + 0.7152 * f(g) + 0.0722 * f(b); };
-  const background = (node) => { for (; node; node = node.parentElement) {
-    const c = rgb(getComputedStyle(node).backgroundColor);
-    if (c.length === 3 || (c.length === 4 && c[3] > 0.5)) return c; } return [255, 255, 255]; };
-  const selectors = ['.wb-stage-caption', '.wb-stage-position', '.wb-viewer-close',
-    '.wb-viewer-next', '.wb-detail-info th', '.wb-detail-info td', '.wb-variant-label'];
-  return selectors.map((selector) => {
-    const node = document.querySelector('.wb-viewer.wb-open ' + selector);
-    if (!node) return {selector, ratio: 0};
-    const bg = background(node);
-    const [r, g, b, alpha = 1] = rgb(getComputedStyle(node).color); // blended on bg
-    const fg = [r, g, b].map((v, i) => v * alpha + bg[i] * (1 - alpha));
-    const [x, y] = [lum(fg), lum(bg)];
-    return {selector, ratio: (Math.max(x, y) + 0.05) / (Math.min(x, y) + 0.05)};
-  });
-}"""
+# The viewer's words measured for contrast (each must be there), with everything else in it.
+WORDS = (".wb-stage-caption", ".wb-stage-position", ".wb-viewer-close", ".wb-viewer-next",
+         ".wb-detail-info th", ".wb-detail-info td", ".wb-variant-label")  # fmt: skip
 
 
 def original_sizes(dsn: str) -> dict[str, tuple[int, int]]:
@@ -140,10 +121,7 @@ def test_the_viewer_in_jupyterlab(
     lab = start_lab(
         {**os.environ, "WORKBENCH_DSN": demo_dsn, "WORKBENCH_ASSETS_DIR": str(demo_assets)}
     )
-    notebook = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(c) for c in CELLS])
-    notebook.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3 (ipykernel)",
-                                       "language": "python"}  # fmt: skip
-    nbformat.write(notebook, lab.root_dir / "viewer.ipynb")
+    write_notebook(lab.root_dir / "viewer.ipynb", CELLS)
     run_notebook(page, lab.url, "viewer.ipynb", timeout=120)
     sizes = original_sizes(demo_dsn)
     viewer = page.locator(".wb-viewer")
@@ -211,12 +189,12 @@ def test_the_viewer_in_jupyterlab(
     page.screenshot(path=tmp_path / "viewer-video.png")
 
     # Both themes read well: the viewer's words against what they are drawn on.
-    assert min(c["ratio"] for c in page.evaluate(CONTRAST_JS)) >= 4.5, page.evaluate(CONTRAST_JS)
-    page.get_by_role("menuitem", name="Settings", exact=True).click()
-    page.locator(".lm-Menu-item", has_text="Theme").first.hover()
-    page.locator(".lm-Menu-item", has_text="JupyterLab Dark").first.click()
-    page.wait_for_function("() => document.body.dataset.jpThemeName === 'JupyterLab Dark'")
-    page.wait_for_timeout(500)  # the theme's stylesheet applied
-    dark = page.evaluate(CONTRAST_JS)
+    viewer = page.locator(".wb-viewer.wb-open")
+    for selector in WORDS:
+        assert viewer.locator(selector).count(), f"no {selector} in the viewer"
+    light = text_contrast(viewer)
+    assert light[0]["ratio"] >= 4.5, light[:5]
+    choose_theme(page, "JupyterLab Dark")
+    dark = text_contrast(viewer)
     page.screenshot(path=tmp_path / "viewer-dark.png")
     assert min(c["ratio"] for c in dark) >= 4.5, dark
